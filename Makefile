@@ -1,0 +1,54 @@
+# make run   - install, migrate, load boards and demo content, serve on http://127.0.0.1:5000
+# make test  - install, lint, run the suite on SQLite and on PostgreSQL
+# make bench - serve the large demo data set with gunicorn and measure the main pages
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+export FORUM_TEST_POSTGRES_URL ?= $(POSTGRES_URL)
+
+.PHONY: install run lint test test-sqlite test-postgres bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) forum load-boards
+	$(FLASK) forum demo --if-empty
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: lint test-sqlite test-postgres
+
+test-sqlite: install
+	$(BIN)/pytest -q
+
+test-postgres: install
+	@if $(BIN)/python tests/check_postgres.py "$(FORUM_TEST_POSTGRES_URL)"; then \
+		echo "PostgreSQL pass against $(FORUM_TEST_POSTGRES_URL)"; \
+		FORUM_TEST_DATABASE_URL="$(FORUM_TEST_POSTGRES_URL)" $(BIN)/pytest -q; \
+	elif [ "$$FORUM_REQUIRE_POSTGRES" = "1" ]; then \
+		echo "PostgreSQL is required (FORUM_REQUIRE_POSTGRES=1) but $(FORUM_TEST_POSTGRES_URL) does not answer."; \
+		exit 1; \
+	else \
+		echo "SKIPPED the PostgreSQL pass: $(FORUM_TEST_POSTGRES_URL) does not answer."; \
+	fi
+
+bench: install
+	$(BIN)/python -m tests.bench.web
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

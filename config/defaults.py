@@ -1,0 +1,46 @@
+"""Default settings. Every name here can be overridden by an environment variable
+with the FORUM_ prefix (FORUM_DATABASE_URL, FORUM_SECRET_KEY, ...); values that
+parse as JSON (numbers, true/false) are read as such."""
+
+# "development" or "production"; production refuses weak secrets and sets secure cookies.
+ENV = "development"
+
+# Empty means an SQLite file in the instance folder.
+DATABASE_URL = ""
+# Empty means a key generated once and kept in instance/secret_key.
+SECRET_KEY = ""
+
+SITE_NAME = "WSIS Forum"
+# Domain used for posting addresses and Message-IDs.
+MAIL_DOMAIN = "forum.example.org"
+MAIL_DEFAULT_SENDER = "WSIS Forum <forum@forum.example.org>"
+# Empty means no SMTP server: mail is written to instance/maildir and its links printed.
+MAIL_SERVER = ""
+MAIL_PORT = 25
+MAIL_USE_TLS = False
+MAIL_USE_SSL = False
+MAIL_USERNAME = ""
+MAIL_PASSWORD = ""
+
+# Served over HTTPS: cookies are marked Secure. Production implies it unless set.
+HTTPS = False
+
+BOARDS_FILE = "boards.toml"
+THREADS_PER_PAGE = 30
+POSTS_PER_PAGE = 30
+TITLE_MAX_LENGTH = 200
+BODY_MAX_LENGTH = 50_000
+PASSWORD_MIN_LENGTH = 10
+EMAIL_TOKEN_MAX_AGE = 3 * 24 * 3600
+RESET_TOKEN_MAX_AGE = 2 * 3600
+
+# Rate limits, in the notation of the `limits` library.
+RATELIMIT_STORAGE_URI = "memory://"
+LOGIN_LIMIT_PER_ADDRESS = "20 per 10 minutes"
+LOGIN_LIMIT_PER_ACCOUNT = "5 per 10 minutes"
+RESET_LIMIT_PER_ADDRESS = "5 per 10 minutes"
+REGISTER_LIMIT_PER_ADDRESS = "10 per hour"
+
+BABEL_DEFAULT_LOCALE = "en"
+BABEL_DEFAULT_TIMEZONE = "UTC"
+LANGUAGES = {"en": "English"}

@@ -1,0 +1,77 @@
+"""wsis-forum: the open virtual multi-stakeholder forum of the WSIS follow-up."""
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app, request
+from flask_login import current_user
+
+from forum import extensions
+from forum.settings import PROJECT_ROOT, load_config
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=os.environ.get("FORUM_INSTANCE_PATH", str(PROJECT_ROOT / "instance")),
+    )
+    load_config(app, overrides)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+
+    from forum import web
+
+    web.init_app(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    import forum.models  # noqa: F401  (every table on the metadata)
+
+    extensions.db.init_app(app)
+    extensions.migrate.init_app(
+        app,
+        extensions.db,
+        directory=str(PROJECT_ROOT / "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+    )
+    extensions.mail.init_app(app)
+    extensions.limiter.init_app(app)
+    extensions.babel.init_app(
+        app, locale_selector=_select_locale, timezone_selector=_select_timezone
+    )
+    from forum.accounts import auth
+
+    auth.init_app(app)
+
+
+def _select_locale() -> str | None:
+    if current_user.is_authenticated and current_user.locale:
+        return current_user.locale
+    return request.accept_languages.best_match(current_app.config["LANGUAGES"])
+
+
+def _select_timezone() -> str | None:
+    return current_user.timezone if current_user.is_authenticated else None
+
+
+def _register_blueprints(app: Flask) -> None:
+    from forum.accounts.views import bp as accounts_bp
+    from forum.boards.views import bp as boards_bp
+    from forum.posts.views import bp as posts_bp
+
+    app.register_blueprint(boards_bp)
+    app.register_blueprint(posts_bp)
+    app.register_blueprint(accounts_bp)
+
+
+def _register_cli(app: Flask) -> None:
+    from forum.cli import forum_cli
+
+    app.cli.add_command(forum_cli)

@@ -1,0 +1,116 @@
+"""Account forms. Validation messages say what to fix; the user's text is kept."""
+
+from functools import cache
+from zoneinfo import available_timezones
+
+import pycountry
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
+
+from forum.accounts.models import STAKEHOLDER_GROUP_LABELS
+from forum.accounts.services import password_problem
+
+
+@cache
+def country_choices() -> list[tuple[str, str]]:
+    countries = sorted(pycountry.countries, key=lambda c: c.name)
+    return [("", _l("— Choose a country —")), *((c.alpha_2, c.name) for c in countries)]
+
+
+@cache
+def timezone_choices() -> list[tuple[str, str]]:
+    zones = sorted(z for z in available_timezones() if "/" in z or z == "UTC")
+    return [(zone, zone.replace("_", " ")) for zone in zones]
+
+
+def group_choices() -> list[tuple[str, str]]:
+    return [(group.value, label) for group, label in STAKEHOLDER_GROUP_LABELS.items()]
+
+
+def language_choices() -> list[tuple[str, str]]:
+    return list(current_app.config["LANGUAGES"].items())
+
+
+_email = [
+    DataRequired(_l("Enter your email address.")),
+    Email(_l("Enter a valid email address, like name@example.org."), check_deliverability=False),
+    Length(max=254),
+]
+
+
+class StrongPassword:
+    """Rejects weak passwords, comparing against the form's email and name fields."""
+
+    def __call__(self, form: FlaskForm, field: PasswordField) -> None:
+        email = getattr(form, "email", None)
+        name = getattr(form, "display_name", None)
+        problem = password_problem(
+            field.data or "",
+            email=email.data if email is not None else "",
+            display_name=name.data if name is not None else "",
+        )
+        if problem:
+            raise ValidationError(problem)
+
+
+class ProfileFields(FlaskForm):
+    display_name = StringField(
+        _l("Name"), validators=[DataRequired(_l("Enter your name.")), Length(max=100)]
+    )
+    organisation = StringField(_l("Organisation"), validators=[Optional(), Length(max=200)])
+    stakeholder_group = SelectField(
+        _l("Stakeholder group"), choices=group_choices, validators=[DataRequired()]
+    )
+    country = SelectField(_l("Country"), choices=country_choices, validators=[Optional()])
+
+
+class RegisterForm(ProfileFields):
+    email = EmailField(_l("Email address"), validators=_email)
+    password = PasswordField(_l("Password"), validators=[DataRequired(), StrongPassword()])
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[EqualTo("password", _l("The two passwords differ."))],
+    )
+
+
+class SettingsForm(ProfileFields):
+    locale = SelectField(_l("Language"), choices=language_choices)
+    timezone = SelectField(_l("Time zone"), choices=timezone_choices)
+
+
+class SignInForm(FlaskForm):
+    email = EmailField(_l("Email address"), validators=_email)
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))])
+    remember = BooleanField(_l("Keep me signed in on this device"))
+
+
+class EmailOnlyForm(FlaskForm):
+    email = EmailField(_l("Email address"), validators=_email)
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[DataRequired(), StrongPassword()])
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[EqualTo("password", _l("The two passwords differ."))],
+    )
+
+
+class ChangePasswordForm(ResetPasswordForm):
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired(_l("Enter your current password."))]
+    )
+
+
+class ChangeEmailForm(FlaskForm):
+    email = EmailField(_l("New email address"), validators=_email)
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired(_l("Enter your current password."))]
+    )
+
+
+class ActionForm(FlaskForm):
+    """A form with nothing but its CSRF token, for buttons that change state."""

@@ -1,0 +1,86 @@
+"""People who take part in the forum."""
+
+import enum
+import secrets
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from forum.db import str_enum, utcnow
+from forum.extensions import db
+
+
+class StakeholderGroup(enum.StrEnum):
+    GOVERNMENT = "government"
+    CIVIL_SOCIETY = "civil_society"
+    PRIVATE_SECTOR = "private_sector"
+    INTERGOVERNMENTAL = "intergovernmental"
+    ACADEMIC_TECHNICAL = "academic_technical"
+
+    @property
+    def label(self) -> str:
+        return str(STAKEHOLDER_GROUP_LABELS[self])
+
+
+STAKEHOLDER_GROUP_LABELS = {
+    StakeholderGroup.GOVERNMENT: _l("Government"),
+    StakeholderGroup.CIVIL_SOCIETY: _l("Civil society"),
+    StakeholderGroup.PRIVATE_SECTOR: _l("Private sector"),
+    StakeholderGroup.INTERGOVERNMENTAL: _l("Intergovernmental / UN agency"),
+    StakeholderGroup.ACADEMIC_TECHNICAL: _l("Academic and technical community"),
+}
+
+
+def new_session_salt() -> str:
+    return secrets.token_hex(8)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    stakeholder_group: Mapped[StakeholderGroup] = mapped_column(
+        str_enum(StakeholderGroup)
+    )
+    organisation: Mapped[str] = mapped_column(String(200), default="")
+    country: Mapped[str | None] = mapped_column(String(2))
+    accredited: Mapped[bool] = mapped_column(default=False)
+    email_verified_at: Mapped[datetime | None]
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    is_suspended: Mapped[bool] = mapped_column(default=False)
+    locale: Mapped[str] = mapped_column(String(16), default="en")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    post_count: Mapped[int] = mapped_column(default=0)
+    # Changing it (on a password change) signs the account out everywhere.
+    session_salt: Mapped[str] = mapped_column(String(16), default=new_session_salt)
+
+    board_roles: Mapped[list["BoardRole"]] = relationship(  # noqa: F821
+        back_populates="user", lazy="selectin", cascade="all, delete-orphan"
+    )
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_salt}"
+
+    @property
+    def is_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    @property
+    def group_label(self) -> str:
+        return self.stakeholder_group.label
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email}>"
+
+
+def email_key(email: str) -> str:
+    """Emails are unique case-insensitively: we store and look them up in this form."""
+    return email.strip().lower()
+

@@ -1,0 +1,214 @@
+"""Accounts: registration, verification, sign-in, passwords and settings.
+
+Functions change state and flush; the caller commits, then sends the mail that
+`send_*` prepares.
+"""
+
+from dataclasses import dataclass
+from functools import cache
+
+from flask import current_app, render_template, url_for
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from forum.accounts.models import StakeholderGroup, User, email_key, new_session_salt
+from forum.db import utcnow
+from forum.extensions import db
+from forum.mail import send_email
+from forum.settings import CONFIG_DIR
+
+PASSWORD_METHOD = "scrypt"
+# Checked against when the email is unknown, so that a miss takes as long as a hit.
+_DUMMY_HASH = generate_password_hash("not-a-real-password", method=PASSWORD_METHOD)
+
+
+class AccountError(Exception):
+    """A request about an account that cannot be carried out; the message is for the user."""
+
+
+class EmailTaken(AccountError):
+    pass
+
+
+class TokenInvalid(AccountError):
+    pass
+
+
+class TokenExpired(AccountError):
+    pass
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    lines = (CONFIG_DIR / "common-passwords.txt").read_text().splitlines()
+    return frozenset(line.strip().lower() for line in lines if line and not line.startswith("#"))
+
+
+def password_problem(password: str, *, email: str = "", display_name: str = "") -> str | None:
+    """Why a password is too weak, or None when it will do."""
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    if len(password) < minimum:
+        return _("Use at least %(n)d characters.", n=minimum)
+    lowered = password.lower()
+    if lowered in _common_passwords() or len(set(lowered)) < 4:
+        return _("This password is too common or too simple; choose another.")
+    personal = [email.partition("@")[0].lower(), display_name.lower()]
+    if any(part and len(part) >= 4 and part in lowered for part in personal):
+        return _("Do not build your password from your name or email address.")
+    return None
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == email_key(email)))
+
+
+def register_user(
+    *,
+    email: str,
+    password: str,
+    display_name: str,
+    stakeholder_group: StakeholderGroup,
+    organisation: str,
+    country: str | None,
+) -> User:
+    if find_user_by_email(email) is not None:
+        raise EmailTaken(_("An account with this email address exists already."))
+    user = User(
+        email=email_key(email),
+        password_hash=generate_password_hash(password, method=PASSWORD_METHOD),
+        display_name=display_name.strip(),
+        stakeholder_group=stakeholder_group,
+        organisation=organisation.strip(),
+        country=country or None,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    user = find_user_by_email(email)
+    if user is None or user.password_hash is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    return user if check_password_hash(user.password_hash, password) else None
+
+
+def set_password(user: User, password: str) -> None:
+    """New password; every other session of this account ends."""
+    user.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
+    user.session_salt = new_session_salt()
+    db.session.flush()
+
+
+def update_profile(user: User, **fields: object) -> None:
+    for name, value in fields.items():
+        setattr(user, name, value.strip() if isinstance(value, str) else value)
+    db.session.flush()
+
+
+# Signed tokens -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _TokenKind:
+    salt: str
+    max_age_setting: str
+
+
+VERIFY = _TokenKind("verify-email", "EMAIL_TOKEN_MAX_AGE")
+RESET = _TokenKind("reset-password", "RESET_TOKEN_MAX_AGE")
+CHANGE_EMAIL = _TokenKind("change-email", "EMAIL_TOKEN_MAX_AGE")
+
+
+def _serializer(kind: _TokenKind) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=kind.salt)
+
+
+def _password_fingerprint(user: User) -> str:
+    """Part of a reset token: once the password changes, the token no longer matches."""
+    return (user.password_hash or "")[-16:]
+
+
+def make_token(kind: _TokenKind, user: User, **extra: str) -> str:
+    payload = {"user": user.id, "email": user.email, **extra}
+    if kind is RESET:
+        payload["pw"] = _password_fingerprint(user)
+    return _serializer(kind).dumps(payload)
+
+
+def read_token(kind: _TokenKind, token: str) -> tuple[User, dict]:
+    try:
+        payload = _serializer(kind).loads(
+            token, max_age=current_app.config[kind.max_age_setting]
+        )
+    except SignatureExpired as error:
+        raise TokenExpired(_("This link has expired. Ask for a new one below.")) from error
+    except BadSignature as error:
+        raise TokenInvalid(_("This link is not valid. Check that you copied all of it.")) from error
+    user = db.session.get(User, payload.get("user", 0))
+    if user is None or user.email != payload.get("email"):
+        raise TokenInvalid(_("This link is not valid any more."))
+    if kind is RESET and payload.get("pw") != _password_fingerprint(user):
+        raise TokenInvalid(_("This link has been used already. Ask for a new one below."))
+    return user, payload
+
+
+def verify_email(token: str) -> User:
+    user, _payload = read_token(VERIFY, token)
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+        db.session.flush()
+    return user
+
+
+def reset_password(token: str, password: str) -> User:
+    user, _payload = read_token(RESET, token)
+    set_password(user, password)
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+    db.session.flush()
+    return user
+
+
+def confirm_email_change(token: str) -> User:
+    user, payload = read_token(CHANGE_EMAIL, token)
+    new_email = email_key(payload.get("new_email", ""))
+    if find_user_by_email(new_email) is not None:
+        raise EmailTaken(_("An account with this email address exists already."))
+    user.email = new_email
+    user.email_verified_at = utcnow()
+    user.session_salt = new_session_salt()
+    db.session.flush()
+    return user
+
+
+# Mail, sent by the caller after its commit ---------------------------------------------
+
+
+def _send_account_mail(to: str, subject: str, template: str, **context: object) -> None:
+    site = current_app.config["SITE_NAME"]
+    send_email(
+        to=to,
+        subject=f"[{site}] {subject}",
+        text_body=render_template(f"mail/{template}.txt", site_name=site, **context),
+        auto_generated=True,
+    )
+
+
+def send_verification(user: User) -> None:
+    link = url_for("accounts.verify", token=make_token(VERIFY, user), _external=True)
+    _send_account_mail(user.email, _("Confirm your email address"), "verify_email", user=user, link=link)
+
+
+def send_password_reset(user: User) -> None:
+    link = url_for("accounts.reset_password", token=make_token(RESET, user), _external=True)
+    _send_account_mail(user.email, _("Reset your password"), "reset_password", user=user, link=link)
+
+
+def send_email_change(user: User, new_email: str) -> None:
+    token = make_token(CHANGE_EMAIL, user, new_email=email_key(new_email))
+    link = url_for("accounts.confirm_email", token=token, _external=True)
+    _send_account_mail(new_email, _("Confirm your new email address"), "change_email", user=user, link=link)

@@ -1,0 +1,269 @@
+"""Registration, sign-in, password reset, profiles and account settings."""
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from forum.accounts import services
+from forum.accounts.forms import (
+    ActionForm,
+    ChangeEmailForm,
+    ChangePasswordForm,
+    EmailOnlyForm,
+    RegisterForm,
+    ResetPasswordForm,
+    SettingsForm,
+    SignInForm,
+)
+from forum.accounts.models import StakeholderGroup, User, email_key
+from forum.extensions import db
+from forum.posts.queries import recent_posts_by
+from forum.ratelimit import client_address, hit
+
+bp = Blueprint("accounts", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths, never another host, as the place to go after signing in."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
+    return url_for("boards.home")
+
+
+def _too_many(template: str, form: object, refusal: object, **context: object) -> tuple[str, int]:
+    flash(
+        _("Too many attempts. Try again in %(n)d minutes.", n=refusal.minutes),  # type: ignore[attr-defined]
+        "error",
+    )
+    return render_template(template, form=form, **context), 429
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register() -> object:
+    if current_user.is_authenticated:
+        return redirect(url_for("boards.home"))
+    form = RegisterForm()
+    if not form.validate_on_submit():
+        return render_template("accounts/register.html", form=form), 400 if form.errors else 200
+    refusal = hit("REGISTER_LIMIT_PER_ADDRESS", client_address())
+    if refusal:
+        return _too_many("accounts/register.html", form, refusal)
+    try:
+        user = services.register_user(
+            email=form.email.data,
+            password=form.password.data,
+            display_name=form.display_name.data,
+            stakeholder_group=StakeholderGroup(form.stakeholder_group.data),
+            organisation=form.organisation.data or "",
+            country=form.country.data or None,
+        )
+    except services.EmailTaken as error:
+        form.email.errors.append(str(error))
+        return render_template("accounts/register.html", form=form), 400
+    db.session.commit()
+    services.send_verification(user)
+    login_user(user)
+    flash(_("Welcome! We sent a link to %(email)s: open it to confirm your address before posting.", email=user.email), "success")
+    return redirect(url_for("boards.home"))
+
+
+@bp.route("/verify/<token>")
+def verify(token: str) -> object:
+    """Shows a confirmation button: a GET never writes, and mail scanners follow links."""
+    form = ActionForm()
+    try:
+        user, _payload = services.read_token(services.VERIFY, token)
+    except services.AccountError as error:
+        return render_template("accounts/verify.html", error=str(error), form=EmailOnlyForm()), 400
+    return render_template("accounts/verify.html", user=user, form=form, token=token)
+
+
+@bp.post("/verify/<token>")
+def verify_confirm(token: str) -> object:
+    form = ActionForm()
+    if not form.validate_on_submit():
+        return render_template("accounts/verify.html", form=form, token=token, error=_("The form expired; press the button again.")), 400
+    try:
+        user = services.verify_email(token)
+    except services.AccountError as error:
+        return render_template("accounts/verify.html", error=str(error), form=EmailOnlyForm()), 400
+    db.session.commit()
+    flash(_("Your email address is confirmed. You can now post."), "success")
+    if not current_user.is_authenticated:
+        login_user(user)
+    return redirect(url_for("boards.home"))
+
+
+@bp.post("/verify/resend")
+def resend_verification() -> object:
+    form = EmailOnlyForm()
+    if current_user.is_authenticated:
+        form.email.data = current_user.email
+    if form.email.data and not hit("RESET_LIMIT_PER_ADDRESS", client_address()):
+        user = services.find_user_by_email(form.email.data)
+        if user is not None and not user.is_verified:
+            services.send_verification(user)
+    flash(_("If that address has an unconfirmed account, a new link is on its way."), "info")
+    return redirect(url_for("boards.home"))
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+def sign_in() -> object:
+    if current_user.is_authenticated:
+        return redirect(_safe_next(request.args.get("next")))
+    form = SignInForm()
+    if not form.validate_on_submit():
+        return render_template("accounts/sign_in.html", form=form), 400 if form.errors else 200
+    refusal = hit("LOGIN_LIMIT_PER_ADDRESS", client_address()) or hit(
+        "LOGIN_LIMIT_PER_ACCOUNT", email_key(form.email.data)
+    )
+    if refusal:
+        return _too_many("accounts/sign_in.html", form, refusal)
+    user = services.authenticate(form.email.data, form.password.data)
+    if user is None:
+        form.password.errors.append(_("Wrong email address or password."))
+        return render_template("accounts/sign_in.html", form=form), 400
+    login_user(user, remember=form.remember.data)
+    return redirect(_safe_next(request.args.get("next")))
+
+
+@bp.post("/sign-out")
+def sign_out() -> object:
+    if ActionForm(prefix="sign-out").validate_on_submit():
+        logout_user()
+        flash(_("You are signed out."), "info")
+    return redirect(url_for("boards.home"))
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+def forgot_password() -> object:
+    form = EmailOnlyForm()
+    if not form.validate_on_submit():
+        return render_template("accounts/forgot_password.html", form=form), 400 if form.errors else 200
+    refusal = hit("RESET_LIMIT_PER_ADDRESS", client_address())
+    if refusal:
+        return _too_many("accounts/forgot_password.html", form, refusal)
+    user = services.find_user_by_email(form.email.data)
+    if user is not None:
+        services.send_password_reset(user)
+    flash(_("If an account uses that address, we have sent it a link to choose a new password."), "info")
+    return redirect(url_for("accounts.sign_in"))
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+def reset_password(token: str) -> object:
+    try:
+        services.read_token(services.RESET, token)
+    except services.AccountError as error:
+        return render_template("accounts/forgot_password.html", form=EmailOnlyForm(), error=str(error)), 400
+    form = ResetPasswordForm()
+    if not form.validate_on_submit():
+        return render_template("accounts/reset_password.html", form=form, token=token), 400 if form.errors else 200
+    user = services.reset_password(token, form.password.data)
+    db.session.commit()
+    login_user(user)
+    flash(_("Your new password is set."), "success")
+    return redirect(url_for("boards.home"))
+
+
+@bp.route("/people/<int:user_id>")
+def profile(user_id: int) -> object:
+    user = db.session.get(User, user_id) or abort(404)
+    posts = recent_posts_by(user, viewer=current_user)
+    return render_template("accounts/profile.html", person=user, posts=posts)
+
+
+def _settings_page(status: int = 200, **forms: object) -> tuple[str, int]:
+    user: User = current_user  # type: ignore[assignment]
+    if "profile_form" not in forms:
+        profile_form = SettingsForm(obj=user, prefix="profile", formdata=None)
+        profile_form.stakeholder_group.data = user.stakeholder_group.value
+        forms["profile_form"] = profile_form
+    forms.setdefault("password_form", ChangePasswordForm(prefix="password", formdata=None))
+    forms.setdefault("email_form", ChangeEmailForm(prefix="email", formdata=None))
+    return render_template("accounts/settings.html", **forms), status
+
+
+@bp.get("/settings")
+@login_required
+def settings() -> object:
+    return _settings_page()
+
+
+@bp.post("/settings/profile")
+@login_required
+def save_profile() -> object:
+    form = SettingsForm(prefix="profile")
+    if not form.validate_on_submit():
+        return _settings_page(400, profile_form=form)
+    services.update_profile(
+        current_user,
+        display_name=form.display_name.data,
+        organisation=form.organisation.data or "",
+        stakeholder_group=StakeholderGroup(form.stakeholder_group.data),
+        country=form.country.data or None,
+        locale=form.locale.data,
+        timezone=form.timezone.data,
+    )
+    db.session.commit()
+    flash(_("Your settings are saved."), "success")
+    return redirect(url_for("accounts.settings"))
+
+
+def _current_password_ok(form: ChangePasswordForm | ChangeEmailForm) -> bool:
+    if services.authenticate(current_user.email, form.current_password.data) is not None:
+        return True
+    form.current_password.errors.append(_("Your current password is not right."))
+    return False
+
+
+@bp.post("/settings/password")
+@login_required
+def change_password() -> object:
+    form = ChangePasswordForm(prefix="password")
+    if not (form.validate_on_submit() and _current_password_ok(form)):
+        return _settings_page(400, password_form=form)
+    services.set_password(current_user, form.password.data)
+    db.session.commit()
+    login_user(current_user._get_current_object())
+    flash(_("Your password is changed. Other devices have been signed out."), "success")
+    return redirect(url_for("accounts.settings"))
+
+
+@bp.post("/settings/email")
+@login_required
+def change_email() -> object:
+    form = ChangeEmailForm(prefix="email")
+    if not (form.validate_on_submit() and _current_password_ok(form)):
+        return _settings_page(400, email_form=form)
+    if services.find_user_by_email(form.email.data) is not None:
+        form.email.errors.append(_("An account with this email address exists already."))
+        return _settings_page(400, email_form=form)
+    services.send_email_change(current_user, form.email.data)
+    flash(
+        _("We sent a confirmation link to %(email)s. Your address changes when you open it.",
+          email=form.email.data),
+        "info",
+    )
+    return redirect(url_for("accounts.settings"))
+
+
+@bp.route("/confirm-email/<token>", methods=["GET", "POST"])
+def confirm_email(token: str) -> object:
+    form = ActionForm()
+    if request.method == "GET" or not form.validate_on_submit():
+        return render_template("accounts/confirm_email.html", form=form, token=token)
+    try:
+        user = services.confirm_email_change(token)
+    except services.AccountError as error:
+        flash(str(error), "error")
+        return redirect(url_for("boards.home"))
+    db.session.commit()
+    login_user(user)
+    flash(_("Your email address is now %(email)s.", email=user.email), "success")
+    return redirect(url_for("accounts.settings"))
+

@@ -1,0 +1,107 @@
+"""Sections, boards and the roles people hold on a board."""
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from forum.db import str_enum, utcnow
+from forum.extensions import db
+
+if TYPE_CHECKING:
+    from forum.accounts.models import User
+    from forum.posts.models import Post
+
+
+class BoardKind(enum.StrEnum):
+    ACTION_LINE = "action_line"
+    BUREAU = "bureau"
+    COORDINATION = "coordination"
+
+
+class ReadPolicy(enum.StrEnum):
+    PUBLIC = "public"
+    SIGNED_IN = "signed_in"
+    MEMBERS = "members"
+
+
+class PostPolicy(enum.StrEnum):
+    VERIFIED = "verified"
+    ACCREDITED_OR_MEMBERS = "accredited_or_members"
+    MEMBERS = "members"
+    COORDINATORS = "coordinators"
+
+
+class Role(enum.StrEnum):
+    COORDINATOR = "coordinator"
+    MEMBER = "member"
+
+
+class Section(db.Model):
+    __tablename__ = "sections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(default=0)
+
+    boards: Mapped[list["Board"]] = relationship(
+        back_populates="section", order_by="Board.position"
+    )
+
+
+class Board(db.Model):
+    __tablename__ = "boards"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    section_id: Mapped[int] = mapped_column(ForeignKey("sections.id", ondelete="RESTRICT"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("boards.id", ondelete="SET NULL"))
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    kind: Mapped[BoardKind] = mapped_column(str_enum(BoardKind), default=BoardKind.ACTION_LINE)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    facilitators: Mapped[list[str]] = mapped_column(JSON, default=list)
+    position: Mapped[int] = mapped_column(default=0)
+    read_policy: Mapped[ReadPolicy] = mapped_column(str_enum(ReadPolicy), default=ReadPolicy.PUBLIC)
+    post_policy: Mapped[PostPolicy] = mapped_column(
+        str_enum(PostPolicy), default=PostPolicy.VERIFIED
+    )
+    thread_count: Mapped[int] = mapped_column(default=0)
+    post_count: Mapped[int] = mapped_column(default=0)
+    last_post_id: Mapped[int | None] = mapped_column(
+        ForeignKey("posts.id", ondelete="SET NULL", use_alter=True)
+    )
+    last_activity_at: Mapped[datetime | None]
+
+    section: Mapped[Section] = relationship(back_populates="boards")
+    parent: Mapped["Board | None"] = relationship(remote_side=[id])
+    last_post: Mapped["Post | None"] = relationship(foreign_keys=[last_post_id], post_update=True)
+    roles: Mapped[list["BoardRole"]] = relationship(back_populates="board")
+
+    @property
+    def label(self) -> str:
+        return f"{self.code} {self.title}" if self.kind == BoardKind.ACTION_LINE else self.title
+
+    def __repr__(self) -> str:
+        return f"<Board {self.code}>"
+
+
+class BoardRole(db.Model):
+    __tablename__ = "board_roles"
+    __table_args__ = (
+        UniqueConstraint("board_id", "user_id", "role", name="uq_board_roles_board_user_role"),
+        Index("ix_board_roles_user", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    board_id: Mapped[int] = mapped_column(ForeignKey("boards.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    role: Mapped[Role] = mapped_column(str_enum(Role))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    board: Mapped[Board] = relationship(back_populates="roles")
+    user: Mapped["User"] = relationship(back_populates="board_roles")

@@ -1,0 +1,27 @@
+"""The home page and board pages."""
+
+from flask import Blueprint, abort, current_app, render_template
+from flask_login import current_user
+
+from forum.boards import queries
+from forum.pagination import page_of
+from forum.permissions import Action, require
+
+bp = Blueprint("boards", __name__)
+
+
+@bp.get("/")
+def home() -> str:
+    return render_template("boards/home.html", sections=queries.home_sections(current_user))
+
+
+@bp.get("/b/<slug>")
+def board(slug: str) -> str:
+    board = queries.board_by_slug(slug) or abort(404)
+    require(current_user, Action.READ_BOARD, board)
+    page = page_of(board.thread_count, current_app.config["THREADS_PER_PAGE"])
+    threads = queries.board_threads(board, page=page.number, per_page=page.per_page)
+    children = queries.child_boards(board, current_user)
+    return render_template(
+        "boards/board.html", board=board, threads=threads, page=page, children=children
+    )

@@ -1,0 +1,19 @@
+"""What happened to content, announced once by the services that do it.
+
+Search indexing and mail subscribe here. Receivers run inside the transaction of the
+change, so what they record (an index queue row, an outbox row) commits or rolls back
+with it.
+"""
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+#: sender: the Post that became visible to readers (published at once, or approved).
+post_published = _signals.signal("post-published")
+#: sender: the Post whose body changed; kwarg `revision` is the PostRevision kept.
+post_edited = _signals.signal("post-edited")
+#: sender: the Post that stopped being visible (hidden or deleted); kwarg `status`.
+post_withdrawn = _signals.signal("post-withdrawn")
+#: sender: the Thread whose title, board or structure changed.
+thread_changed = _signals.signal("thread-changed")

@@ -1,0 +1,37 @@
+"""Forms for writing threads and posts; limits come from the configuration."""
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import StringField, TextAreaField
+from wtforms.validators import DataRequired, ValidationError
+
+
+class _MaxLength:
+    """Length limit read from config at validation time, with a message giving the numbers."""
+
+    def __init__(self, setting: str) -> None:
+        self.setting = setting
+
+    def __call__(self, form: FlaskForm, field: StringField) -> None:
+        limit = current_app.config[self.setting]
+        length = len(field.data or "")
+        if length > limit:
+            raise ValidationError(
+                _("This is %(length)d characters long; the limit is %(limit)d.", length=length, limit=limit)
+            )
+
+
+class PostForm(FlaskForm):
+    body = TextAreaField(
+        _l("Message"),
+        validators=[DataRequired(_l("Write a message.")), _MaxLength("BODY_MAX_LENGTH")],
+        description=_l("Markdown: **bold**, *italic*, [link](https://…), lists, > quotes, `code`."),
+    )
+
+
+class ThreadForm(PostForm):
+    title = StringField(
+        _l("Title"), validators=[DataRequired(_l("Give the thread a title.")), _MaxLength("TITLE_MAX_LENGTH")]
+    )

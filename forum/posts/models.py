@@ -1,0 +1,106 @@
+"""Threads, posts and the earlier revisions of edited posts."""
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from forum.db import str_enum, utcnow
+from forum.extensions import db
+
+if TYPE_CHECKING:
+    from forum.accounts.models import User
+    from forum.boards.models import Board
+
+
+class PostStatus(enum.StrEnum):
+    PUBLISHED = "published"
+    PENDING = "pending"
+    HIDDEN = "hidden"
+    DELETED = "deleted"
+
+
+class PostSource(enum.StrEnum):
+    WEB = "web"
+    EMAIL = "email"
+
+
+class Thread(db.Model):
+    __tablename__ = "threads"
+    __table_args__ = (
+        Index("ix_threads_board_listing", "board_id", "is_pinned", "last_activity_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    board_id: Mapped[int] = mapped_column(ForeignKey("boards.id", ondelete="RESTRICT"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
+    post_count: Mapped[int] = mapped_column(default=0)
+    is_pinned: Mapped[bool] = mapped_column(default=False)
+    is_locked: Mapped[bool] = mapped_column(default=False)
+    first_post_id: Mapped[int | None] = mapped_column(
+        ForeignKey("posts.id", ondelete="SET NULL", use_alter=True)
+    )
+    last_post_id: Mapped[int | None] = mapped_column(
+        ForeignKey("posts.id", ondelete="SET NULL", use_alter=True)
+    )
+
+    board: Mapped["Board"] = relationship()
+    author: Mapped["User"] = relationship()
+    first_post: Mapped["Post | None"] = relationship(foreign_keys=[first_post_id], post_update=True)
+    last_post: Mapped["Post | None"] = relationship(foreign_keys=[last_post_id], post_update=True)
+
+    def __repr__(self) -> str:
+        return f"<Thread {self.id} {self.title!r}>"
+
+
+class Post(db.Model):
+    __tablename__ = "posts"
+    __table_args__ = (
+        Index("ix_posts_thread_listing", "thread_id", "status", "created_at", "id"),
+        Index("ix_posts_author_listing", "author_id", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    body_source: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    edited_at: Mapped[datetime | None]
+    edited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    status: Mapped[PostStatus] = mapped_column(str_enum(PostStatus), default=PostStatus.PUBLISHED)
+    source: Mapped[PostSource] = mapped_column(str_enum(PostSource), default=PostSource.WEB)
+    revision_count: Mapped[int] = mapped_column(default=0)
+
+    thread: Mapped[Thread] = relationship(foreign_keys=[thread_id])
+    author: Mapped["User"] = relationship(foreign_keys=[author_id])
+    edited_by: Mapped["User | None"] = relationship(foreign_keys=[edited_by_id])
+    revisions: Mapped[list["PostRevision"]] = relationship(
+        back_populates="post", order_by="PostRevision.id", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Post {self.id} in thread {self.thread_id}>"
+
+
+class PostRevision(db.Model):
+    """A body as it stood before an edit replaced it."""
+
+    __tablename__ = "post_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    body_source: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    # When this version was written, and by whom (the author, or a moderator).
+    written_at: Mapped[datetime]
+    written_by_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    replaced_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    post: Mapped[Post] = relationship(back_populates="revisions")
+    written_by: Mapped["User"] = relationship()

@@ -1,0 +1,89 @@
+"""Read-side queries for threads and posts, filtered by the permissions module."""
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from forum.accounts.models import User
+from forum.boards.models import Board
+from forum.extensions import db
+from forum.permissions import (
+    Viewer,
+    readable_boards_clause,
+    sees_only_published,
+    visible_posts_clause,
+)
+from forum.posts.models import Post, PostStatus, Thread
+
+
+def thread_with_board(thread_id: int) -> Thread | None:
+    return db.session.scalar(
+        select(Thread)
+        .where(Thread.id == thread_id)
+        .options(joinedload(Thread.board).joinedload(Board.parent))
+    )
+
+
+def visible_post_total(thread: Thread, viewer: Viewer) -> int:
+    """Published posts are counted on the thread; only viewers who see more need a COUNT."""
+    if sees_only_published(viewer, thread.board):
+        return thread.post_count
+    clause = visible_posts_clause(viewer, thread.board)
+    total = db.session.scalar(
+        select(func.count()).select_from(Post).where(Post.thread_id == thread.id, clause)
+    )
+    return total or 0
+
+
+def thread_posts(thread: Thread, viewer: Viewer, *, page: int, per_page: int) -> list[Post]:
+    return list(
+        db.session.scalars(
+            select(Post)
+            .where(Post.thread_id == thread.id, visible_posts_clause(viewer, thread.board))
+            .options(joinedload(Post.author), joinedload(Post.edited_by))
+            .order_by(Post.created_at, Post.id)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+    )
+
+
+def post_with_thread(post_id: int) -> Post | None:
+    return db.session.scalar(
+        select(Post)
+        .where(Post.id == post_id)
+        .options(joinedload(Post.thread).joinedload(Thread.board), joinedload(Post.author))
+    )
+
+
+def post_page(post: Post, viewer: Viewer, per_page: int) -> int:
+    """The page of its thread on which this post stands for this viewer."""
+    before = db.session.scalar(
+        select(func.count())
+        .select_from(Post)
+        .where(
+            Post.thread_id == post.thread_id,
+            visible_posts_clause(viewer, post.thread.board),
+            (Post.created_at < post.created_at)
+            | ((Post.created_at == post.created_at) & (Post.id < post.id)),
+        )
+    ) or 0
+    return before // per_page + 1
+
+
+def recent_posts_by(user: User, *, viewer: Viewer, limit: int = 20) -> list[Post]:
+    """A person's latest published posts in boards the viewer may read."""
+    return list(
+        db.session.scalars(
+            select(Post)
+            .join(Post.thread)
+            .join(Thread.board)
+            .where(
+                Post.author_id == user.id,
+                Post.status == PostStatus.PUBLISHED,
+                readable_boards_clause(viewer),
+            )
+            .options(joinedload(Post.thread).joinedload(Thread.board))
+            .order_by(Post.created_at.desc())
+            .limit(limit)
+        )
+    )

@@ -1,0 +1,113 @@
+"""Thread pages, writing and editing posts, post history and permalinks."""
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from forum.boards.queries import board_by_slug
+from forum.extensions import db
+from forum.pagination import page_of
+from forum.permissions import Action, require
+from forum.posts import queries, services
+from forum.posts.forms import PostForm, ThreadForm
+from forum.posts.models import Post, Thread
+
+bp = Blueprint("posts", __name__)
+
+
+def _thread_or_404(thread_id: int) -> Thread:
+    thread = queries.thread_with_board(thread_id) or abort(404)
+    require(current_user, Action.READ_THREAD, thread)
+    return thread
+
+
+def _post_or_404(post_id: int) -> Post:
+    post = queries.post_with_thread(post_id) or abort(404)
+    require(current_user, Action.READ_POST, post)
+    return post
+
+
+def post_url(post: Post) -> str:
+    page = queries.post_page(post, current_user, current_app.config["POSTS_PER_PAGE"])
+    args = {"page": page} if page > 1 else {}
+    return url_for("posts.thread", thread_id=post.thread_id, **args, _anchor=f"p{post.id}")
+
+
+@bp.get("/t/<int:thread_id>")
+def thread(thread_id: int) -> str:
+    thread = _thread_or_404(thread_id)
+    total = queries.visible_post_total(thread, current_user)
+    page = page_of(total, current_app.config["POSTS_PER_PAGE"])
+    posts = queries.thread_posts(thread, current_user, page=page.number, per_page=page.per_page)
+    return render_template(
+        "posts/thread.html", thread=thread, board=thread.board, posts=posts, page=page,
+        form=PostForm(formdata=None),
+    )
+
+
+@bp.route("/b/<slug>/new", methods=["GET", "POST"])
+@login_required
+def new_thread(slug: str) -> object:
+    board = board_by_slug(slug) or abort(404)
+    require(current_user, Action.READ_BOARD, board)
+    form = ThreadForm()
+    if form.validate_on_submit():
+        try:
+            thread = services.create_thread(
+                board, current_user, title=form.title.data, body=form.body.data
+            )
+        except services.PostingError as error:
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            return redirect(url_for("posts.thread", thread_id=thread.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("posts/new_thread.html", board=board, form=form), status
+
+
+@bp.route("/t/<int:thread_id>/reply", methods=["GET", "POST"])
+@login_required
+def reply(thread_id: int) -> object:
+    thread = _thread_or_404(thread_id)
+    form = PostForm()
+    if form.validate_on_submit():
+        try:
+            post = services.reply(thread, current_user, body=form.body.data)
+        except services.PostingError as error:
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            return redirect(post_url(post))
+    status = 400 if form.is_submitted() else 200
+    return render_template("posts/reply.html", thread=thread, board=thread.board, form=form), status
+
+
+@bp.route("/p/<int:post_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(post_id: int) -> object:
+    post = _post_or_404(post_id)
+    require(current_user, Action.EDIT_POST, post)
+    form = PostForm(data={"body": post.body_source})
+    if form.validate_on_submit():
+        try:
+            services.edit_post(post, current_user, body=form.body.data)
+        except services.PostingError as error:
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(_("Your changes are saved."), "success")
+            return redirect(post_url(post))
+    status = 400 if form.is_submitted() else 200
+    return render_template("posts/edit.html", post=post, thread=post.thread, form=form), status
+
+
+@bp.get("/p/<int:post_id>/history")
+def history(post_id: int) -> str:
+    post = _post_or_404(post_id)
+    return render_template("posts/history.html", post=post, thread=post.thread)
+
+
+@bp.get("/p/<int:post_id>")
+def permalink(post_id: int) -> object:
+    """A stable address for a post, wherever its thread now stands."""
+    return redirect(post_url(_post_or_404(post_id)))

@@ -1,0 +1,66 @@
+"""Loading configuration: defaults from config/, then FORUM_* variables, then overrides."""
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CONFIG_DIR = PROJECT_ROOT / "config"
+ENV_PREFIX = "FORUM"
+MIN_SECRET_LENGTH = 32
+WEAK_SECRETS = {"dev", "secret", "changeme", "change-me", "development", "test"}
+
+
+class ConfigurationError(RuntimeError):
+    """A setting that the forum refuses to start with."""
+
+
+def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
+    app.config.from_pyfile(str(CONFIG_DIR / "defaults.py"))
+    app.config.from_prefixed_env(ENV_PREFIX)
+    app.config.update(overrides or {})
+    production = app.config["ENV"] == "production"
+    app.config["PRODUCTION"] = production
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = _stored_secret_key(Path(app.instance_path))
+    if production:
+        _refuse_weak_secret(app.config["SECRET_KEY"])
+        if "HTTPS" not in (overrides or {}) and f"{ENV_PREFIX}_HTTPS" not in os.environ:
+            app.config["HTTPS"] = True
+    app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"] or (
+        f"sqlite:///{Path(app.instance_path) / 'forum.sqlite3'}"
+    )
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    secure = bool(app.config["HTTPS"])
+    app.config.update(
+        SESSION_COOKIE_SECURE=secure,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=secure,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        PREFERRED_URL_SCHEME="https" if secure else "http",
+    )
+
+
+def _stored_secret_key(instance: Path) -> str:
+    """Generate the key once and keep it in the instance folder, readable only by us."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.touch(mode=0o600)
+    path.write_text(key)
+    return key
+
+
+def _refuse_weak_secret(key: str) -> None:
+    if len(key) < MIN_SECRET_LENGTH or key.lower() in WEAK_SECRETS or len(set(key)) < 10:
+        raise ConfigurationError(
+            f"{ENV_PREFIX}_SECRET_KEY is too weak for production: use at least "
+            f"{MIN_SECRET_LENGTH} random characters, or unset it to generate one."
+        )

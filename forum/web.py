@@ -1,0 +1,73 @@
+"""Cross-cutting web concerns: error pages, security headers, template helpers."""
+
+import pycountry
+from flask import Flask, Response, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_login import current_user
+from werkzeug.exceptions import Forbidden, HTTPException
+
+from forum import permissions
+from forum.accounts.forms import ActionForm
+from forum.markup import excerpt
+
+RTL_LANGUAGES = {"ar", "fa", "he", "ur"}
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'none'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(_security_headers)
+    app.register_error_handler(HTTPException, _http_error)
+    app.context_processor(_template_context)
+    app.jinja_env.filters["excerpt"] = excerpt
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+
+def _security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    return response
+
+
+def _http_error(error: HTTPException) -> Response | tuple[str, int]:
+    if isinstance(error, Forbidden) and not current_user.is_authenticated:
+        return redirect(url_for("accounts.sign_in", next=request.full_path.rstrip("?")))
+    if error.code is None or error.code < 400:
+        return error
+    template = "errors/page.html"
+    return render_template(template, error=error), error.code
+
+
+def country_name(code: str) -> str:
+    country = pycountry.countries.get(alpha_2=code)
+    return country.name if country else code
+
+
+def _template_context() -> dict:
+    locale = str(get_locale() or "en")
+    return {
+        "can": permissions.can,
+        "country_name": country_name,
+        "Action": permissions.Action,
+        "lang": locale,
+        "text_direction": "rtl" if locale.split("_")[0] in RTL_LANGUAGES else "ltr",
+        "sign_out_form": ActionForm(prefix="sign-out") if current_user.is_authenticated else None,
+    }
