@@ -40,7 +40,9 @@ def load_boards_command(path: Path | None) -> None:
 
 @forum_cli.command("demo")
 @click.option("--users", type=click.IntRange(min=1), default=None, help="Bulk: this many users.")
-@click.option("--threads", type=click.IntRange(min=1), default=None, help="Bulk: this many threads.")
+@click.option(
+    "--threads", type=click.IntRange(min=1), default=None, help="Bulk: this many threads."
+)
 @click.option("--posts", type=click.IntRange(min=1), default=None, help="Bulk: this many posts.")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the forum has content already.")
 @click.option("--seed", type=int, default=2005, help="Random seed, for repeatable data.")
@@ -56,10 +58,15 @@ def demo_command(
             content.print_admin_hint()
             return
         if users is None:
-            raise click.ClickException("The forum has content already; the demo is for a fresh one.")
+            raise click.ClickException(
+                "The forum has content already; the demo is for a fresh one."
+            )
     if users or threads or posts:
         figures = bulk.build(
-            users=users or 1000, threads=threads or 1000, posts=posts or 10000, seed=seed,
+            users=users or 1000,
+            threads=threads or 1000,
+            posts=posts or 10000,
+            seed=seed,
             progress=lambda text: click.echo(text, err=True),
         )
         db.session.commit()
@@ -84,8 +91,12 @@ def create_admin_command(email: str, name: str) -> None:
     password = secrets.token_urlsafe(12)
     if user is None:
         user = services.register_user(
-            email=email, password=password, display_name=name,
-            stakeholder_group=StakeholderGroup.INTERGOVERNMENTAL, organisation="", country=None,
+            email=email,
+            password=password,
+            display_name=name,
+            stakeholder_group=StakeholderGroup.INTERGOVERNMENTAL,
+            organisation="",
+            country=None,
         )
         click.echo(f"Created {email} with password: {password}")
     else:

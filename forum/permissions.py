@@ -54,10 +54,16 @@ def is_admin(user: Viewer) -> bool:
     return account is not None and account.is_admin
 
 
-def can_take_part(user: Viewer) -> bool:
-    """Signed in, email verified and not suspended: the precondition of every write."""
+def _participant(user: Viewer) -> User | None:
+    """The account of a viewer who may write at all: signed in, verified, not suspended."""
     account = _account(user)
-    return account is not None and account.is_verified and not account.is_suspended
+    if account is None or not account.is_verified or account.is_suspended:
+        return None
+    return account
+
+
+def can_take_part(user: Viewer) -> bool:
+    return _participant(user) is not None
 
 
 def can_read_board(user: Viewer, board: Board) -> bool:
@@ -73,12 +79,11 @@ def can_moderate_board(user: Viewer, board: Board) -> bool:
 
 
 def can_start_thread(user: Viewer, board: Board) -> bool:
-    if not (can_take_part(user) and can_read_board(user, board)):
+    account = _participant(user)
+    if account is None or not can_read_board(account, board):
         return False
-    if is_admin(user):
+    if account.is_admin:
         return True
-    account = _account(user)
-    assert account is not None
     match board.post_policy:
         case PostPolicy.VERIFIED:
             return True
@@ -115,12 +120,11 @@ def can_read_post(user: Viewer, post: Post) -> bool:
 
 
 def can_edit_post(user: Viewer, post: Post) -> bool:
-    if post.status == PostStatus.DELETED or not can_take_part(user):
+    account = _participant(user)
+    if post.status == PostStatus.DELETED or account is None:
         return False
-    if can_moderate_board(user, post.thread.board):
+    if can_moderate_board(account, post.thread.board):
         return True
-    account = _account(user)
-    assert account is not None
     return (
         account.id == post.author_id
         and not post.thread.is_locked
@@ -186,7 +190,5 @@ def visible_posts_clause(user: Viewer, board: Board) -> ColumnElement[bool]:
         return Post.status == PostStatus.PUBLISHED
     return or_(
         Post.status == PostStatus.PUBLISHED,
-        (Post.author_id == account.id)
-        & Post.status.in_([PostStatus.PENDING, PostStatus.HIDDEN]),
+        (Post.author_id == account.id) & Post.status.in_([PostStatus.PENDING, PostStatus.HIDDEN]),
     )
-

@@ -22,7 +22,7 @@ def render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
     return False
 
 
-def skip_empty_revisions(context, revision, directives) -> None:  # noqa: ANN001
+def skip_empty_revisions(context, revision, directives) -> None:
     if getattr(config.cmd_opts, "autogenerate", False) and directives[0].upgrade_ops.is_empty():
         directives[:] = []
         logger.info("No changes in schema detected.")

@@ -45,9 +45,7 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     display_name: Mapped[str] = mapped_column(String(100))
     password_hash: Mapped[str | None] = mapped_column(String(255))
-    stakeholder_group: Mapped[StakeholderGroup] = mapped_column(
-        str_enum(StakeholderGroup)
-    )
+    stakeholder_group: Mapped[StakeholderGroup] = mapped_column(str_enum(StakeholderGroup))
     organisation: Mapped[str] = mapped_column(String(200), default="")
     country: Mapped[str | None] = mapped_column(String(2))
     accredited: Mapped[bool] = mapped_column(default=False)
@@ -62,7 +60,7 @@ class User(UserMixin, db.Model):
     session_salt: Mapped[str] = mapped_column(String(16), default=new_session_salt)
 
     board_roles: Mapped[list["BoardRole"]] = relationship(  # noqa: F821
-        back_populates="user", lazy="selectin", cascade="all, delete-orphan"
+        back_populates="user", cascade="all, delete-orphan"
     )
 
     def get_id(self) -> str:
@@ -83,4 +81,3 @@ class User(UserMixin, db.Model):
 def email_key(email: str) -> str:
     """Emails are unique case-insensitively: we store and look them up in this form."""
     return email.strip().lower()
-

@@ -19,7 +19,7 @@ from forum.extensions import db
 from forum.mail import send_email
 from forum.settings import CONFIG_DIR
 
-PASSWORD_METHOD = "scrypt"
+PASSWORD_METHOD = "scrypt"  # noqa: S105  (a hashing method, not a password)
 # Checked against when the email is unknown, so that a miss takes as long as a hit.
 _DUMMY_HASH = generate_password_hash("not-a-real-password", method=PASSWORD_METHOD)
 
@@ -141,9 +141,7 @@ def make_token(kind: _TokenKind, user: User, **extra: str) -> str:
 
 def read_token(kind: _TokenKind, token: str) -> tuple[User, dict]:
     try:
-        payload = _serializer(kind).loads(
-            token, max_age=current_app.config[kind.max_age_setting]
-        )
+        payload = _serializer(kind).loads(token, max_age=current_app.config[kind.max_age_setting])
     except SignatureExpired as error:
         raise TokenExpired(_("This link has expired. Ask for a new one below.")) from error
     except BadSignature as error:
@@ -200,7 +198,9 @@ def _send_account_mail(to: str, subject: str, template: str, **context: object) 
 
 def send_verification(user: User) -> None:
     link = url_for("accounts.verify", token=make_token(VERIFY, user), _external=True)
-    _send_account_mail(user.email, _("Confirm your email address"), "verify_email", user=user, link=link)
+    _send_account_mail(
+        user.email, _("Confirm your email address"), "verify_email", user=user, link=link
+    )
 
 
 def send_password_reset(user: User) -> None:
@@ -211,4 +211,6 @@ def send_password_reset(user: User) -> None:
 def send_email_change(user: User, new_email: str) -> None:
     token = make_token(CHANGE_EMAIL, user, new_email=email_key(new_email))
     link = url_for("accounts.confirm_email", token=token, _external=True)
-    _send_account_mail(new_email, _("Confirm your new email address"), "change_email", user=user, link=link)
+    _send_account_mail(
+        new_email, _("Confirm your new email address"), "change_email", user=user, link=link
+    )

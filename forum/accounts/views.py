@@ -67,7 +67,13 @@ def register() -> object:
     db.session.commit()
     services.send_verification(user)
     login_user(user)
-    flash(_("Welcome! We sent a link to %(email)s: open it to confirm your address before posting.", email=user.email), "success")
+    flash(
+        _(
+            "Welcome! We sent a link to %(email)s: open it to confirm your address before posting.",
+            email=user.email,
+        ),
+        "success",
+    )
     return redirect(url_for("boards.home"))
 
 
@@ -86,7 +92,12 @@ def verify(token: str) -> object:
 def verify_confirm(token: str) -> object:
     form = ActionForm()
     if not form.validate_on_submit():
-        return render_template("accounts/verify.html", form=form, token=token, error=_("The form expired; press the button again.")), 400
+        return render_template(
+            "accounts/verify.html",
+            form=form,
+            token=token,
+            error=_("The form expired; press the button again."),
+        ), 400
     try:
         user = services.verify_email(token)
     except services.AccountError as error:
@@ -143,14 +154,19 @@ def sign_out() -> object:
 def forgot_password() -> object:
     form = EmailOnlyForm()
     if not form.validate_on_submit():
-        return render_template("accounts/forgot_password.html", form=form), 400 if form.errors else 200
+        return render_template(
+            "accounts/forgot_password.html", form=form
+        ), 400 if form.errors else 200
     refusal = hit("RESET_LIMIT_PER_ADDRESS", client_address())
     if refusal:
         return _too_many("accounts/forgot_password.html", form, refusal)
     user = services.find_user_by_email(form.email.data)
     if user is not None:
         services.send_password_reset(user)
-    flash(_("If an account uses that address, we have sent it a link to choose a new password."), "info")
+    flash(
+        _("If an account uses that address, we have sent it a link to choose a new password."),
+        "info",
+    )
     return redirect(url_for("accounts.sign_in"))
 
 
@@ -159,10 +175,14 @@ def reset_password(token: str) -> object:
     try:
         services.read_token(services.RESET, token)
     except services.AccountError as error:
-        return render_template("accounts/forgot_password.html", form=EmailOnlyForm(), error=str(error)), 400
+        return render_template(
+            "accounts/forgot_password.html", form=EmailOnlyForm(), error=str(error)
+        ), 400
     form = ResetPasswordForm()
     if not form.validate_on_submit():
-        return render_template("accounts/reset_password.html", form=form, token=token), 400 if form.errors else 200
+        return render_template(
+            "accounts/reset_password.html", form=form, token=token
+        ), 400 if form.errors else 200
     user = services.reset_password(token, form.password.data)
     db.session.commit()
     login_user(user)
@@ -245,8 +265,10 @@ def change_email() -> object:
         return _settings_page(400, email_form=form)
     services.send_email_change(current_user, form.email.data)
     flash(
-        _("We sent a confirmation link to %(email)s. Your address changes when you open it.",
-          email=form.email.data),
+        _(
+            "We sent a confirmation link to %(email)s. Your address changes when you open it.",
+            email=form.email.data,
+        ),
         "info",
     )
     return redirect(url_for("accounts.settings"))
@@ -266,4 +288,3 @@ def confirm_email(token: str) -> object:
     login_user(user)
     flash(_("Your email address is now %(email)s.", email=user.email), "success")
     return redirect(url_for("accounts.settings"))
-

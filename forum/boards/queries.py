@@ -66,4 +66,3 @@ def board_threads(board: Board, *, page: int, per_page: int) -> list[Thread]:
         .offset((page - 1) * per_page)
     )
     return list(db.session.scalars(query))
-

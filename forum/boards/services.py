@@ -94,7 +94,11 @@ def _apply_section(
 ) -> Section:
     if "slug" not in entry or "title" not in entry:
         raise CatalogueError("a [[sections]] entry without slug or title")
-    values = {"title": entry["title"], "description": entry.get("description", ""), "position": position}
+    values = {
+        "title": entry["title"],
+        "description": entry.get("description", ""),
+        "position": position,
+    }
     section = existing.get(entry["slug"])
     if section is None:
         section = Section(slug=entry["slug"], **values)
@@ -113,4 +117,3 @@ def _update(obj: object, values: dict[str, Any]) -> bool:
             setattr(obj, name, value)
             changed = True
     return changed
-

@@ -140,8 +140,12 @@ def _insert_users(count: int, rng: random.Random, now: datetime, progress: Calla
 
 
 def _plan_threads_and_posts(
-    threads: int, posts: int, boards: list[Board], user_ids: list[int],
-    rng: random.Random, now: datetime,
+    threads: int,
+    posts: int,
+    boards: list[Board],
+    user_ids: list[int],
+    rng: random.Random,
+    now: datetime,
 ) -> tuple[list[dict], list[dict], list[dict]]:
     """Rows for threads and posts, and each thread's first and last post ids to set after."""
     counts = [1] * threads
@@ -163,21 +167,33 @@ def _plan_threads_and_posts(
             source, html = _body(rng)
             post_rows.append(
                 {
-                    "id": post_id, "thread_id": thread_id, "author_id": rng.choice(user_ids),
-                    "body_source": source, "body_html": html, "created_at": when,
-                    "edited_at": None, "edited_by_id": None, "status": PostStatus.PUBLISHED,
-                    "source": PostSource.WEB, "revision_count": 0,
+                    "id": post_id,
+                    "thread_id": thread_id,
+                    "author_id": rng.choice(user_ids),
+                    "body_source": source,
+                    "body_html": html,
+                    "created_at": when,
+                    "edited_at": None,
+                    "edited_by_id": None,
+                    "status": PostStatus.PUBLISHED,
+                    "source": PostSource.WEB,
+                    "revision_count": 0,
                 }
             )
             post_id += 1
         thread_rows.append(
             {
-                "id": thread_id, "board_id": rng.choice(boards).id,
+                "id": thread_id,
+                "board_id": rng.choice(boards).id,
                 "author_id": post_rows[-count]["author_id"],
                 "title": " ".join(rng.choices(VOCABULARY, k=rng.randint(3, 9))).capitalize(),
-                "created_at": start, "last_activity_at": times[-1], "post_count": count,
-                "is_pinned": False, "is_locked": False,
-                "first_post_id": None, "last_post_id": None,
+                "created_at": start,
+                "last_activity_at": times[-1],
+                "post_count": count,
+                "is_pinned": False,
+                "is_locked": False,
+                "first_post_id": None,
+                "last_post_id": None,
             }
         )
         thread_ends.append(

@@ -43,7 +43,8 @@ PEOPLE = [
 # (board code, role, person index): who coordinates and who sits on the bureaus.
 ROLES = [
     ("C2", Role.COORDINATOR, 10), ("C5", Role.COORDINATOR, 10), ("C6", Role.COORDINATOR, 10),
-    ("C8", Role.COORDINATOR, 11), ("C9", Role.COORDINATOR, 11), ("C7-EHEALTH", Role.COORDINATOR, 12),
+    ("C8", Role.COORDINATOR, 11), ("C9", Role.COORDINATOR, 11),
+    ("C7-EHEALTH", Role.COORDINATOR, 12),
     ("C7-EAGRI", Role.COORDINATOR, 13), ("E", Role.COORDINATOR, 10),
     ("COORD", Role.MEMBER, 10), ("COORD", Role.MEMBER, 11), ("COORD", Role.MEMBER, 12),
     ("COORD", Role.MEMBER, 13), ("COORD", Role.COORDINATOR, 10),
@@ -138,16 +139,24 @@ def build(*, seed: int) -> tuple[str, str]:
     now = utcnow()
     password = secrets.token_urlsafe(9)
     admin = User(
-        email=ADMIN_EMAIL, display_name="Forum administrator", is_admin=True,
+        email=ADMIN_EMAIL,
+        display_name="Forum administrator",
+        is_admin=True,
         password_hash=generate_password_hash(password, method=PASSWORD_METHOD),
-        stakeholder_group=G.INTERGOVERNMENTAL, organisation="WSIS Executive Secretariat",
-        country="CH", email_verified_at=now,
+        stakeholder_group=G.INTERGOVERNMENTAL,
+        organisation="WSIS Executive Secretariat",
+        country="CH",
+        email_verified_at=now,
     )
     people = [
         User(
-            email=f"{name.split()[0].lower()}@example.org", display_name=name,
-            stakeholder_group=group, organisation=organisation, country=country,
-            accredited=group == G.CIVIL_SOCIETY, email_verified_at=now,
+            email=f"{name.split()[0].lower()}@example.org",
+            display_name=name,
+            stakeholder_group=group,
+            organisation=organisation,
+            country=country,
+            accredited=group == G.CIVIL_SOCIETY,
+            email_verified_at=now,
             password_hash=generate_password_hash(password, method=PASSWORD_METHOD),
             created_at=now - timedelta(days=400),
         )
@@ -194,4 +203,6 @@ def print_admin_hint() -> None:
     path = _admin_file()
     if path.exists():
         email, password = path.read_text().split()[:2]
-        click.echo(f"Demo admin: {email}  password: {password}   (every demo person has the same password)")
+        click.echo(
+            f"Demo admin: {email}  password: {password}   (every demo person has the same password)"
+        )

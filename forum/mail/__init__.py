@@ -14,7 +14,11 @@ _LINK = re.compile(r"https?://\S+")
 
 
 def send_email(
-    *, to: str, subject: str, text_body: str, html_body: str | None = None,
+    *,
+    to: str,
+    subject: str,
+    text_body: str,
+    html_body: str | None = None,
     auto_generated: bool = False,
 ) -> None:
     """Send one message over SMTP, or into instance/maildir when no SMTP server is set."""

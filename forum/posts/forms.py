@@ -19,7 +19,11 @@ class _MaxLength:
         length = len(field.data or "")
         if length > limit:
             raise ValidationError(
-                _("This is %(length)d characters long; the limit is %(limit)d.", length=length, limit=limit)
+                _(
+                    "This is %(length)d characters long; the limit is %(limit)d.",
+                    length=length,
+                    limit=limit,
+                )
             )
 
 
@@ -33,5 +37,6 @@ class PostForm(FlaskForm):
 
 class ThreadForm(PostForm):
     title = StringField(
-        _l("Title"), validators=[DataRequired(_l("Give the thread a title.")), _MaxLength("TITLE_MAX_LENGTH")]
+        _l("Title"),
+        validators=[DataRequired(_l("Give the thread a title.")), _MaxLength("TITLE_MAX_LENGTH")],
     )

@@ -57,16 +57,19 @@ def post_with_thread(post_id: int) -> Post | None:
 
 def post_page(post: Post, viewer: Viewer, per_page: int) -> int:
     """The page of its thread on which this post stands for this viewer."""
-    before = db.session.scalar(
-        select(func.count())
-        .select_from(Post)
-        .where(
-            Post.thread_id == post.thread_id,
-            visible_posts_clause(viewer, post.thread.board),
-            (Post.created_at < post.created_at)
-            | ((Post.created_at == post.created_at) & (Post.id < post.id)),
+    before = (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Post)
+            .where(
+                Post.thread_id == post.thread_id,
+                visible_posts_clause(viewer, post.thread.board),
+                (Post.created_at < post.created_at)
+                | ((Post.created_at == post.created_at) & (Post.id < post.id)),
+            )
         )
-    ) or 0
+        or 0
+    )
     return before // per_page + 1
 
 

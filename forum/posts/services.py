@@ -42,7 +42,9 @@ def create_thread(
     """Start a thread with its first post; `at` backdates it (demo data, imports)."""
     _refuse_unless(author, Action.START_THREAD, board)
     now = at or utcnow()
-    thread = Thread(board=board, author=author, title=title.strip(), created_at=now, last_activity_at=now)
+    thread = Thread(
+        board=board, author=author, title=title.strip(), created_at=now, last_activity_at=now
+    )
     db.session.add(thread)
     _add_post(thread, author, body=body, source=source, now=now)
     return thread

@@ -40,7 +40,11 @@ def thread(thread_id: int) -> str:
     page = page_of(total, current_app.config["POSTS_PER_PAGE"])
     posts = queries.thread_posts(thread, current_user, page=page.number, per_page=page.per_page)
     return render_template(
-        "posts/thread.html", thread=thread, board=thread.board, posts=posts, page=page,
+        "posts/thread.html",
+        thread=thread,
+        board=thread.board,
+        posts=posts,
+        page=page,
         form=PostForm(formdata=None),
     )
 

@@ -1,0 +1,239 @@
+"""Fixtures: one migrated database per run, each test inside a transaction rolled back at
+its end, real HTTP through the app, and factories for people, roles and threads.
+
+The same suite runs on SQLite (default) and on PostgreSQL when FORUM_TEST_DATABASE_URL
+names one (see `make test`).
+"""
+
+import mailbox
+import os
+import smtplib
+import socket
+from collections.abc import Callable, Iterator
+from email import message_from_bytes, policy
+from email.message import EmailMessage, Message
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import scoped_session, sessionmaker
+from werkzeug.security import generate_password_hash
+
+from forum import create_app
+from forum.accounts.models import StakeholderGroup, User
+from forum.accounts.services import PASSWORD_METHOD
+from forum.boards.models import BoardRole, Role
+from forum.boards.services import load_boards
+from forum.db import utcnow
+from forum.extensions import db, limiter
+from forum.posts import services as posting
+from forum.posts.models import Thread
+from forum.settings import CONFIG_DIR
+from tests.helpers import PASSWORD, QueryCounter, board, post_form
+
+DATABASE_URL = os.environ.get("FORUM_TEST_DATABASE_URL", "")
+_HASH = generate_password_hash(PASSWORD, method=PASSWORD_METHOD)
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    instance = tmp_path_factory.mktemp("instance")
+    url = DATABASE_URL or f"sqlite:///{instance / 'test.sqlite3'}"
+    if url.startswith("postgresql"):
+        _reset_postgres(url)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("FORUM_INSTANCE_PATH", str(instance))
+        app = create_app(
+            {"TESTING": True, "DATABASE_URL": url, "SERVER_NAME": "forum.test", "MAIL_SERVER": ""}
+        )
+    with app.app_context():
+        upgrade()
+        load_boards(CONFIG_DIR / app.config["BOARDS_FILE"])
+        db.session.commit()
+        db.session.remove()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+class _RequestScopedSession(scoped_session):
+    """One session for the whole test; the end of a request rolls back what it did not
+    commit and forgets what it loaded, as a fresh session would."""
+
+    def remove(self) -> None:
+        if self.registry.has():
+            self.registry().rollback()
+
+
+@pytest.fixture(autouse=True)
+def database(app: Flask) -> Iterator[None]:
+    """Everything a test commits is released into a SAVEPOINT of a transaction that is
+    rolled back afterwards."""
+    with app.app_context():
+        connection = db.engine.connect()
+    outer = connection.begin()
+    factory = sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
+    original = db.session
+    db.session = _RequestScopedSession(factory, scopefunc=lambda: "test")
+    try:
+        yield
+    finally:
+        db.session.registry().close()
+        db.session = original
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture(autouse=True)
+def fresh_limits_and_mail(app: Flask) -> Iterator[None]:
+    with app.app_context():
+        limiter.reset()
+    maildir = Path(app.instance_path) / "maildir"
+    for path in maildir.glob("*/*"):
+        path.unlink()
+    return
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def ctx(app: Flask) -> Iterator[None]:
+    """An app context for tests that call services directly (not around requests)."""
+    with app.test_request_context():
+        yield
+
+
+@pytest.fixture
+def outbox(app: Flask) -> Callable[[], list[Message]]:
+    """The messages written to the instance Maildir so far, oldest first."""
+
+    def read() -> list[Message]:
+        folder = Path(app.instance_path) / "maildir"
+        if not folder.exists():
+            return []
+        box = mailbox.Maildir(folder, create=False)
+        return sorted(box, key=lambda m: m.get_date())
+
+    return read
+
+
+@pytest.fixture
+def make_user(app: Flask) -> Callable[..., User]:
+    counter = iter(range(1, 1_000_000))
+
+    def make(
+        *,
+        name: str | None = None,
+        email: str | None = None,
+        group: StakeholderGroup = StakeholderGroup.CIVIL_SOCIETY,
+        verified: bool = True,
+        admin: bool = False,
+        suspended: bool = False,
+        accredited: bool = False,
+        roles: dict[str, Role] | None = None,
+    ) -> User:
+        number = next(counter)
+        user = User(
+            email=email or f"person{number}@example.org",
+            display_name=name or f"Person {number}",
+            password_hash=_HASH,
+            stakeholder_group=group,
+            organisation="Test organisation",
+            country="KE",
+            email_verified_at=utcnow() if verified else None,
+            is_admin=admin,
+            is_suspended=suspended,
+            accredited=accredited,
+        )
+        db.session.add(user)
+        for code, role in (roles or {}).items():
+            db.session.add(BoardRole(board=board(code), user=user, role=role))
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_thread(app: Flask, make_user: Callable[..., User]) -> Callable[..., Thread]:
+    def make(
+        code: str = "C5",
+        *,
+        author: User | None = None,
+        title: str = "A thread",
+        body: str = "First post",
+        replies: int = 0,
+    ) -> Thread:
+        author = author or make_user()
+        with app.test_request_context():
+            thread = posting.create_thread(board(code), author, title=title, body=body)
+            for number in range(replies):
+                posting.reply(thread, author, body=f"Reply number {number + 1}")
+            db.session.commit()
+        return thread
+
+    return make
+
+
+@pytest.fixture
+def sign_in(client: FlaskClient) -> Callable[[User], None]:
+    def do(user: User) -> None:
+        response = post_form(client, "/sign-in", {"email": user.email, "password": PASSWORD})
+        assert response.status_code == 302, response.get_data(as_text=True)
+
+    return do
+
+
+@pytest.fixture
+def count_queries(app: Flask) -> Callable[[], QueryCounter]:
+    return lambda: QueryCounter(app)
+
+
+@pytest.fixture(autouse=True)
+def smtp_only_on_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail any test whose code tries to reach an SMTP server off this machine."""
+    connect = smtplib.SMTP.connect
+
+    def guarded(
+        self: smtplib.SMTP, host: str = "localhost", port: int = 0, *args: object
+    ) -> object:
+        assert host in {"127.0.0.1", "localhost", "::1"}, f"test tried to reach SMTP at {host}"
+        return connect(self, host, port, *args)
+
+    monkeypatch.setattr(smtplib.SMTP, "connect", guarded)
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[int, list[EmailMessage]]]:
+    """A real SMTP server on a loopback port; yields its port and what it received."""
+    received: list[EmailMessage] = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope) -> str:
+            received.append(message_from_bytes(envelope.content, policy=policy.default))
+            return "250 OK"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield port, received
+    finally:
+        controller.stop()

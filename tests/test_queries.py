@@ -1,0 +1,53 @@
+"""Listing pages cost a bounded number of SQL queries, whatever their size."""
+
+import pytest
+
+from forum.boards.models import Role
+from tests.helpers import text_of
+
+MAX_QUERIES = 6
+
+
+@pytest.mark.parametrize("replies", [29, 299])
+def test_thread_page_queries_do_not_grow(client, make_thread, count_queries, replies):
+    thread = make_thread(replies=replies)
+    last_page = (replies + 1 + 29) // 30
+    with count_queries() as counter:
+        response = client.get(f"/t/{thread.id}?page={last_page}")
+    assert response.status_code == 200
+    assert "Reply number" in text_of(response)
+    assert counter.count <= MAX_QUERIES, counter.statements
+
+
+@pytest.mark.parametrize("threads", [3, 40])
+def test_board_page_queries_do_not_grow(client, make_user, make_thread, count_queries, threads):
+    authors = [make_user() for _ in range(5)]
+    for number in range(threads):
+        make_thread("C5", author=authors[number % 5], title=f"Thread {number}", replies=1)
+    with count_queries() as counter:
+        response = client.get("/b/c5-building-confidence-and-security")
+    assert response.status_code == 200
+    assert counter.count <= MAX_QUERIES, counter.statements
+
+
+def test_signed_in_pages_stay_bounded(client, make_user, sign_in, make_thread, count_queries):
+    coordinator = make_user(roles={"C5": Role.COORDINATOR, "CSB": Role.MEMBER})
+    thread = make_thread(replies=40)
+    sign_in(coordinator)
+    for url in [
+        "/",
+        "/b/c5-building-confidence-and-security",
+        f"/t/{thread.id}",
+        f"/t/{thread.id}?page=2",
+    ]:
+        with count_queries() as counter:
+            assert client.get(url).status_code == 200
+        assert counter.count <= MAX_QUERIES, (url, [s[:90] for s in counter.statements])
+
+
+def test_home_page_queries(client, make_thread, count_queries):
+    for code in ["C1", "C2", "C5", "C7-EHEALTH", "GB"]:
+        make_thread(code, replies=2) if code != "GB" else None
+    with count_queries() as counter:
+        assert client.get("/").status_code == 200
+    assert counter.count <= 2, counter.statements

@@ -1,0 +1,72 @@
+"""The migrations agree with the models, and the board catalogue loads idempotently."""
+
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import func, select
+
+from forum.boards.models import Board, BoardKind, PostPolicy, ReadPolicy, Section
+from forum.extensions import db
+from forum.settings import CONFIG_DIR
+from tests.helpers import board
+
+
+def test_migrations_match_the_models(app):
+    with app.app_context(), db.engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "render_as_batch": True}
+        )
+        differences = compare_metadata(context, db.metadata)
+    assert differences == []
+
+
+def test_catalogue_has_every_action_line_and_bureau():
+    codes = set(db.session.scalars(select(Board.code)))
+    action_lines = {f"C{n}" for n in range(1, 12)} | {"B", "D", "E"}
+    e_applications = {"C7-EGOV", "C7-EBUS", "C7-ELEARN", "C7-EHEALTH", "C7-EEMPLOY", "C7-EENV",
+                      "C7-EAGRI", "C7-ESCI"}  # fmt: skip
+    assert action_lines | e_applications | {"GB", "CSB", "BB", "COORD"} == codes
+    assert all(board(code).parent == board("C7") for code in e_applications)
+    c5 = board("C5")
+    assert c5.slug == "c5-building-confidence-and-security"
+    assert (c5.read_policy, c5.post_policy) == (ReadPolicy.PUBLIC, PostPolicy.VERIFIED)
+    assert "ITU" in c5.facilitators
+    assert (board("CSB").kind, board("CSB").post_policy) == (BoardKind.BUREAU, PostPolicy.MEMBERS)
+    assert board("COORD").read_policy == ReadPolicy.MEMBERS
+
+
+def test_load_boards_twice_changes_nothing(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["forum", "load-boards"])
+    assert result.exit_code == 0, result.output
+    assert "nothing to change" in result.output
+
+
+def test_load_boards_updates_edited_titles_and_deletes_nothing(app, tmp_path: Path):
+    text = (CONFIG_DIR / "boards.toml").read_text()
+    edited = text.replace('title = "Media"', 'title = "Media and journalism"')
+    edited = edited[: edited.rindex("[[sections.boards]]")]  # drops the last board, COORD
+    path = tmp_path / "boards.toml"
+    path.write_text(edited)
+    before = db.session.scalar(select(func.count()).select_from(Board))
+    result = app.test_cli_runner().invoke(args=["forum", "load-boards", "--file", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "1 updated" in result.output
+    assert "COORD is in the database but not in boards.toml" in result.output
+    db.session.expire_all()
+    assert board("C9").title == "Media and journalism"
+    assert db.session.scalar(select(func.count()).select_from(Board)) == before
+
+
+def test_broken_catalogue_is_a_clear_error(app, tmp_path: Path):
+    path = tmp_path / "boards.toml"
+    path.write_text(
+        '[[sections]]\nslug = "x"\ntitle = "X"\n'
+        '[[sections.boards]]\ncode = "Z"\nslug = "z"\ntitle = "Z"\nread = "everyone"\n'
+    )
+    result = app.test_cli_runner().invoke(args=["forum", "load-boards", "--file", str(path)])
+    assert result.exit_code != 0
+    assert "board Z" in result.output
+    assert "everyone" in result.output
+    assert db.session.scalar(select(Section).where(Section.slug == "x")) is None

@@ -1,0 +1,86 @@
+"""Configuration from files and FORUM_* variables, secrets, and mail over real SMTP."""
+
+import pytest
+
+from forum import create_app
+from forum.mail import send_email
+from forum.settings import ConfigurationError
+from tests.helpers import post_form
+
+
+@pytest.fixture
+def instance(tmp_path, monkeypatch):
+    monkeypatch.setenv("FORUM_INSTANCE_PATH", str(tmp_path))
+    return tmp_path
+
+
+def test_secret_key_is_generated_once_and_kept(instance):
+    first = create_app({"DATABASE_URL": "sqlite://"})
+    second = create_app({"DATABASE_URL": "sqlite://"})
+    assert len(first.config["SECRET_KEY"]) >= 32
+    assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
+    assert (instance / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_environment_overrides_defaults(instance, monkeypatch):
+    monkeypatch.setenv("FORUM_POSTS_PER_PAGE", "12")
+    monkeypatch.setenv("FORUM_SITE_NAME", "WSIS follow-up forum")
+    app = create_app({"DATABASE_URL": "sqlite://"})
+    assert app.config["POSTS_PER_PAGE"] == 12
+    assert app.config["SITE_NAME"] == "WSIS follow-up forum"
+
+
+def test_default_database_is_sqlite_in_instance(instance):
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{instance / 'forum.sqlite3'}"
+
+
+def test_production_refuses_a_weak_secret(instance, monkeypatch):
+    monkeypatch.setenv("FORUM_SECRET_KEY", "changeme")
+    with pytest.raises(ConfigurationError, match="too weak"):
+        create_app({"ENV": "production", "DATABASE_URL": "sqlite://"})
+
+
+def test_production_has_secure_cookies(instance):
+    app = create_app({"ENV": "production", "DATABASE_URL": "sqlite://"})
+    assert app.config["SESSION_COOKIE_SECURE"]
+    assert app.config["REMEMBER_COOKIE_SECURE"]
+    assert app.config["SESSION_COOKIE_HTTPONLY"]
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def _smtp_app(app, port):
+    return create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": app.config["DATABASE_URL"],
+            "SERVER_NAME": "forum.test",
+            "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": port,
+            "MAIL_SUPPRESS_SEND": False,
+        }
+    )
+
+
+def test_mail_goes_through_the_configured_smtp_server(app, instance, smtp_server):
+    port, received = smtp_server
+    smtp_app = _smtp_app(app, port)
+    with smtp_app.test_request_context():
+        send_email(to="Ingrid@example.org", subject="Réunion à Genève", text_body="Ça va ?")
+    [message] = received
+    assert message["To"] == "Ingrid@example.org"
+    assert str(message["Subject"]) == "Réunion à Genève"
+    assert message.get_content().strip() == "Ça va ?"
+    assert not list((instance / "maildir").glob("*/*"))
+
+
+def test_password_reset_arrives_over_smtp(app, instance, smtp_server, make_user):
+    port, received = smtp_server
+    user = make_user(email="kofi@example.org")
+    client = _smtp_app(app, port).test_client()
+    response = post_form(client, "/forgot-password", {"email": user.email})
+    assert response.status_code == 302
+    [message] = received
+    assert message["To"] == "kofi@example.org"
+    assert message["Auto-Submitted"] == "auto-generated"
+    assert "http://forum.test/reset-password/" in message.get_content()
