@@ -26,6 +26,9 @@ MAIL_PASSWORD = ""
 HTTPS = False
 
 BOARDS_FILE = "boards.toml"
+# Pages for anonymous readers kept in memory (0 seconds turns it off); see forum/pagecache.py.
+PAGE_CACHE_SECONDS = 60
+PAGE_CACHE_ENTRIES = 2000
 THREADS_PER_PAGE = 30
 POSTS_PER_PAGE = 30
 TITLE_MAX_LENGTH = 200

@@ -24,9 +24,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
     _register_cli(app)
 
-    from forum import web
+    from forum import pagecache, web
 
     web.init_app(app)
+    pagecache.init_app(app)
     return app
 
 

@@ -47,15 +47,24 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
 
 
 def _stored_secret_key(instance: Path) -> str:
-    """Generate the key once and keep it in the instance folder, readable only by us."""
+    """Generate the key once and keep it in the instance folder, readable only by us.
+
+    The file appears complete or not at all (written aside, then linked into place), so
+    several workers starting together agree on one key.
+    """
     path = instance / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    instance.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    path.touch(mode=0o600)
-    path.write_text(key)
-    return key
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        aside = instance / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+        aside.touch(mode=0o600)
+        aside.write_text(secrets.token_hex(32))
+        try:
+            os.link(aside, path)
+        except FileExistsError:
+            pass
+        finally:
+            aside.unlink()
+    return path.read_text().strip()
 
 
 def _refuse_weak_secret(key: str) -> None:

@@ -1,13 +1,18 @@
 """Cross-cutting web concerns: error pages, security headers, template helpers."""
 
+from collections.abc import Callable
+
 import pycountry
 from flask import Flask, Response, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
+from jinja2 import StrictUndefined
 from werkzeug.exceptions import Forbidden, HTTPException
 
 from forum import permissions
 from forum.accounts.forms import ActionForm
+from forum.accounts.models import STAKEHOLDER_GROUP_LABELS, StakeholderGroup
+from forum.i18n import format_when, when_formatter
 from forum.markup import excerpt
 
 RTL_LANGUAGES = {"ar", "fa", "he", "ur"}
@@ -31,7 +36,10 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.context_processor(_template_context)
     app.jinja_env.filters["excerpt"] = excerpt
+    app.jinja_env.filters["when"] = format_when
     app.jinja_env.add_extension("jinja2.ext.do")
+    if app.testing:
+        app.jinja_env.undefined = StrictUndefined
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
@@ -56,6 +64,19 @@ def _http_error(error: HTTPException) -> Response | tuple[str, int]:
     return render_template(template, error=error), error.code
 
 
+def url_maker(endpoint: str, key: str) -> Callable[[int | str], str]:
+    """A fast `url_for` for one endpoint with one varying part (an id or a slug), for pages
+    that link every item of a long listing: one real url_for, then string joins."""
+    sentinel = 987654321
+    prefix, _, suffix = url_for(endpoint, **{key: sentinel}).partition(str(sentinel))
+    return lambda value: f"{prefix}{value}{suffix}"
+
+
+def group_labels() -> dict[StakeholderGroup, str]:
+    """Stakeholder group labels translated once, for listings of many people."""
+    return {group: str(label) for group, label in STAKEHOLDER_GROUP_LABELS.items()}
+
+
 def country_name(code: str) -> str:
     country = pycountry.countries.get(alpha_2=code)
     return country.name if country else code
@@ -66,6 +87,9 @@ def _template_context() -> dict:
     return {
         "can": permissions.can,
         "country_name": country_name,
+        "url_maker": url_maker,
+        "group_labels": group_labels,
+        "when_formatter": when_formatter,
         "Action": permissions.Action,
         "lang": locale,
         "text_direction": "rtl" if locale.split("_")[0] in RTL_LANGUAGES else "ltr",

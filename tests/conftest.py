@@ -237,3 +237,8 @@ def smtp_server() -> Iterator[tuple[int, list[EmailMessage]]]:
         yield port, received
     finally:
         controller.stop()
+
+
+@pytest.fixture(autouse=True)
+def empty_page_cache(app: Flask) -> None:
+    app.extensions["page_cache"].clear()

@@ -182,3 +182,22 @@ def test_get_requests_never_write(client, make_thread, count_queries):
     assert counter.count > 0
     writes = [s for s in counter.statements if not s.lstrip().upper().startswith("SELECT")]
     assert writes == []
+
+
+def test_thread_page_offers_reply_and_edit_to_the_right_people(
+    client, make_user, sign_in, make_thread
+):
+    author = make_user()
+    thread = make_thread(author=author)
+    edit_link = f'href="/p/{thread.first_post_id}/edit"'
+    anonymous = text_of(client.get(f"/t/{thread.id}"))
+    assert "Sign in to reply" in anonymous
+    assert edit_link not in anonymous
+    sign_in(make_user())
+    other = text_of(client.get(f"/t/{thread.id}"))
+    assert 'action="/t/' in other
+    assert "Post reply" in other
+    assert edit_link not in other
+    post_form(client, "/sign-out", {}, prefix="sign-out")
+    sign_in(author)
+    assert edit_link in text_of(client.get(f"/t/{thread.id}"))

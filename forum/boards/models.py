@@ -76,6 +76,8 @@ class Board(db.Model):
         ForeignKey("posts.id", ondelete="SET NULL", use_alter=True)
     )
     last_activity_at: Mapped[datetime | None]
+    # Moves on every change that its page shows: the version under which pages are cached.
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     section: Mapped[Section] = relationship(back_populates="boards")
     parent: Mapped["Board | None"] = relationship(remote_side=[id])

@@ -1,14 +1,26 @@
 """Read-side queries for board listings, filtered by the permissions module."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.strategy_options import _AbstractLoad
 
+from forum.accounts.models import User
 from forum.boards.models import Board, Section
 from forum.extensions import db
 from forum.permissions import Viewer, readable_boards_clause
 from forum.posts.models import Post, Thread
+
+
+def _last_post_summary(last_post: _AbstractLoad) -> _AbstractLoad:
+    """What listings show of a last post: who and when, never its body."""
+    return (
+        last_post.load_only(Post.id, Post.thread_id, Post.author_id, Post.created_at)
+        .joinedload(Post.author)
+        .load_only(User.id, User.display_name)
+    )
 
 
 @dataclass
@@ -24,8 +36,8 @@ def home_sections(viewer: Viewer) -> list[SectionListing]:
         .where(readable_boards_clause(viewer))
         .options(
             joinedload(Board.section),
-            joinedload(Board.last_post).joinedload(Post.author),
-            joinedload(Board.last_post).joinedload(Post.thread),
+            _last_post_summary(joinedload(Board.last_post)),
+            joinedload(Board.last_post).joinedload(Post.thread).load_only(Thread.id, Thread.title),
         )
         .order_by(Board.position)
     ).all()
@@ -34,6 +46,13 @@ def home_sections(viewer: Viewer) -> list[SectionListing]:
         listing = listings.setdefault(board.section_id, SectionListing(board.section, []))
         listing.boards.append(board)
     return sorted(listings.values(), key=lambda item: item.section.position)
+
+
+def last_change(viewer: Viewer) -> datetime | None:
+    """When any board this viewer may read last changed: the home page's version."""
+    return db.session.scalar(
+        select(func.max(Board.changed_at)).where(readable_boards_clause(viewer))
+    )
 
 
 def board_by_slug(slug: str) -> Board | None:
@@ -59,7 +78,7 @@ def board_threads(board: Board, *, page: int, per_page: int) -> list[Thread]:
         .where(Thread.board_id == board.id, Thread.post_count > 0)
         .options(
             joinedload(Thread.author),
-            joinedload(Thread.last_post).joinedload(Post.author),
+            _last_post_summary(joinedload(Thread.last_post)),
         )
         .order_by(Thread.is_pinned.desc(), Thread.last_activity_at.desc(), Thread.id.desc())
         .limit(per_page)

@@ -4,7 +4,9 @@ from flask import Blueprint, abort, current_app, render_template
 from flask_login import current_user
 
 from forum.boards import queries
-from forum.pagination import page_of
+from forum.boards.models import Board
+from forum.pagecache import cached
+from forum.pagination import Page, page_of
 from forum.permissions import Action, require
 
 bp = Blueprint("boards", __name__)
@@ -12,7 +14,10 @@ bp = Blueprint("boards", __name__)
 
 @bp.get("/")
 def home() -> str:
-    return render_template("boards/home.html", sections=queries.home_sections(current_user))
+    return cached(
+        queries.last_change(current_user),
+        lambda: render_template("boards/home.html", sections=queries.home_sections(current_user)),
+    )
 
 
 @bp.get("/b/<slug>")
@@ -20,8 +25,14 @@ def board(slug: str) -> str:
     board = queries.board_by_slug(slug) or abort(404)
     require(current_user, Action.READ_BOARD, board)
     page = page_of(board.thread_count, current_app.config["THREADS_PER_PAGE"])
-    threads = queries.board_threads(board, page=page.number, per_page=page.per_page)
-    children = queries.child_boards(board, current_user)
+    return cached(board.changed_at, lambda: _render_board(board, page))
+
+
+def _render_board(board: Board, page: Page) -> str:
     return render_template(
-        "boards/board.html", board=board, threads=threads, page=page, children=children
+        "boards/board.html",
+        board=board,
+        threads=queries.board_threads(board, page=page.number, per_page=page.per_page),
+        page=page,
+        children=queries.child_boards(board, current_user),
     )

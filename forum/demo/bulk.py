@@ -102,7 +102,7 @@ def build(
     _insert(Thread, thread_rows, progress, "threads")
     _insert(Post, post_rows, progress, "posts")
     db.session.execute(update(Thread), thread_ends)
-    _recount()
+    _recount(now)
     _sync_sequences()
     db.session.flush()
     return BulkFigures(users, threads, posts, round(time.perf_counter() - started, 1))
@@ -189,6 +189,7 @@ def _plan_threads_and_posts(
                 "title": " ".join(rng.choices(VOCABULARY, k=rng.randint(3, 9))).capitalize(),
                 "created_at": start,
                 "last_activity_at": times[-1],
+                "changed_at": times[-1],
                 "post_count": count,
                 "is_pinned": False,
                 "is_locked": False,
@@ -203,12 +204,13 @@ def _plan_threads_and_posts(
     return thread_rows, post_rows, thread_ends
 
 
-def _recount() -> None:
+def _recount(now: datetime) -> None:
     """Counters and last posts of boards and people, from what the tables now hold."""
     db.session.execute(
         text(
             """
             UPDATE boards SET
+              changed_at = :now,
               thread_count = (SELECT count(*) FROM threads t WHERE t.board_id = boards.id
                               AND t.post_count > 0),
               post_count = (SELECT coalesce(sum(t.post_count), 0) FROM threads t
@@ -218,7 +220,8 @@ def _recount() -> None:
               last_post_id = (SELECT t.last_post_id FROM threads t WHERE t.board_id = boards.id
                               ORDER BY t.last_activity_at DESC, t.id DESC LIMIT 1)
             """
-        )
+        ),
+        {"now": now},
     )
     db.session.execute(
         text(

@@ -39,6 +39,8 @@ class Thread(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Moves on every change that its page shows: the version under which pages are cached.
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     post_count: Mapped[int] = mapped_column(default=0)
     is_pinned: Mapped[bool] = mapped_column(default=False)
     is_locked: Mapped[bool] = mapped_column(default=False)

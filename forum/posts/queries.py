@@ -39,7 +39,7 @@ def thread_posts(thread: Thread, viewer: Viewer, *, page: int, per_page: int) ->
         db.session.scalars(
             select(Post)
             .where(Post.thread_id == thread.id, visible_posts_clause(viewer, thread.board))
-            .options(joinedload(Post.author), joinedload(Post.edited_by))
+            .options(joinedload(Post.author))
             .order_by(Post.created_at, Post.id)
             .limit(per_page)
             .offset((page - 1) * per_page)

@@ -82,6 +82,16 @@ def _add_post(
     return post
 
 
+def touch(thread: Thread, at: datetime | None = None) -> None:
+    """Mark a thread and the boards that list it as changed (the pages' cache version)."""
+    now = at or utcnow()
+    thread.changed_at = now
+    board = thread.board
+    while board is not None:
+        board.changed_at = now
+        board = board.parent
+
+
 def publish(post: Post) -> None:
     """Count a post that readers can now see, and announce it (search, mail)."""
     thread, board = post.thread, post.thread.board
@@ -96,6 +106,7 @@ def publish(post: Post) -> None:
     if board.last_activity_at is None or post.created_at >= board.last_activity_at:
         board.last_activity_at = post.created_at
         board.last_post = post
+    touch(thread)
     db.session.flush()
     events.post_published.send(post)
 
@@ -118,6 +129,7 @@ def edit_post(post: Post, editor: User, *, body: str) -> PostRevision | None:
     post.edited_at = utcnow()
     post.edited_by_id = editor.id
     post.revision_count += 1
+    touch(post.thread)
     db.session.flush()
     events.post_edited.send(post, revision=revision)
     return revision

@@ -6,8 +6,9 @@ from flask_login import current_user, login_required
 
 from forum.boards.queries import board_by_slug
 from forum.extensions import db
-from forum.pagination import page_of
-from forum.permissions import Action, require
+from forum.pagecache import cached
+from forum.pagination import Page, page_of
+from forum.permissions import Action, can, require
 from forum.posts import queries, services
 from forum.posts.forms import PostForm, ThreadForm
 from forum.posts.models import Post, Thread
@@ -38,13 +39,20 @@ def thread(thread_id: int) -> str:
     thread = _thread_or_404(thread_id)
     total = queries.visible_post_total(thread, current_user)
     page = page_of(total, current_app.config["POSTS_PER_PAGE"])
-    posts = queries.thread_posts(thread, current_user, page=page.number, per_page=page.per_page)
+    return cached(thread.changed_at, lambda: _render_thread(thread, page))
+
+
+def _render_thread(thread: Thread, page: Page) -> str:
+    viewer = current_user._get_current_object()
+    posts = queries.thread_posts(thread, viewer, page=page.number, per_page=page.per_page)
     return render_template(
         "posts/thread.html",
         thread=thread,
         board=thread.board,
         posts=posts,
         page=page,
+        editable={post.id for post in posts if can(viewer, Action.EDIT_POST, post)},
+        can_reply=can(viewer, Action.REPLY, thread),
         form=PostForm(formdata=None),
     )
 
