@@ -9,7 +9,7 @@ FLASK := $(BIN)/flask --app wsgi
 POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export FORUM_TEST_POSTGRES_URL ?= $(POSTGRES_URL)
 
-.PHONY: install run lint test test-sqlite test-postgres bench clean
+.PHONY: install run lint test test-sqlite test-postgres bench messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,9 @@ test-postgres: install
 
 bench: install
 	$(BIN)/python -m tests.bench.web
+
+messages: install
+	$(BIN)/pybabel -q extract -F config/babel.cfg -k _l -o forum/translations/messages.pot .
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

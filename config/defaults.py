@@ -24,6 +24,8 @@ MAIL_PASSWORD = ""
 
 # Served over HTTPS: cookies are marked Secure. Production implies it unless set.
 HTTPS = False
+# How many reverse proxies stand in front and set X-Forwarded-For/-Proto/-Host.
+PROXIES = 0
 
 BOARDS_FILE = "boards.toml"
 # Pages for anonymous readers kept in memory (0 seconds turns it off); see forum/pagecache.py.

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Flask, current_app, request
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from forum import extensions
 from forum.settings import PROJECT_ROOT, load_config
@@ -19,6 +20,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         instance_path=os.environ.get("FORUM_INSTANCE_PATH", str(PROJECT_ROOT / "instance")),
     )
     load_config(app, overrides)
+    if app.config["PROXIES"]:
+        hops = app.config["PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     _init_extensions(app)
     _register_blueprints(app)

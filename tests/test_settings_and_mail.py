@@ -84,3 +84,18 @@ def test_password_reset_arrives_over_smtp(app, instance, smtp_server, make_user)
     assert message["To"] == "kofi@example.org"
     assert message["Auto-Submitted"] == "auto-generated"
     assert "http://forum.test/reset-password/" in message.get_content()
+
+
+def test_behind_a_proxy_the_client_address_and_scheme_come_from_it(instance):
+    app = create_app({"DATABASE_URL": "sqlite://", "PROXIES": 1, "TESTING": True})
+
+    @app.get("/_probe")
+    def probe() -> str:
+        from flask import request
+
+        return f"{request.remote_addr} {request.scheme}"
+
+    response = app.test_client().get(
+        "/_probe", headers={"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"}
+    )
+    assert response.get_data(as_text=True) == "203.0.113.7 https"
