@@ -226,3 +226,27 @@ def test_change_email_needs_confirmation_from_new_address(client, make_user, sig
     assert post_form(client, _link(message), {}).status_code == 302
     db.session.expire_all()
     assert db.session.get(User, user.id).email == "new@example.org"
+
+
+def test_verify_link_answers_stale_forms_and_bad_links(client, outbox):
+    post_form(client, "/register", GOOD)
+    link = _link(outbox()[0])
+    post_form(client, "/sign-out", {}, prefix="sign-out")
+    stale = client.post(link, data={"csrf_token": "stale"})
+    assert stale.status_code == 400
+    assert "Press the button again" in text_of(stale)
+    broken = client.get(link + "x")
+    assert broken.status_code == 400
+    assert "not valid" in text_of(broken)
+    assert 'name="email"' in text_of(broken), "a form to ask for a new link"
+
+
+def test_resend_verification_for_an_address(client, make_user, outbox):
+    make_user(email="late@example.org", verified=False)
+    make_user(email="done@example.org")
+    for email in ["late@example.org", "done@example.org", "nobody@example.org"]:
+        response = post_form(client, "/verify/resend", {"email": email})
+        assert response.status_code == 302
+    assert [m["To"] for m in outbox()] == ["late@example.org"]
+    client.post("/verify/resend", data={"email": "late@example.org"})
+    assert len(outbox()) == 1, "no CSRF token, no mail"

@@ -201,3 +201,22 @@ def test_thread_page_offers_reply_and_edit_to_the_right_people(
     post_form(client, "/sign-out", {}, prefix="sign-out")
     sign_in(author)
     assert edit_link in text_of(client.get(f"/t/{thread.id}"))
+
+
+def test_publishing_and_editing_are_announced_once(app, make_user, make_thread):
+    from forum import events
+    from forum.posts import services as posting
+
+    published, edited = [], []
+    with (
+        events.post_published.connected_to(lambda post: published.append(post.id)),
+        events.post_edited.connected_to(lambda post, revision: edited.append(post.id)),
+    ):
+        author = make_user()
+        thread = make_thread(author=author, replies=1)
+        with app.test_request_context():
+            posting.edit_post(thread.first_post, author, body="Changed")
+            posting.edit_post(thread.first_post, author, body="Changed")
+    assert len(published) == 2
+    assert published[0] == thread.first_post_id
+    assert edited == [thread.first_post_id], "an edit that changes nothing is not announced"

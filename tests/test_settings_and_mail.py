@@ -99,3 +99,15 @@ def test_behind_a_proxy_the_client_address_and_scheme_come_from_it(instance):
         "/_probe", headers={"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"}
     )
     assert response.get_data(as_text=True) == "203.0.113.7 https"
+
+
+def test_an_unexpected_error_is_a_friendly_500_page(instance):
+    app = create_app({"DATABASE_URL": "sqlite://"})
+
+    @app.get("/_broken")
+    def broken() -> str:
+        raise RuntimeError("boom")
+
+    response = app.test_client().get("/_broken")
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.get_data(as_text=True)

@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
 
 from forum.accounts import services
 from forum.accounts.forms import (
@@ -20,7 +21,7 @@ from forum.accounts.forms import (
 from forum.accounts.models import StakeholderGroup, User, email_key
 from forum.extensions import db
 from forum.posts.queries import recent_posts_by
-from forum.ratelimit import client_address, hit
+from forum.ratelimit import Refusal, client_address, hit
 
 bp = Blueprint("accounts", __name__)
 
@@ -34,12 +35,10 @@ def _safe_next(target: str | None) -> str:
     return url_for("boards.home")
 
 
-def _too_many(template: str, form: object, refusal: object, **context: object) -> tuple[str, int]:
-    flash(
-        _("Too many attempts. Try again in %(n)d minutes.", n=refusal.minutes),  # type: ignore[attr-defined]
-        "error",
-    )
-    return render_template(template, form=form, **context), 429
+def _too_many(template: str, form: FlaskForm, refusal: Refusal) -> tuple[str, int]:
+    """The form again, with the user's input, and how long to wait."""
+    flash(_("Too many attempts. Try again in %(n)d minutes.", n=refusal.minutes), "error")
+    return render_template(template, form=form), 429
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -77,31 +76,33 @@ def register() -> object:
     return redirect(url_for("boards.home"))
 
 
-@bp.route("/verify/<token>")
-def verify(token: str) -> object:
-    """Shows a confirmation button: a GET never writes, and mail scanners follow links."""
-    form = ActionForm()
+def _verify_page(token: str, status: int = 200) -> tuple[str, int]:
+    """The confirmation button, or why the link does not work and a form for a new one."""
     try:
         user, _payload = services.read_token(services.VERIFY, token)
     except services.AccountError as error:
-        return render_template("accounts/verify.html", error=str(error), form=EmailOnlyForm()), 400
-    return render_template("accounts/verify.html", user=user, form=form, token=token)
+        page = render_template("accounts/verify.html", error=str(error), form=EmailOnlyForm())
+        return page, 400
+    return render_template(
+        "accounts/verify.html", user=user, form=ActionForm(), token=token
+    ), status
+
+
+@bp.get("/verify/<token>")
+def verify(token: str) -> object:
+    """Shows a confirmation button: a GET never writes, and mail scanners follow links."""
+    return _verify_page(token)
 
 
 @bp.post("/verify/<token>")
 def verify_confirm(token: str) -> object:
-    form = ActionForm()
-    if not form.validate_on_submit():
-        return render_template(
-            "accounts/verify.html",
-            form=form,
-            token=token,
-            error=_("The form expired; press the button again."),
-        ), 400
+    if not ActionForm().validate_on_submit():
+        flash(_("The page had expired. Press the button again."), "error")
+        return _verify_page(token, 400)
     try:
         user = services.verify_email(token)
-    except services.AccountError as error:
-        return render_template("accounts/verify.html", error=str(error), form=EmailOnlyForm()), 400
+    except services.AccountError:
+        return _verify_page(token)
     db.session.commit()
     flash(_("Your email address is confirmed. You can now post."), "success")
     if not current_user.is_authenticated:
@@ -111,11 +112,15 @@ def verify_confirm(token: str) -> object:
 
 @bp.post("/verify/resend")
 def resend_verification() -> object:
-    form = EmailOnlyForm()
+    """A new confirmation link: for the signed-in account, or for the address given."""
     if current_user.is_authenticated:
-        form.email.data = current_user.email
-    if form.email.data and not hit("RESET_LIMIT_PER_ADDRESS", client_address()):
-        user = services.find_user_by_email(form.email.data)
+        form: FlaskForm = ActionForm()
+        email = current_user.email
+    else:
+        form = EmailOnlyForm()
+        email = form.email.data
+    if form.validate_on_submit() and not hit("RESET_LIMIT_PER_ADDRESS", client_address()):
+        user = services.find_user_by_email(email)
         if user is not None and not user.is_verified:
             services.send_verification(user)
     flash(_("If that address has an unconfirmed account, a new link is on its way."), "info")

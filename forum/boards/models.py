@@ -85,8 +85,13 @@ class Board(db.Model):
     roles: Mapped[list["BoardRole"]] = relationship(back_populates="board")
 
     @property
+    def shows_code(self) -> bool:
+        """Action lines go by their code (C5); e-applications and bureaus by their title."""
+        return self.kind == BoardKind.ACTION_LINE and self.parent_id is None
+
+    @property
     def label(self) -> str:
-        return f"{self.code} {self.title}" if self.kind == BoardKind.ACTION_LINE else self.title
+        return f"{self.code} {self.title}" if self.shows_code else self.title
 
     def __repr__(self) -> str:
         return f"<Board {self.code}>"

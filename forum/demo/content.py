@@ -113,6 +113,35 @@ DISCUSSIONS = [
         "What criteria should projects meet to be financed? A first draft is attached to the "
         "meeting report; comments welcome here.",
     ]),
+    ("C1", "National e-strategies and poverty reduction strategies", [
+        "How have you tied your national e-strategy to the poverty reduction strategy paper? "
+        "We are looking for examples where ICT budgets follow development priorities.",
+        "Ours sits in the planning ministry, not the telecom ministry, which helped a lot.",
+    ]),
+    ("C7-EGOV", "Interoperability frameworks for local government", [
+        "Municipalities buy systems that cannot talk to each other. Is there a common "
+        "architecture that small administrations can adopt without large costs?",
+    ]),
+    ("C7-EBUS", "Online payments for small exporters", [
+        "Small exporters still struggle to accept payments online. Which arrangements have "
+        "worked in your region?",
+    ]),
+    ("C10", "Protecting children online in national plans", [
+        "Several national plans now include measures against the exploitation of children "
+        "through ICTs. Which combination of regulation and self-regulation works?",
+    ]),
+    ("C11", "South-South cooperation on rural connectivity", [
+        "Proposal: an exchange of regulators' staff between countries that have rolled out "
+        "rural connectivity funds. Who would take part?",
+    ]),
+    ("B", "Tracking the 2015 connectivity targets", [
+        "Which of the indicative targets can be measured with data that exists today? A first "
+        "mapping against the core indicators is below.",
+    ]),
+    ("BB", "Business input to the first stocktaking", [
+        "Member companies are invited to send their implementation activities for the "
+        "stocktaking database before the end of the month.",
+    ]),
     ("CSB", "Joint contribution on the coordination of implementation", [
         "Draft language for the joint contribution of the families and groupings is below. "
         "Please send amendments before Thursday.",
