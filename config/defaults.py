@@ -39,12 +39,26 @@ PASSWORD_MIN_LENGTH = 10
 EMAIL_TOKEN_MAX_AGE = 3 * 24 * 3600
 RESET_TOKEN_MAX_AGE = 2 * 3600
 
+# Moderation: in "new members" mode, the first posts of each person on a board and every
+# post by an account younger than this many days wait for approval.
+MODERATION_FIRST_POSTS = 2
+MODERATION_NEW_ACCOUNT_DAYS = 7
+# Distinct people whose flags hide a post until a coordinator reviews it.
+FLAGS_TO_HIDE = 3
+
 # Rate limits, in the notation of the `limits` library.
 RATELIMIT_STORAGE_URI = "memory://"
 LOGIN_LIMIT_PER_ADDRESS = "20 per 10 minutes"
 LOGIN_LIMIT_PER_ACCOUNT = "5 per 10 minutes"
 RESET_LIMIT_PER_ADDRESS = "5 per 10 minutes"
 REGISTER_LIMIT_PER_ADDRESS = "10 per hour"
+# Posting (flood control): per account, stricter in an account's first week, and per address.
+THREAD_LIMIT = "20 per hour"
+REPLY_LIMIT = "60 per hour"
+NEW_ACCOUNT_THREAD_LIMIT = "3 per day"
+NEW_ACCOUNT_REPLY_LIMIT = "10 per day"
+POST_LIMIT_PER_ADDRESS = "120 per hour"
+FLAG_LIMIT = "20 per hour"
 
 BABEL_DEFAULT_LOCALE = "en"
 BABEL_DEFAULT_TIMEZONE = "UTC"

@@ -68,12 +68,18 @@ def _select_timezone() -> str | None:
 
 def _register_blueprints(app: Flask) -> None:
     from forum.accounts.views import bp as accounts_bp
+    from forum.admin.views import bp as admin_bp
     from forum.boards.views import bp as boards_bp
+    from forum.moderation.views import bp as moderation_bp
+    from forum.notices.views import bp as notices_bp
     from forum.posts.views import bp as posts_bp
 
     app.register_blueprint(boards_bp)
     app.register_blueprint(posts_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(moderation_bp)
+    app.register_blueprint(notices_bp)
+    app.register_blueprint(admin_bp)
 
 
 def _register_cli(app: Flask) -> None:

@@ -6,8 +6,11 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy import select
 
-from forum.accounts.models import StakeholderGroup
+from forum.accounts.models import StakeholderGroup, User, email_key
+from forum.boards.models import Board, Role
+from forum.boards.queries import board_by_slug
 from forum.boards.services import CatalogueError, load_boards
 from forum.extensions import db
 from forum.settings import CONFIG_DIR
@@ -104,3 +107,97 @@ def create_admin_command(email: str, name: str) -> None:
     user.is_admin = True
     user.email_verified_at = user.email_verified_at or utcnow()
     db.session.commit()
+
+
+def _admin_for_command_line(email: str | None) -> User:
+    """The admin in whose name a command acts (recorded in the moderation log)."""
+    query = select(User).where(User.is_admin.is_(True)).order_by(User.id)
+    if email:
+        query = query.where(User.email == email_key(email))
+    admin = db.session.scalars(query).first()
+    if admin is None:
+        raise click.ClickException(
+            "No such admin account: create one with `flask forum create-admin EMAIL`."
+        )
+    return admin
+
+
+def _board_by_slug_or_fail(slug: str) -> Board:
+    board = board_by_slug(slug)
+    if board is None:
+        raise click.ClickException(f"No board has the slug {slug!r}.")
+    return board
+
+
+_role_option = click.option(
+    "--role", type=click.Choice(["coordinator", "member"]), required=True, help="The role."
+)
+_board_option = click.option("--board", "slug", required=True, help="The board's slug.")
+_by_option = click.option("--by", "by_email", default=None, help="Admin acting (default: first).")
+
+
+@forum_cli.command("grant")
+@_board_option
+@_role_option
+@click.argument("email")
+@click.option("--name", default="", help="For an address without account: the person's name.")
+@click.option("--organisation", default="")
+@click.option(
+    "--group",
+    type=click.Choice([group.value for group in StakeholderGroup]),
+    default=StakeholderGroup.CIVIL_SOCIETY.value,
+)
+@_by_option
+@with_appcontext
+def grant_command(
+    slug: str, role: str, email: str, name: str, organisation: str, group: str, by_email: str | None
+) -> None:
+    """Make EMAIL coordinator or member of a board, inviting the address if it has no account."""
+    from forum.accounts.services import find_user_by_email
+    from forum.moderation import services
+
+    admin = _admin_for_command_line(by_email)
+    board = _board_by_slug_or_fail(slug)
+    person = find_user_by_email(email)
+    try:
+        if person is None:
+            if not name.strip():
+                raise click.ClickException(f"{email} has no account: give --name to invite them.")
+            person = services.invite_user(
+                email,
+                display_name=name,
+                organisation=organisation,
+                stakeholder_group=StakeholderGroup(group),
+                actor=admin,
+                board=board,
+            )
+            click.echo(f"Invited {person.email} (an email-only account).")
+        granted = services.grant_role(board, person, Role(role), admin)
+    except services.ModerationError as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"{person.email} is {role} of {board.code}" + ("" if granted else " already"))
+
+
+@forum_cli.command("revoke")
+@_board_option
+@_role_option
+@click.argument("email")
+@_by_option
+@with_appcontext
+def revoke_command(slug: str, role: str, email: str, by_email: str | None) -> None:
+    """Take a role on a board away from EMAIL."""
+    from forum.accounts.services import find_user_by_email
+    from forum.moderation import services
+
+    admin = _admin_for_command_line(by_email)
+    board = _board_by_slug_or_fail(slug)
+    person = find_user_by_email(email)
+    if person is None:
+        raise click.ClickException(f"No account uses {email}.")
+    try:
+        services.revoke_role(board, person, Role(role), admin)
+    except services.ModerationError as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"{person.email} is no longer {role} of {board.code}")

@@ -11,6 +11,8 @@ _signals = Namespace()
 
 #: sender: the Post that became visible to readers (published at once, or approved).
 post_published = _signals.signal("post-published")
+#: sender: the Post that waits for a coordinator's approval.
+post_held = _signals.signal("post-held")
 #: sender: the Post whose body changed; kwarg `revision` is the PostRevision kept.
 post_edited = _signals.signal("post-edited")
 #: sender: the Post that stopped being visible (hidden or deleted); kwarg `status`.

@@ -2,6 +2,20 @@
 
 from forum.accounts.models import User
 from forum.boards.models import Board, BoardRole, Section
+from forum.moderation.models import BoardTrust, Flag, LogEntry
+from forum.notices.models import Notice
 from forum.posts.models import Post, PostRevision, Thread
 
-__all__ = ["Board", "BoardRole", "Post", "PostRevision", "Section", "Thread", "User"]
+__all__ = [
+    "Board",
+    "BoardRole",
+    "BoardTrust",
+    "Flag",
+    "LogEntry",
+    "Notice",
+    "Post",
+    "PostRevision",
+    "Section",
+    "Thread",
+    "User",
+]

@@ -1,12 +1,13 @@
 """Who may do what: the one place that decides it.
 
 Each rule is a small pure function of an explicit user and object. Views call
-`require`, templates call `can`, and listing queries filter with the clauses at the
-bottom, so a rule is written once whatever asks it.
+`require`, templates call `can`, services refuse what `can` refuses, and listing
+queries filter with the clauses at the bottom, so a rule is written once whatever asks.
 """
 
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask_login import AnonymousUserMixin
@@ -14,7 +15,8 @@ from sqlalchemy import ColumnElement, false, or_, true
 from werkzeug.exceptions import Forbidden, NotFound
 
 from forum.accounts.models import User
-from forum.boards.models import Board, PostPolicy, ReadPolicy, Role
+from forum.boards.models import TEAM_ROLES, Board, ModerationMode, PostPolicy, ReadPolicy, Role
+from forum.db import utcnow
 from forum.posts.models import Post, PostStatus, Thread
 
 Viewer = User | AnonymousUserMixin
@@ -27,7 +29,16 @@ class Action(enum.StrEnum):
     REPLY = "reply"
     READ_POST = "read_post"
     EDIT_POST = "edit_post"
+    FLAG_POST = "flag_post"
     MODERATE_BOARD = "moderate_board"
+    MANAGE_MEMBERS = "manage_members"
+    MOVE_THREAD = "move_thread"
+    MERGE_THREADS = "merge_threads"
+    RESTORE = "restore"
+    ADMINISTER = "administer"
+
+
+# Users --------------------------------------------------------------------------------
 
 
 def _account(user: Viewer) -> User | None:
@@ -38,6 +49,11 @@ def _roles_on(user: User, board: Board) -> set[Role]:
     return {r.role for r in user.board_roles if r.board_id == board.id}
 
 
+def is_admin(user: Viewer) -> bool:
+    account = _account(user)
+    return account is not None and account.is_admin
+
+
 def is_coordinator(user: Viewer, board: Board) -> bool:
     account = _account(user)
     return account is not None and Role.COORDINATOR in _roles_on(account, board)
@@ -46,24 +62,32 @@ def is_coordinator(user: Viewer, board: Board) -> bool:
 def is_member(user: Viewer, board: Board) -> bool:
     """Members and coordinators both belong to a board's team."""
     account = _account(user)
-    return account is not None and bool(_roles_on(account, board))
+    return account is not None and bool(_roles_on(account, board) & TEAM_ROLES)
 
 
-def is_admin(user: Viewer) -> bool:
+def is_banned(user: Viewer, board: Board) -> bool:
     account = _account(user)
-    return account is not None and account.is_admin
+    return account is not None and Role.BANNED in _roles_on(account, board)
+
+
+def is_suspended(user: Viewer, moment: datetime | None = None) -> bool:
+    account = _account(user)
+    return account is not None and account.suspended_at(moment or utcnow())
 
 
 def _participant(user: Viewer) -> User | None:
     """The account of a viewer who may write at all: signed in, verified, not suspended."""
     account = _account(user)
-    if account is None or not account.is_verified or account.is_suspended:
+    if account is None or not account.is_verified or is_suspended(account):
         return None
     return account
 
 
 def can_take_part(user: Viewer) -> bool:
     return _participant(user) is not None
+
+
+# Boards -------------------------------------------------------------------------------
 
 
 def can_read_board(user: Viewer, board: Board) -> bool:
@@ -78,12 +102,19 @@ def can_moderate_board(user: Viewer, board: Board) -> bool:
     return is_admin(user) or is_coordinator(user, board)
 
 
+def can_manage_members(user: Viewer, board: Board) -> bool:
+    """Coordinators add and remove the members of their boards; admins do everything."""
+    return can_take_part(user) and can_moderate_board(user, board)
+
+
 def can_start_thread(user: Viewer, board: Board) -> bool:
     account = _participant(user)
     if account is None or not can_read_board(account, board):
         return False
     if account.is_admin:
         return True
+    if is_banned(account, board):
+        return False
     match board.post_policy:
         case PostPolicy.VERIFIED:
             return True
@@ -96,32 +127,62 @@ def can_start_thread(user: Viewer, board: Board) -> bool:
     return False
 
 
+def must_hold(
+    user: User, board: Board, *, published_on_board: int, first_posts: int, new_account_days: int
+) -> bool:
+    """Whether a post by this person waits for approval under the board's moderation mode.
+
+    `published_on_board` counts the person's posts already published there; trusted
+    authors are not asked about (the caller knows them).
+    """
+    if can_moderate_board(user, board) or board.moderation_mode == ModerationMode.OPEN:
+        return False
+    if board.moderation_mode == ModerationMode.ALL:
+        return True
+    new_account = user.created_at > utcnow() - timedelta(days=new_account_days)
+    return new_account or published_on_board < first_posts
+
+
+# Threads and posts --------------------------------------------------------------------
+
+
+def _is_author(user: Viewer, author_id: int) -> bool:
+    account = _account(user)
+    return account is not None and account.id == author_id
+
+
 def can_read_thread(user: Viewer, thread: Thread) -> bool:
-    return can_read_board(user, thread.board)
+    if not can_read_board(user, thread.board):
+        return False
+    if thread.is_deleted:
+        return is_admin(user)
+    if thread.post_count == 0:
+        return _is_author(user, thread.author_id) or can_moderate_board(user, thread.board)
+    return True
 
 
 def can_reply(user: Viewer, thread: Thread) -> bool:
-    if not can_start_thread(user, thread.board):
+    if thread.is_deleted or not can_start_thread(user, thread.board):
         return False
     return not thread.is_locked or can_moderate_board(user, thread.board)
 
 
 def can_read_post(user: Viewer, post: Post) -> bool:
-    board = post.thread.board
-    if not can_read_board(user, board):
+    if not can_read_thread(user, post.thread):
         return False
-    if post.status == PostStatus.PUBLISHED:
-        return True
-    account = _account(user)
-    is_author = account is not None and account.id == post.author_id
-    if post.status == PostStatus.DELETED:
-        return is_admin(user)
-    return is_author or can_moderate_board(user, board)
+    match post.status:
+        case PostStatus.PUBLISHED:
+            return True
+        case PostStatus.PENDING | PostStatus.HIDDEN:
+            return _is_author(user, post.author_id) or can_moderate_board(user, post.thread.board)
+        case PostStatus.REJECTED:
+            return _is_author(user, post.author_id) or is_admin(user)
+    return is_admin(user)
 
 
 def can_edit_post(user: Viewer, post: Post) -> bool:
     account = _participant(user)
-    if post.status == PostStatus.DELETED or account is None:
+    if account is None or post.status in (PostStatus.DELETED, PostStatus.REJECTED):
         return False
     if can_moderate_board(account, post.thread.board):
         return True
@@ -132,6 +193,31 @@ def can_edit_post(user: Viewer, post: Post) -> bool:
     )
 
 
+def can_flag_post(user: Viewer, post: Post) -> bool:
+    account = _participant(user)
+    return (
+        account is not None
+        and post.status == PostStatus.PUBLISHED
+        and account.id != post.author_id
+        and can_read_post(account, post)
+    )
+
+
+def can_move_thread(user: Viewer, move: tuple[Thread, Board]) -> bool:
+    """Out of a board one moderates, into a board one also moderates (any, for admins)."""
+    thread, target = move
+    return can_moderate_board(user, thread.board) and can_moderate_board(user, target)
+
+
+def can_merge_threads(user: Viewer, merge: tuple[Thread, Thread]) -> bool:
+    source, target = merge
+    return (
+        source.id != target.id
+        and can_moderate_board(user, source.board)
+        and can_moderate_board(user, target.board)
+    )
+
+
 _RULES: dict[Action, Callable[[Viewer, Any], bool]] = {
     Action.READ_BOARD: can_read_board,
     Action.START_THREAD: can_start_thread,
@@ -139,27 +225,36 @@ _RULES: dict[Action, Callable[[Viewer, Any], bool]] = {
     Action.REPLY: can_reply,
     Action.READ_POST: can_read_post,
     Action.EDIT_POST: can_edit_post,
+    Action.FLAG_POST: can_flag_post,
     Action.MODERATE_BOARD: can_moderate_board,
+    Action.MANAGE_MEMBERS: can_manage_members,
+    Action.MOVE_THREAD: can_move_thread,
+    Action.MERGE_THREADS: can_merge_threads,
+    Action.RESTORE: lambda user, _target: is_admin(user),
+    Action.ADMINISTER: lambda user, _target: is_admin(user),
 }
 
 _READ_ACTIONS = {Action.READ_BOARD, Action.READ_THREAD, Action.READ_POST}
 
 
-def can(user: Viewer, action: Action | str, target: Any) -> bool:
+def can(user: Viewer, action: Action | str, target: Any = None) -> bool:
     return _RULES[Action(action)](user, target)
 
 
-def require(user: Viewer, action: Action | str, target: Any) -> None:
+def require(user: Viewer, action: Action | str, target: Any = None) -> None:
     """Raise 404 where the viewer may not even know the target exists, 403 otherwise.
 
     Reading something unreadable is a 404 for signed-in users (no leak of private boards);
-    the caller turns a Forbidden for an anonymous user into a sign-in redirect.
+    the error handler turns a Forbidden for an anonymous user into a sign-in redirect.
     """
     if can(user, action, target):
         return
     if Action(action) in _READ_ACTIONS and _account(user) is not None:
         raise NotFound
     raise Forbidden
+
+
+# Listing queries ----------------------------------------------------------------------
 
 
 def readable_boards_clause(user: Viewer) -> ColumnElement[bool]:
@@ -169,11 +264,21 @@ def readable_boards_clause(user: Viewer) -> ColumnElement[bool]:
     account = _account(user)
     if account is None:
         return Board.read_policy == ReadPolicy.PUBLIC
-    member_of = [r.board_id for r in account.board_roles]
+    member_of = [r.board_id for r in account.board_roles if r.role in TEAM_ROLES]
     return or_(
         Board.read_policy.in_([ReadPolicy.PUBLIC, ReadPolicy.SIGNED_IN]),
         Board.id.in_(member_of) if member_of else false(),
     )
+
+
+def moderated_board_ids(user: Viewer) -> Collection[int] | None:
+    """The boards this viewer moderates: None means every board (admins)."""
+    if is_admin(user):
+        return None
+    account = _account(user)
+    if account is None:
+        return ()
+    return [r.board_id for r in account.board_roles if r.role == Role.COORDINATOR]
 
 
 def sees_only_published(user: Viewer, board: Board) -> bool:
@@ -182,13 +287,26 @@ def sees_only_published(user: Viewer, board: Board) -> bool:
 
 
 def visible_posts_clause(user: Viewer, board: Board) -> ColumnElement[bool]:
-    """SQL condition on Post: which posts of a readable board this viewer sees in a listing."""
+    """SQL condition on Post: which posts of a readable thread this viewer sees listed.
+
+    Moderators see held and hidden posts (marked), admins deleted ones too; authors see
+    their own held, hidden and rejected posts; everyone else sees published posts only.
+    """
+    if is_admin(user):
+        return Post.status != PostStatus.REJECTED
     if can_moderate_board(user, board):
-        return Post.status != PostStatus.DELETED
+        return Post.status.in_([PostStatus.PUBLISHED, PostStatus.PENDING, PostStatus.HIDDEN])
     account = _account(user)
     if account is None:
         return Post.status == PostStatus.PUBLISHED
+    own = [PostStatus.PENDING, PostStatus.HIDDEN, PostStatus.REJECTED]
     return or_(
         Post.status == PostStatus.PUBLISHED,
-        (Post.author_id == account.id) & Post.status.in_([PostStatus.PENDING, PostStatus.HIDDEN]),
+        (Post.author_id == account.id) & Post.status.in_(own),
     )
+
+
+def listed_threads_clause() -> ColumnElement[bool]:
+    """SQL condition on Thread for a board's listing: threads with something published,
+    never deleted ones (admins restore them from the admin area) or merged ones."""
+    return (Thread.post_count > 0) & Thread.is_deleted.is_(False) & Thread.merged_into_id.is_(None)

@@ -1,6 +1,7 @@
 """Cross-cutting web concerns: error pages, security headers, template helpers."""
 
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 import pycountry
 from flask import Flask, Response, redirect, render_template, request, url_for
@@ -14,6 +15,7 @@ from forum.accounts.forms import ActionForm
 from forum.accounts.models import STAKEHOLDER_GROUP_LABELS, StakeholderGroup
 from forum.i18n import format_when, when_formatter
 from forum.markup import excerpt
+from forum.moderation.queries import waiting_count
 
 RTL_LANGUAGES = {"ar", "fa", "he", "ur"}
 
@@ -64,6 +66,15 @@ def _http_error(error: HTTPException) -> Response | tuple[str, int]:
     return render_template(template, error=error), error.code
 
 
+def safe_next_url(target: str | None, default: str) -> str:
+    """Only a path on this site, never another host, as the place to go next."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and "\\" not in target:
+            return target
+    return default
+
+
 def url_maker(endpoint: str, key: str) -> Callable[[int | str], str]:
     """A fast `url_for` for one endpoint with one varying part (an id or a slug), for pages
     that link every item of a long listing: one real url_for, then string joins."""
@@ -94,4 +105,13 @@ def _template_context() -> dict:
         "lang": locale,
         "text_direction": "rtl" if locale.split("_")[0] in RTL_LANGUAGES else "ltr",
         "sign_out_form": ActionForm(prefix="sign-out") if current_user.is_authenticated else None,
+        "waiting_for_moderation": _waiting_for_moderation(),
     }
+
+
+def _waiting_for_moderation() -> int | None:
+    """How many items wait in the queue, for the header of people who moderate."""
+    board_ids = permissions.moderated_board_ids(current_user)
+    if board_ids is not None and not board_ids:
+        return None
+    return waiting_count(current_user)

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import String
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.db import str_enum, utcnow
@@ -52,6 +52,11 @@ class User(UserMixin, db.Model):
     email_verified_at: Mapped[datetime | None]
     is_admin: Mapped[bool] = mapped_column(default=False)
     is_suspended: Mapped[bool] = mapped_column(default=False)
+    # A suspension with an end date lifts itself then.
+    suspended_until: Mapped[datetime | None]
+    suspension_reason: Mapped[str] = mapped_column(Text, default="")
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    unread_notices: Mapped[int] = mapped_column(default=0)
     locale: Mapped[str] = mapped_column(String(16), default="en")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -60,11 +65,14 @@ class User(UserMixin, db.Model):
     session_salt: Mapped[str] = mapped_column(String(16), default=new_session_salt)
 
     board_roles: Mapped[list["BoardRole"]] = relationship(  # noqa: F821
-        back_populates="user", cascade="all, delete-orphan"
+        back_populates="user", cascade="all, delete-orphan", foreign_keys="BoardRole.user_id"
     )
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_salt}"
+
+    def suspended_at(self, moment: datetime) -> bool:
+        return self.is_suspended and (self.suspended_until is None or self.suspended_until > moment)
 
     @property
     def is_verified(self) -> bool:

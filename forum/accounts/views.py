@@ -1,7 +1,5 @@
 """Registration, sign-in, password reset, profiles and account settings."""
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -22,17 +20,9 @@ from forum.accounts.models import StakeholderGroup, User, email_key
 from forum.extensions import db
 from forum.posts.queries import recent_posts_by
 from forum.ratelimit import Refusal, client_address, hit
+from forum.web import safe_next_url
 
 bp = Blueprint("accounts", __name__)
-
-
-def _safe_next(target: str | None) -> str:
-    """Only same-site paths, never another host, as the place to go after signing in."""
-    if target and target.startswith("/") and not target.startswith("//"):
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc:
-            return target
-    return url_for("boards.home")
 
 
 def _too_many(template: str, form: FlaskForm, refusal: Refusal) -> tuple[str, int]:
@@ -130,7 +120,7 @@ def resend_verification() -> object:
 @bp.route("/sign-in", methods=["GET", "POST"])
 def sign_in() -> object:
     if current_user.is_authenticated:
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(safe_next_url(request.args.get("next"), url_for("boards.home")))
     form = SignInForm()
     if not form.validate_on_submit():
         return render_template("accounts/sign_in.html", form=form), 400 if form.errors else 200
@@ -144,7 +134,7 @@ def sign_in() -> object:
         form.password.errors.append(_("Wrong email address or password."))
         return render_template("accounts/sign_in.html", form=form), 400
     login_user(user, remember=form.remember.data)
-    return redirect(_safe_next(request.args.get("next")))
+    return redirect(safe_next_url(request.args.get("next"), url_for("boards.home")))
 
 
 @bp.post("/sign-out")

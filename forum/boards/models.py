@@ -4,6 +4,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -37,6 +38,26 @@ class PostPolicy(enum.StrEnum):
 class Role(enum.StrEnum):
     COORDINATOR = "coordinator"
     MEMBER = "member"
+    # Not a team role: barred by the coordinators from posting on this board.
+    BANNED = "banned"
+
+
+TEAM_ROLES = frozenset({Role.COORDINATOR, Role.MEMBER})
+
+
+class ModerationMode(enum.StrEnum):
+    OPEN = "open"
+    NEW_MEMBERS = "new_members"
+    ALL = "all"
+
+
+MODERATION_MODE_LABELS = {
+    ModerationMode.OPEN: _l("Open: posts appear at once"),
+    ModerationMode.NEW_MEMBERS: _l(
+        "New members: the first posts of each person, and posts by new accounts, wait for approval"
+    ),
+    ModerationMode.ALL: _l("All: every post waits for approval, except coordinators'"),
+}
 
 
 class Section(db.Model):
@@ -69,6 +90,9 @@ class Board(db.Model):
     read_policy: Mapped[ReadPolicy] = mapped_column(str_enum(ReadPolicy), default=ReadPolicy.PUBLIC)
     post_policy: Mapped[PostPolicy] = mapped_column(
         str_enum(PostPolicy), default=PostPolicy.VERIFIED
+    )
+    moderation_mode: Mapped[ModerationMode] = mapped_column(
+        str_enum(ModerationMode), default=ModerationMode.OPEN
     )
     thread_count: Mapped[int] = mapped_column(default=0)
     post_count: Mapped[int] = mapped_column(default=0)
@@ -109,6 +133,8 @@ class BoardRole(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     role: Mapped[Role] = mapped_column(str_enum(Role))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(Text, default="")
 
     board: Mapped[Board] = relationship(back_populates="roles")
-    user: Mapped["User"] = relationship(back_populates="board_roles")
+    user: Mapped["User"] = relationship(back_populates="board_roles", foreign_keys=[user_id])

@@ -8,9 +8,9 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.strategy_options import _AbstractLoad
 
 from forum.accounts.models import User
-from forum.boards.models import Board, Section
+from forum.boards.models import Board, BoardRole, Role, Section
 from forum.extensions import db
-from forum.permissions import Viewer, readable_boards_clause
+from forum.permissions import Viewer, listed_threads_clause, readable_boards_clause
 from forum.posts.models import Post, Thread
 
 
@@ -56,9 +56,22 @@ def last_change(viewer: Viewer) -> datetime | None:
 
 
 def board_by_slug(slug: str) -> Board | None:
-    return db.session.scalar(
-        select(Board).where(Board.slug == slug).options(joinedload(Board.parent))
+    """A board with its parent and its team (roles and their people), in one query."""
+    return (
+        db.session.scalars(
+            select(Board)
+            .where(Board.slug == slug)
+            .options(joinedload(Board.parent), joinedload(Board.roles).joinedload(BoardRole.user))
+        )
+        .unique()
+        .first()
     )
+
+
+def team(board: Board) -> list[BoardRole]:
+    """Coordinators, members and banned people of a board, coordinators first."""
+    order = {Role.COORDINATOR: 0, Role.MEMBER: 1, Role.BANNED: 2}
+    return sorted(board.roles, key=lambda r: (order[r.role], r.user.display_name.lower()))
 
 
 def child_boards(board: Board, viewer: Viewer) -> list[Board]:
@@ -75,7 +88,7 @@ def board_threads(board: Board, *, page: int, per_page: int) -> list[Thread]:
     """One page of threads: pinned first, then most recently active."""
     query: Select[tuple[Thread]] = (
         select(Thread)
-        .where(Thread.board_id == board.id, Thread.post_count > 0)
+        .where(Thread.board_id == board.id, listed_threads_clause())
         .options(
             joinedload(Thread.author),
             _last_post_summary(joinedload(Thread.last_post)),

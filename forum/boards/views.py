@@ -4,12 +4,20 @@ from flask import Blueprint, abort, current_app, render_template
 from flask_login import current_user
 
 from forum.boards import queries
-from forum.boards.models import Board
+from forum.boards.models import Board, BoardKind, Role
 from forum.pagecache import cached
 from forum.pagination import Page, page_of
 from forum.permissions import Action, require
 
 bp = Blueprint("boards", __name__)
+
+# Who a board page lists: every board its coordinators; bureaus and the coordinators'
+# meeting their members too.
+_LISTED_ROLES = {
+    BoardKind.ACTION_LINE: {Role.COORDINATOR},
+    BoardKind.BUREAU: {Role.COORDINATOR, Role.MEMBER},
+    BoardKind.COORDINATION: {Role.COORDINATOR, Role.MEMBER},
+}
 
 
 @bp.get("/")
@@ -35,4 +43,5 @@ def _render_board(board: Board, page: Page) -> str:
         threads=queries.board_threads(board, page=page.number, per_page=page.per_page),
         page=page,
         children=queries.child_boards(board, current_user),
+        team=[role for role in queries.team(board) if role.role in _LISTED_ROLES[board.kind]],
     )

@@ -20,6 +20,7 @@ class PostStatus(enum.StrEnum):
     PENDING = "pending"
     HIDDEN = "hidden"
     DELETED = "deleted"
+    REJECTED = "rejected"
 
 
 class PostSource(enum.StrEnum):
@@ -44,6 +45,11 @@ class Thread(db.Model):
     post_count: Mapped[int] = mapped_column(default=0)
     is_pinned: Mapped[bool] = mapped_column(default=False)
     is_locked: Mapped[bool] = mapped_column(default=False)
+    is_deleted: Mapped[bool] = mapped_column(default=False)
+    # Set when merged into another thread, whose address then stands in for this one.
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("threads.id", ondelete="SET NULL")
+    )
     first_post_id: Mapped[int | None] = mapped_column(
         ForeignKey("posts.id", ondelete="SET NULL", use_alter=True)
     )
@@ -52,7 +58,7 @@ class Thread(db.Model):
     )
 
     board: Mapped["Board"] = relationship()
-    author: Mapped["User"] = relationship()
+    author: Mapped["User"] = relationship(foreign_keys=[author_id])
     first_post: Mapped["Post | None"] = relationship(foreign_keys=[first_post_id], post_update=True)
     last_post: Mapped["Post | None"] = relationship(foreign_keys=[last_post_id], post_update=True)
 
@@ -78,9 +84,14 @@ class Post(db.Model):
     status: Mapped[PostStatus] = mapped_column(str_enum(PostStatus), default=PostStatus.PUBLISHED)
     source: Mapped[PostSource] = mapped_column(str_enum(PostSource), default=PostSource.WEB)
     revision_count: Mapped[int] = mapped_column(default=0)
+    moderated_at: Mapped[datetime | None]
+    moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    # Why a post was rejected or hidden; shown to its author.
+    moderation_reason: Mapped[str] = mapped_column(Text, default="")
 
     thread: Mapped[Thread] = relationship(foreign_keys=[thread_id])
     author: Mapped["User"] = relationship(foreign_keys=[author_id])
+    moderated_by: Mapped["User | None"] = relationship(foreign_keys=[moderated_by_id])
     edited_by: Mapped["User | None"] = relationship(foreign_keys=[edited_by_id])
     revisions: Mapped[list["PostRevision"]] = relationship(
         back_populates="post", order_by="PostRevision.id", cascade="all, delete-orphan"

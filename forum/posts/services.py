@@ -1,16 +1,20 @@
 """Writing threads and posts. Every path that posts (web, email, CLI) comes through here."""
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from flask_babel import gettext as _
+from sqlalchemy import func, select, update
 
 from forum import events
 from forum.accounts.models import User
-from forum.boards.models import Board
+from forum.boards.models import Board, Role
 from forum.db import utcnow
 from forum.extensions import db
+from forum.i18n import format_when
 from forum.markup import render_markdown
-from forum.permissions import Action, can
+from forum.moderation.holds import needs_approval
+from forum.permissions import Action, can, is_banned, is_suspended, listed_threads_clause
 from forum.posts.models import Post, PostRevision, PostSource, PostStatus, Thread
 
 
@@ -18,16 +22,35 @@ class PostingError(Exception):
     """A post that cannot be written; the message is for the user."""
 
 
-def _refuse_unless(user: User, action: Action, target: object) -> None:
+def why_cannot_post(user: User, board: Board, thread: Thread | None = None) -> str:
+    """The reason, in words for the user, that they may not post here."""
+    if is_suspended(user):
+        if user.suspended_until is not None:
+            return _(
+                "Your account is suspended until %(date)s: %(reason)s",
+                date=format_when(user.suspended_until),
+                reason=user.suspension_reason,
+            )
+        return _("Your account is suspended: %(reason)s", reason=user.suspension_reason)
+    if not user.is_verified:
+        return _("Confirm your email address before posting.")
+    if is_banned(user, board):
+        ban = next(r for r in user.board_roles if r.board_id == board.id and r.role == Role.BANNED)
+        return _("The coordinators of this board have stopped you posting here: %(reason)s",
+                 reason=ban.reason)  # fmt: skip
+    if thread is not None and thread.is_locked:
+        return _("This thread is locked: no more replies.")
+    return _("You cannot post here.")
+
+
+def _refuse_unless(user: User, action: Action, target: Board | Thread | Post) -> None:
     if can(user, action, target):
         return
-    if user.is_suspended:
-        raise PostingError(_("Your account is suspended, so you cannot post."))
-    if not user.is_verified:
-        raise PostingError(_("Confirm your email address before posting."))
-    if action is Action.REPLY and getattr(target, "is_locked", False):
-        raise PostingError(_("This thread is locked: no more replies."))
-    raise PostingError(_("You cannot post here."))
+    if isinstance(target, Post):
+        target = target.thread
+    if isinstance(target, Thread):
+        raise PostingError(why_cannot_post(user, target.board, target))
+    raise PostingError(why_cannot_post(user, target))
 
 
 def create_thread(
@@ -65,20 +88,26 @@ def reply(
 def _add_post(
     thread: Thread, author: User, *, body: str, source: PostSource, now: datetime
 ) -> Post:
+    held = needs_approval(author, thread.board)
     post = Post(
         thread=thread,
         author=author,
         body_source=body,
         body_html=render_markdown(body),
         created_at=now,
-        status=PostStatus.PUBLISHED,
+        status=PostStatus.PENDING if held else PostStatus.PUBLISHED,
         source=source,
     )
     db.session.add(post)
     db.session.flush()
     if thread.first_post_id is None:
         thread.first_post = post
-    publish(post)
+    if held:
+        touch(thread)
+        db.session.flush()
+        events.post_held.send(post)
+    else:
+        publish(post)
     return post
 
 
@@ -109,6 +138,54 @@ def publish(post: Post) -> None:
     touch(thread)
     db.session.flush()
     events.post_published.send(post)
+
+
+def recount(thread: Thread) -> None:
+    """Counters and last post of a thread, its board and its authors, from the published
+    posts: after anything takes posts away or moves them (hide, delete, split, merge)."""
+    published = (Post.thread_id == thread.id) & (Post.status == PostStatus.PUBLISHED)
+    thread.post_count = db.session.scalar(select(func.count()).where(published)) or 0
+    last = db.session.scalars(
+        select(Post).where(published).order_by(Post.created_at.desc(), Post.id.desc()).limit(1)
+    ).first()
+    if last is not None:
+        thread.last_post, thread.last_activity_at = last, last.created_at
+    touch(thread)
+    db.session.flush()
+    recount_board(thread.board)
+
+
+def recount_board(board: Board) -> None:
+    listed = (Thread.board_id == board.id) & listed_threads_clause()
+    totals = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(Thread.post_count), 0)).where(listed)
+    ).one()
+    board.thread_count, board.post_count = totals
+    latest = db.session.scalars(
+        select(Thread).where(listed).order_by(Thread.last_activity_at.desc()).limit(1)
+    ).first()
+    board.last_post_id = latest.last_post_id if latest else None
+    board.last_activity_at = latest.last_activity_at if latest else None
+    board.changed_at = utcnow()
+    db.session.flush()
+
+
+def recount_authors(author_ids: Iterable[int]) -> None:
+    """People's published-post counts, for the authors whose posts just changed state."""
+    for author_id in set(author_ids):
+        counted = (
+            select(func.count())
+            .select_from(Post)
+            .join(Post.thread)
+            .where(
+                Post.author_id == author_id,
+                Post.status == PostStatus.PUBLISHED,
+                Thread.is_deleted.is_(False),
+            )
+        )
+        db.session.execute(
+            update(User).where(User.id == author_id).values(post_count=counted.scalar_subquery())
+        )
 
 
 def edit_post(post: Post, editor: User, *, body: str) -> PostRevision | None:

@@ -1,17 +1,32 @@
 """Thread pages, writing and editing posts, post history and permalinks."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from collections.abc import Callable
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 
+from forum.boards.models import Board
 from forum.boards.queries import board_by_slug
 from forum.extensions import db
 from forum.pagecache import cached
 from forum.pagination import Page, page_of
 from forum.permissions import Action, can, require
 from forum.posts import queries, services
+from forum.posts.flood import flood_refusal
 from forum.posts.forms import PostForm, ThreadForm
-from forum.posts.models import Post, Thread
+from forum.posts.models import Post, PostStatus, Thread
+from forum.ratelimit import Refusal, client_address
 
 bp = Blueprint("posts", __name__)
 
@@ -35,8 +50,11 @@ def post_url(post: Post) -> str:
 
 
 @bp.get("/t/<int:thread_id>")
-def thread(thread_id: int) -> str:
-    thread = _thread_or_404(thread_id)
+def thread(thread_id: int) -> object:
+    thread = queries.thread_with_board(thread_id) or abort(404)
+    if thread.merged_into_id is not None:
+        return redirect(url_for("posts.thread", thread_id=thread.merged_into_id), code=301)
+    require(current_user, Action.READ_THREAD, thread)
     total = queries.visible_post_total(thread, current_user)
     page = page_of(total, current_app.config["POSTS_PER_PAGE"])
     return cached(thread.changed_at, lambda: _render_thread(thread, page))
@@ -52,9 +70,52 @@ def _render_thread(thread: Thread, page: Page) -> str:
         posts=posts,
         page=page,
         editable={post.id for post in posts if can(viewer, Action.EDIT_POST, post)},
+        flaggable={post.id for post in posts if can(viewer, Action.FLAG_POST, post)},
+        moderator=can(viewer, Action.MODERATE_BOARD, thread.board),
         can_reply=can(viewer, Action.REPLY, thread),
+        why_not=services.why_cannot_post(viewer, thread.board, thread)
+        if viewer.is_authenticated
+        else None,
         form=PostForm(formdata=None),
     )
+
+
+def _too_fast(refusal: Refusal) -> None:
+    flash(
+        _("You are posting faster than this forum allows. Wait %(n)d minutes and send again: "
+          "your text is kept below.", n=refusal.minutes),
+        "error",
+    )  # fmt: skip
+
+
+def _after_posting(post: Post) -> object:
+    if post.status == PostStatus.PENDING:
+        flash(_("Thank you. Your post waits for approval by the board's coordinators."), "info")
+    return redirect(post_url(post))
+
+
+def _submit(
+    form: FlaskForm, board: Board, *, new_thread: bool, write: Callable[[], Post]
+) -> tuple[Response | None, int]:
+    """Flood control, the posting service and one commit for a submitted form.
+
+    Returns the redirect to the new post, or None and the status with which to show the
+    form again (the user's text is in it)."""
+    if not form.is_submitted():
+        return None, 200
+    if not form.validate_on_submit():
+        return None, 400
+    refusal = flood_refusal(current_user, board, new_thread=new_thread, address=client_address())
+    if refusal:
+        _too_fast(refusal)
+        return None, 429
+    try:
+        post = write()
+    except services.PostingError as error:
+        flash(str(error), "error")
+        return None, 400
+    db.session.commit()
+    return _after_posting(post), 302
 
 
 @bp.route("/b/<slug>/new", methods=["GET", "POST"])
@@ -63,18 +124,15 @@ def new_thread(slug: str) -> object:
     board = board_by_slug(slug) or abort(404)
     require(current_user, Action.READ_BOARD, board)
     form = ThreadForm()
-    if form.validate_on_submit():
-        try:
-            thread = services.create_thread(
-                board, current_user, title=form.title.data, body=form.body.data
-            )
-        except services.PostingError as error:
-            flash(str(error), "error")
-        else:
-            db.session.commit()
-            return redirect(url_for("posts.thread", thread_id=thread.id))
-    status = 400 if form.is_submitted() else 200
-    return render_template("posts/new_thread.html", board=board, form=form), status
+
+    def write() -> Post:
+        thread = services.create_thread(
+            board, current_user, title=form.title.data, body=form.body.data
+        )
+        return thread.first_post
+
+    done, status = _submit(form, board, new_thread=True, write=write)
+    return done or (render_template("posts/new_thread.html", board=board, form=form), status)
 
 
 @bp.route("/t/<int:thread_id>/reply", methods=["GET", "POST"])
@@ -82,16 +140,14 @@ def new_thread(slug: str) -> object:
 def reply(thread_id: int) -> object:
     thread = _thread_or_404(thread_id)
     form = PostForm()
-    if form.validate_on_submit():
-        try:
-            post = services.reply(thread, current_user, body=form.body.data)
-        except services.PostingError as error:
-            flash(str(error), "error")
-        else:
-            db.session.commit()
-            return redirect(post_url(post))
-    status = 400 if form.is_submitted() else 200
-    return render_template("posts/reply.html", thread=thread, board=thread.board, form=form), status
+    done, status = _submit(
+        form,
+        thread.board,
+        new_thread=False,
+        write=lambda: services.reply(thread, current_user, body=form.body.data),
+    )
+    page = render_template("posts/reply.html", thread=thread, board=thread.board, form=form)
+    return done or (page, status)
 
 
 @bp.route("/p/<int:post_id>/edit", methods=["GET", "POST"])

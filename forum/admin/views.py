@@ -1,0 +1,171 @@
+"""The admin area: people and their roles, accreditation, suspensions, deleted content
+and the whole moderation log."""
+
+from datetime import UTC, datetime, time
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug import Response
+
+from forum.accounts.forms import ActionForm
+from forum.accounts.models import StakeholderGroup, User
+from forum.accounts.services import find_user_by_email
+from forum.admin import queries
+from forum.boards.models import Board, Role
+from forum.extensions import db
+from forum.moderation import queries as moderation_queries
+from forum.moderation import services
+from forum.moderation.forms import GrantForm, SuspendForm
+from forum.moderation.views import perform_act
+from forum.pagination import page_of
+from forum.permissions import Action, require
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.before_request
+@login_required
+def _admins_only() -> None:
+    require(current_user, Action.ADMINISTER)
+
+
+def _grant_form(*, submitted: bool = False, **data: object) -> GrantForm:
+    form = GrantForm() if submitted else GrantForm(formdata=None, data=data)
+    form.board.choices = [
+        (b.id, b.label) for b in moderation_queries.moderated_boards(current_user)
+    ]
+    return form
+
+
+@bp.get("/")
+def index() -> str:
+    text = request.args.get("q", "")[:200]
+    return render_template(
+        "admin/index.html",
+        people=queries.find_people(text),
+        q=text,
+        grant_form=_grant_form(),
+    )
+
+
+@bp.post("/grant")
+def grant() -> object:
+    """Give a role to an account, inviting the address when it has none."""
+    form = _grant_form(submitted=True)
+    if not form.validate_on_submit():
+        return render_template("admin/index.html", people=[], q="", grant_form=form), 400
+    board = db.session.get(Board, form.board.data) or abort(404)
+    person = find_user_by_email(form.email.data)
+    if person is None and not (form.display_name.data or "").strip():
+        form.display_name.errors.append(
+            _("No account uses this address: give a name to invite them.")
+        )
+        return render_template("admin/index.html", people=[], q="", grant_form=form), 400
+
+    def give() -> None:
+        invited = person or services.invite_user(
+            form.email.data,
+            display_name=form.display_name.data or "",
+            organisation=form.organisation.data or "",
+            stakeholder_group=StakeholderGroup(form.stakeholder_group.data),
+            actor=current_user,
+            board=board,
+        )
+        if not services.grant_role(board, invited, Role(form.role.data), current_user):
+            raise services.AlreadyHandled(_("This person holds that role already."))
+
+    perform_act(give, _("The role is granted."))
+    target = person or find_user_by_email(form.email.data)
+    if target is None:
+        return redirect(url_for("admin.index"))
+    return redirect(url_for("admin.person", user_id=target.id))
+
+
+def _person_or_404(user_id: int) -> User:
+    return db.session.get(User, user_id) or abort(404)
+
+
+@bp.get("/people/<int:user_id>")
+def person(user_id: int) -> str:
+    person = _person_or_404(user_id)
+    return render_template(
+        "admin/person.html",
+        person=person,
+        grant_form=_grant_form(email=person.email),
+        suspend_form=SuspendForm(formdata=None),
+        form=ActionForm(formdata=None),
+    )
+
+
+@bp.post("/people/<int:user_id>/revoke/<int:board_id>/<role>")
+def revoke(user_id: int, board_id: int, role: str) -> Response:
+    person = _person_or_404(user_id)
+    board = db.session.get(Board, board_id) or abort(404)
+    if role not in {Role.MEMBER, Role.COORDINATOR} or not ActionForm().validate_on_submit():
+        abort(400)
+    perform_act(
+        lambda: services.revoke_role(board, person, Role(role), current_user),
+        _("The role is revoked."),
+    )
+    return redirect(url_for("admin.person", user_id=person.id))
+
+
+@bp.post("/people/<int:user_id>/accreditation")
+def accreditation(user_id: int) -> Response:
+    person = _person_or_404(user_id)
+    if ActionForm().validate_on_submit():
+        value = request.form.get("accredited") == "1"
+        perform_act(
+            lambda: services.set_accredited(person, current_user, accredited=value), _("Saved.")
+        )
+    return redirect(url_for("admin.person", user_id=person.id))
+
+
+@bp.post("/people/<int:user_id>/suspend")
+def suspend(user_id: int) -> object:
+    person = _person_or_404(user_id)
+    form = SuspendForm()
+    if not form.validate_on_submit():
+        return render_template(
+            "admin/person.html",
+            person=person,
+            grant_form=_grant_form(email=person.email),
+            suspend_form=form,
+            form=ActionForm(formdata=None),
+        ), 400
+    until = datetime.combine(form.until.data, time.min, tzinfo=UTC) if form.until.data else None
+    perform_act(
+        lambda: services.suspend_user(
+            person, current_user, reason=form.reason.data or "", until=until
+        ),
+        _("The account is suspended."),
+    )
+    return redirect(url_for("admin.person", user_id=person.id))
+
+
+@bp.post("/people/<int:user_id>/unsuspend")
+def unsuspend(user_id: int) -> Response:
+    person = _person_or_404(user_id)
+    if ActionForm().validate_on_submit():
+        perform_act(
+            lambda: services.unsuspend_user(person, current_user), _("The suspension is lifted.")
+        )
+    return redirect(url_for("admin.person", user_id=person.id))
+
+
+@bp.get("/deleted")
+def deleted() -> str:
+    return render_template(
+        "admin/deleted.html",
+        threads=queries.deleted_threads(),
+        posts=queries.deleted_posts(),
+        form=ActionForm(formdata=None),
+    )
+
+
+@bp.get("/log")
+def log() -> str:
+    page = page_of(moderation_queries.site_log_total(), current_app.config["THREADS_PER_PAGE"])
+    entries = moderation_queries.site_log(page=page.number, per_page=page.per_page)
+    return render_template("admin/log.html", entries=entries, page=page)

@@ -1,0 +1,107 @@
+"""Forms of moderation. Every act is a POST with a CSRF token."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    EmailField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+
+from forum.accounts.forms import group_choices
+from forum.boards.models import MODERATION_MODE_LABELS
+from forum.moderation.models import FLAG_REASON_LABELS
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=2000)])
+
+
+class FlagForm(FlaskForm):
+    reason = RadioField(
+        _l("What is wrong with this post?"),
+        choices=[(reason.value, label) for reason, label in FLAG_REASON_LABELS.items()],
+        validators=[DataRequired(_l("Choose a reason."))],
+    )
+    text = TextAreaField(
+        _l("Tell the coordinators more"), validators=[Optional(), Length(max=2000)]
+    )
+
+
+class RenameForm(ReasonForm):
+    title = StringField(
+        _l("New title"), validators=[DataRequired(_l("Give the thread a title.")), Length(max=200)]
+    )
+
+
+class MoveForm(ReasonForm):
+    board = SelectField(_l("Move to board"), coerce=int)
+
+
+class SplitForm(ReasonForm):
+    title = StringField(
+        _l("Title of the new thread"),
+        validators=[DataRequired(_l("Give the new thread a title.")), Length(max=200)],
+    )
+
+
+class MergeForm(ReasonForm):
+    target = IntegerField(
+        _l("Merge into thread number"),
+        validators=[
+            DataRequired(_l("Give the number of the thread to merge into.")),
+            NumberRange(min=1),
+        ],
+        description=_l("The number in the other thread's address: /t/NUMBER."),
+    )
+
+
+class ModeForm(FlaskForm):
+    mode = SelectField(
+        _l("Moderation"),
+        choices=[(mode.value, label) for mode, label in MODERATION_MODE_LABELS.items()],
+    )
+
+
+_email = [
+    DataRequired(_l("Enter an email address.")),
+    Email(_l("Enter a valid email address."), check_deliverability=False),
+    Length(max=254),
+]
+
+
+class MemberForm(FlaskForm):
+    """Add someone to a board; unknown addresses become invited, email-only accounts."""
+
+    email = EmailField(_l("Email address"), validators=_email)
+    display_name = StringField(
+        _l("Name (for a new account)"), validators=[Optional(), Length(max=100)]
+    )
+    organisation = StringField(
+        _l("Organisation (for a new account)"), validators=[Optional(), Length(max=200)]
+    )
+    stakeholder_group = SelectField(
+        _l("Stakeholder group (for a new account)"), choices=group_choices
+    )
+
+
+class GrantForm(MemberForm):
+    """Admins: give a role on any board, to an account or to a new, invited one."""
+
+    board = SelectField(_l("Board"), coerce=int)
+    role = SelectField(
+        _l("Role"), choices=[("member", _l("Member")), ("coordinator", _l("Coordinator"))]
+    )
+
+
+class BanForm(ReasonForm):
+    email = EmailField(_l("Email address of the person"), validators=_email)
+
+
+class SuspendForm(ReasonForm):
+    until = DateField(_l("Until (leave empty for no end date)"), validators=[Optional()])

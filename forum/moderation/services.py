@@ -1,0 +1,682 @@
+"""Moderation acts. Each one checks the permission module, changes state, leaves one
+entry in the moderation log, tells the people concerned, and flushes; the caller
+commits.
+
+State changes of posts are compare-and-set updates (`_transition`), so when two
+coordinators act on the same post at once exactly one act happens and is logged; the
+other gets AlreadyHandled.
+"""
+
+from collections.abc import Iterable, Sequence
+from contextlib import suppress
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+
+from forum import events
+from forum.accounts.models import StakeholderGroup, User, email_key
+from forum.boards.models import Board, BoardRole, ModerationMode, Role
+from forum.db import utcnow
+from forum.extensions import db
+from forum.moderation.models import BoardTrust, Flag, FlagOutcome, FlagReason, LogAction, LogEntry
+from forum.notices.services import notify
+from forum.permissions import Action, can, is_admin
+from forum.posts.models import Post, PostStatus, Thread
+from forum.posts.services import publish, recount, recount_authors, recount_board, touch
+
+
+class ModerationError(Exception):
+    """An act that is not allowed or not possible; the message is for the moderator."""
+
+
+class AlreadyHandled(ModerationError):
+    """Someone else acted on this item first."""
+
+
+def _require(user: User, action: Action, target: Any = None) -> None:
+    if not can(user, action, target):
+        raise ModerationError(_("You cannot do this here."))
+
+
+def record(
+    action: LogAction,
+    *,
+    actor: User | None,
+    board: Board | None = None,
+    thread: Thread | None = None,
+    post: Post | None = None,
+    subject: User | None = None,
+    reason: str = "",
+    **details: Any,
+) -> LogEntry:
+    entry = LogEntry(
+        action=action,
+        actor_id=actor.id if actor else None,
+        board_id=board.id if board else None,
+        thread_id=thread.id if thread else None,
+        post_id=post.id if post else None,
+        subject_id=subject.id if subject else None,
+        reason=reason.strip(),
+        details=details,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def _transition(
+    post: Post, *, from_: Sequence[PostStatus], to: PostStatus, actor: User | None, reason: str = ""
+) -> PostStatus:
+    """Move a post between states atomically; returns the state it had."""
+    before = post.status
+    result = db.session.execute(
+        update(Post)
+        .where(Post.id == post.id, Post.status.in_(from_))
+        .values(
+            status=to,
+            moderated_at=utcnow(),
+            moderated_by_id=actor.id if actor else None,
+            moderation_reason=reason.strip(),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.expire(post)
+        raise AlreadyHandled(_("Someone has already handled this post."))
+    db.session.expire(post, ["status", "moderated_at", "moderated_by_id", "moderation_reason"])
+    return before
+
+
+# Held posts ---------------------------------------------------------------------------
+
+
+def approve_post(post: Post, moderator: User, *, trust: bool = False) -> None:
+    board = post.thread.board
+    _require(moderator, Action.MODERATE_BOARD, board)
+    _transition(post, from_=[PostStatus.PENDING], to=PostStatus.PUBLISHED, actor=moderator)
+    publish(post)
+    record(
+        LogAction.APPROVE,
+        actor=moderator,
+        board=board,
+        thread=post.thread,
+        post=post,
+        subject=post.author,
+    )
+    notify(post.author, "post_approved", post_id=post.id, thread=post.thread.title)
+    if trust:
+        trust_author(post.author, board, moderator)
+
+
+def reject_post(post: Post, moderator: User, *, reason: str) -> None:
+    board = post.thread.board
+    _require(moderator, Action.MODERATE_BOARD, board)
+    if not reason.strip():
+        raise ModerationError(_("Say why the post is not accepted: its author is told."))
+    _transition(
+        post, from_=[PostStatus.PENDING], to=PostStatus.REJECTED, actor=moderator, reason=reason
+    )
+    touch(post.thread)
+    record(
+        LogAction.REJECT,
+        actor=moderator,
+        board=board,
+        thread=post.thread,
+        post=post,
+        subject=post.author,
+        reason=reason,
+    )
+    notify(
+        post.author,
+        "post_rejected",
+        post_id=post.id,
+        thread=post.thread.title,
+        reason=reason.strip(),
+    )
+
+
+def trust_author(user: User, board: Board, moderator: User) -> None:
+    _require(moderator, Action.MODERATE_BOARD, board)
+    exists = db.session.scalar(
+        select(BoardTrust.id).where(BoardTrust.board_id == board.id, BoardTrust.user_id == user.id)
+    )
+    if exists is None:
+        db.session.add(BoardTrust(board_id=board.id, user_id=user.id, granted_by_id=moderator.id))
+        record(LogAction.TRUST, actor=moderator, board=board, subject=user)
+
+
+def set_moderation_mode(board: Board, actor: User, mode: ModerationMode) -> None:
+    _require(actor, Action.MODERATE_BOARD, board)
+    if board.moderation_mode != mode:
+        before = board.moderation_mode
+        board.moderation_mode = mode
+        board.changed_at = utcnow()
+        record(LogAction.SET_MODE, actor=actor, board=board, before=before.value, after=mode.value)
+
+
+# Published posts ----------------------------------------------------------------------
+
+
+def hide_post(post: Post, moderator: User | None, *, reason: str) -> None:
+    """Hide a published post (its author and the coordinators still see it, marked).
+    With no moderator, the forum hides it by itself because enough people flagged it."""
+    board = post.thread.board
+    if moderator is not None:
+        _require(moderator, Action.MODERATE_BOARD, board)
+        if not reason.strip():
+            raise ModerationError(_("Say why the post is hidden: its author is told."))
+    _transition(
+        post, from_=[PostStatus.PUBLISHED], to=PostStatus.HIDDEN, actor=moderator, reason=reason
+    )
+    _withdrawn(post, PostStatus.HIDDEN)
+    action = LogAction.HIDE if moderator else LogAction.AUTO_HIDE
+    record(
+        action,
+        actor=moderator,
+        board=board,
+        thread=post.thread,
+        post=post,
+        subject=post.author,
+        reason=reason,
+    )
+    notify(
+        post.author, "post_hidden", post_id=post.id, thread=post.thread.title, reason=reason.strip()
+    )
+
+
+def unhide_post(post: Post, moderator: User, *, reason: str = "") -> None:
+    board = post.thread.board
+    _require(moderator, Action.MODERATE_BOARD, board)
+    _transition(
+        post, from_=[PostStatus.HIDDEN], to=PostStatus.PUBLISHED, actor=moderator, reason=reason
+    )
+    publish(post)
+    record(
+        LogAction.UNHIDE,
+        actor=moderator,
+        board=board,
+        thread=post.thread,
+        post=post,
+        subject=post.author,
+        reason=reason,
+    )
+    notify(post.author, "post_unhidden", post_id=post.id, thread=post.thread.title)
+
+
+def delete_post(post: Post, actor: User, *, reason: str) -> None:
+    """Soft-delete a post (admins can restore it); deleting a first post deletes its thread."""
+    thread = post.thread
+    _require(actor, Action.MODERATE_BOARD, thread.board)
+    if post.id == thread.first_post_id:
+        delete_thread(thread, actor, reason=reason)
+        return
+    if not reason.strip():
+        raise ModerationError(_("Say why the post is deleted: its author is told."))
+    live = [PostStatus.PUBLISHED, PostStatus.HIDDEN, PostStatus.PENDING]
+    _transition(post, from_=live, to=PostStatus.DELETED, actor=actor, reason=reason)
+    _withdrawn(post, PostStatus.DELETED)
+    record(
+        LogAction.DELETE,
+        actor=actor,
+        board=thread.board,
+        thread=thread,
+        post=post,
+        subject=post.author,
+        reason=reason,
+    )
+    notify(post.author, "post_deleted", thread=thread.title, reason=reason.strip())
+
+
+def restore_post(post: Post, admin: User) -> None:
+    _require(admin, Action.RESTORE)
+    _transition(post, from_=[PostStatus.DELETED], to=PostStatus.PUBLISHED, actor=admin)
+    recount(post.thread)
+    recount_authors([post.author_id])
+    events.post_published.send(post)
+    record(
+        LogAction.RESTORE,
+        actor=admin,
+        board=post.thread.board,
+        thread=post.thread,
+        post=post,
+        subject=post.author,
+    )
+
+
+def _withdrawn(post: Post, status: PostStatus) -> None:
+    recount(post.thread)
+    recount_authors([post.author_id])
+    events.post_withdrawn.send(post, status=status)
+
+
+# Threads ------------------------------------------------------------------------------
+
+
+def delete_thread(thread: Thread, actor: User, *, reason: str) -> None:
+    _require(actor, Action.MODERATE_BOARD, thread.board)
+    if thread.is_deleted:
+        raise AlreadyHandled(_("This thread is deleted already."))
+    if not reason.strip():
+        raise ModerationError(_("Say why the thread is deleted."))
+    _set_thread_deleted(thread, deleted=True)
+    record(
+        LogAction.DELETE_THREAD,
+        actor=actor,
+        board=thread.board,
+        thread=thread,
+        subject=thread.author,
+        reason=reason,
+        title=thread.title,
+    )
+
+
+def restore_thread(thread: Thread, admin: User) -> None:
+    _require(admin, Action.RESTORE)
+    if not thread.is_deleted:
+        raise AlreadyHandled(_("This thread is not deleted."))
+    _set_thread_deleted(thread, deleted=False)
+    record(
+        LogAction.RESTORE_THREAD,
+        actor=admin,
+        board=thread.board,
+        thread=thread,
+        subject=thread.author,
+    )
+
+
+def _set_thread_deleted(thread: Thread, *, deleted: bool) -> None:
+    thread.is_deleted = deleted
+    recount(thread)
+    recount_authors(_author_ids(thread))
+    for post in _published_posts(thread):
+        if deleted:
+            events.post_withdrawn.send(post, status=PostStatus.DELETED)
+        else:
+            events.post_published.send(post)
+
+
+def _published_posts(thread: Thread) -> list[Post]:
+    return list(
+        db.session.scalars(
+            select(Post).where(Post.thread_id == thread.id, Post.status == PostStatus.PUBLISHED)
+        )
+    )
+
+
+def _author_ids(thread: Thread) -> list[int]:
+    return list(db.session.scalars(select(Post.author_id).where(Post.thread_id == thread.id)))
+
+
+def set_locked(thread: Thread, moderator: User, *, locked: bool, reason: str = "") -> None:
+    _require(moderator, Action.MODERATE_BOARD, thread.board)
+    if thread.is_locked == locked:
+        raise AlreadyHandled(
+            _("This thread is locked already.") if locked else _("This thread is not locked.")
+        )
+    thread.is_locked = locked
+    touch(thread)
+    record(
+        LogAction.LOCK if locked else LogAction.UNLOCK,
+        actor=moderator,
+        board=thread.board,
+        thread=thread,
+        reason=reason,
+    )
+
+
+def set_pinned(thread: Thread, moderator: User, *, pinned: bool) -> None:
+    _require(moderator, Action.MODERATE_BOARD, thread.board)
+    if thread.is_pinned == pinned:
+        raise AlreadyHandled(
+            _("This thread is pinned already.") if pinned else _("This thread is not pinned.")
+        )
+    thread.is_pinned = pinned
+    touch(thread)
+    record(
+        LogAction.PIN if pinned else LogAction.UNPIN,
+        actor=moderator,
+        board=thread.board,
+        thread=thread,
+    )
+
+
+def rename_thread(thread: Thread, moderator: User, *, title: str, reason: str = "") -> None:
+    _require(moderator, Action.MODERATE_BOARD, thread.board)
+    title = title.strip()
+    if not title or title == thread.title:
+        raise ModerationError(_("Give the thread a new title."))
+    before = thread.title
+    thread.title = title
+    touch(thread)
+    record(
+        LogAction.RENAME,
+        actor=moderator,
+        board=thread.board,
+        thread=thread,
+        reason=reason,
+        before=before,
+        after=title,
+    )
+    events.thread_changed.send(thread)
+
+
+def move_thread(thread: Thread, moderator: User, *, target: Board, reason: str = "") -> None:
+    if target.id == thread.board_id:
+        raise ModerationError(_("The thread is in that board already."))
+    if not can(moderator, Action.MOVE_THREAD, (thread, target)):
+        raise ModerationError(_("You can move threads only between boards you moderate."))
+    source = thread.board
+    touch(thread)
+    thread.board = target
+    db.session.flush()
+    recount(thread)
+    recount_board(source)
+    record(
+        LogAction.MOVE,
+        actor=moderator,
+        board=source,
+        thread=thread,
+        reason=reason,
+        to_board=target.code,
+        from_board=source.code,
+    )
+    record(
+        LogAction.MOVE,
+        actor=moderator,
+        board=target,
+        thread=thread,
+        reason=reason,
+        to_board=target.code,
+        from_board=source.code,
+    )
+    events.thread_changed.send(thread)
+
+
+def split_thread(
+    thread: Thread, moderator: User, *, posts: Iterable[Post], title: str, reason: str = ""
+) -> Thread:
+    """Move some replies of a thread into a new thread of the same board."""
+    _require(moderator, Action.MODERATE_BOARD, thread.board)
+    chosen = sorted(posts, key=lambda post: (post.created_at, post.id))
+    if not chosen or not title.strip():
+        raise ModerationError(_("Choose the replies to split off and a title for them."))
+    if any(post.thread_id != thread.id or post.id == thread.first_post_id for post in chosen):
+        raise ModerationError(_("Only replies of this thread can be split off."))
+    first = chosen[0]
+    new = Thread(
+        board=thread.board,
+        author_id=first.author_id,
+        title=title.strip(),
+        created_at=first.created_at,
+        last_activity_at=first.created_at,
+    )
+    db.session.add(new)
+    db.session.flush()
+    for post in chosen:
+        post.thread = new
+    new.first_post = first
+    db.session.flush()
+    recount(new)
+    recount(thread)
+    record(
+        LogAction.SPLIT,
+        actor=moderator,
+        board=thread.board,
+        thread=thread,
+        reason=reason,
+        new_thread=new.id,
+        posts=[post.id for post in chosen],
+    )
+    events.thread_changed.send(thread)
+    events.thread_changed.send(new)
+    return new
+
+
+def merge_threads(source: Thread, target: Thread, moderator: User, *, reason: str = "") -> None:
+    """Move every post of `source` into `target`; the source's address leads to the target."""
+    if not can(moderator, Action.MERGE_THREADS, (source, target)):
+        raise ModerationError(_("You can merge threads only within boards you moderate."))
+    if source.merged_into_id is not None or target.merged_into_id is not None:
+        raise AlreadyHandled(_("One of these threads has been merged already."))
+    db.session.execute(
+        update(Post)
+        .where(Post.thread_id == source.id)
+        .values(thread_id=target.id)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire_all()
+    source.merged_into_id = target.id
+    source.first_post_id = source.last_post_id = None
+    db.session.flush()
+    recount(source)
+    recount(target)
+    for board in {source.board, target.board}:
+        record(
+            LogAction.MERGE,
+            actor=moderator,
+            board=board,
+            thread=target,
+            reason=reason,
+            merged_thread=source.id,
+            merged_title=source.title,
+        )
+    events.thread_changed.send(target)
+
+
+# Flags --------------------------------------------------------------------------------
+
+
+def flag_post(post: Post, user: User, *, reason: FlagReason, text: str = "") -> Flag:
+    if not can(user, Action.FLAG_POST, post):
+        raise ModerationError(_("You cannot flag this post."))
+    if reason == FlagReason.OTHER and not text.strip():
+        raise ModerationError(_("Say what is wrong with the post."))
+    already = db.session.scalar(
+        select(Flag.id).where(Flag.post_id == post.id, Flag.user_id == user.id)
+    )
+    if already is not None:
+        raise AlreadyHandled(_("You have flagged this post already."))
+    flag = Flag(post_id=post.id, user_id=user.id, reason=reason, text=text.strip())
+    db.session.add(flag)
+    db.session.flush()
+    if open_flag_count(post) >= current_app.config["FLAGS_TO_HIDE"]:
+        with suppress(AlreadyHandled):
+            hide_post(post, None, reason=_("Flagged by several people; waiting for review."))
+    return flag
+
+
+def open_flag_count(post: Post) -> int:
+    return (
+        db.session.scalar(
+            select(func.count()).where(Flag.post_id == post.id, Flag.resolved_at.is_(None))
+        )
+        or 0
+    )
+
+
+def resolve_flags(post: Post, moderator: User, *, outcome: FlagOutcome, reason: str = "") -> None:
+    """Keep, hide or delete a flagged post; its flaggers learn the outcome."""
+    board = post.thread.board
+    _require(moderator, Action.MODERATE_BOARD, board)
+    result = db.session.execute(
+        update(Flag)
+        .where(Flag.post_id == post.id, Flag.resolved_at.is_(None))
+        .values(resolved_at=utcnow(), resolved_by_id=moderator.id, outcome=outcome)
+        .returning(Flag.user_id)
+    )
+    flaggers = [row[0] for row in result]
+    if not flaggers:
+        raise AlreadyHandled(_("These flags have been handled already."))
+    reason = reason.strip() or _("Reviewed after flags.")
+    if outcome == FlagOutcome.KEPT and post.status == PostStatus.HIDDEN:
+        unhide_post(post, moderator, reason=reason)
+    elif outcome == FlagOutcome.HIDDEN and post.status == PostStatus.PUBLISHED:
+        hide_post(post, moderator, reason=reason)
+    elif outcome == FlagOutcome.DELETED:
+        delete_post(post, moderator, reason=reason)
+    record(
+        LogAction.RESOLVE_FLAGS,
+        actor=moderator,
+        board=board,
+        thread=post.thread,
+        post=post,
+        subject=post.author,
+        reason=reason,
+        outcome=outcome.value,
+        flags=len(flaggers),
+    )
+    for flagger in db.session.scalars(select(User).where(User.id.in_(flaggers))):
+        notify(flagger, f"flag_{outcome.value}", post_id=post.id, thread=post.thread.title)
+
+
+# People -------------------------------------------------------------------------------
+
+
+def suspend_user(user: User, admin: User, *, reason: str, until: datetime | None) -> None:
+    _require(admin, Action.ADMINISTER)
+    if not reason.strip():
+        raise ModerationError(_("Say why the account is suspended: its owner is told."))
+    if user.id == admin.id:
+        raise ModerationError(_("You cannot suspend yourself."))
+    user.is_suspended = True
+    user.suspended_until = until
+    user.suspension_reason = reason.strip()
+    record(
+        LogAction.SUSPEND,
+        actor=admin,
+        subject=user,
+        reason=reason,
+        until=until.isoformat() if until else None,
+    )
+    notify(user, "suspended", reason=reason.strip())
+
+
+def unsuspend_user(user: User, admin: User, *, reason: str = "") -> None:
+    _require(admin, Action.ADMINISTER)
+    if not user.is_suspended:
+        raise AlreadyHandled(_("This account is not suspended."))
+    user.is_suspended = False
+    user.suspended_until = None
+    user.suspension_reason = ""
+    record(LogAction.UNSUSPEND, actor=admin, subject=user, reason=reason)
+    notify(user, "unsuspended")
+
+
+def _role(board: Board, user: User, role: Role) -> BoardRole | None:
+    return db.session.scalar(
+        select(BoardRole).where(
+            BoardRole.board_id == board.id, BoardRole.user_id == user.id, BoardRole.role == role
+        )
+    )
+
+
+def ban_from_board(user: User, board: Board, moderator: User, *, reason: str) -> None:
+    _require(moderator, Action.MODERATE_BOARD, board)
+    if not reason.strip():
+        raise ModerationError(_("Say why this person may no longer post here."))
+    if is_admin(user) or can(user, Action.MODERATE_BOARD, board):
+        raise ModerationError(_("Coordinators and admins cannot be banned from a board."))
+    if _role(board, user, Role.BANNED) is not None:
+        raise AlreadyHandled(_("This person is banned from this board already."))
+    db.session.add(
+        BoardRole(
+            board_id=board.id,
+            user_id=user.id,
+            role=Role.BANNED,
+            granted_by_id=moderator.id,
+            reason=reason.strip(),
+        )
+    )
+    db.session.flush()
+    db.session.expire(user, ["board_roles"])
+    record(LogAction.BAN, actor=moderator, board=board, subject=user, reason=reason)
+    notify(user, "banned", board=board.label, reason=reason.strip())
+
+
+def unban_from_board(user: User, board: Board, moderator: User, *, reason: str = "") -> None:
+    _require(moderator, Action.MODERATE_BOARD, board)
+    ban = _role(board, user, Role.BANNED)
+    if ban is None:
+        raise AlreadyHandled(_("This person is not banned from this board."))
+    db.session.delete(ban)
+    db.session.flush()
+    db.session.expire(user, ["board_roles"])
+    record(LogAction.UNBAN, actor=moderator, board=board, subject=user, reason=reason)
+    notify(user, "unbanned", board=board.label)
+
+
+def grant_role(board: Board, user: User, role: Role, actor: User) -> bool:
+    """Make someone coordinator (admins only) or member (coordinators too) of a board.
+    Returns False when they held that role already."""
+    _require_role_management(board, role, actor)
+    if _role(board, user, role) is not None:
+        return False
+    db.session.add(BoardRole(board_id=board.id, user_id=user.id, role=role, granted_by_id=actor.id))
+    db.session.flush()
+    db.session.expire(user, ["board_roles"])
+    board.changed_at = utcnow()
+    record(LogAction.GRANT, actor=actor, board=board, subject=user, role=role.value)
+    notify(user, "role_granted", board_slug=board.slug, board=board.label, role=role.value)
+    return True
+
+
+def revoke_role(board: Board, user: User, role: Role, actor: User) -> None:
+    _require_role_management(board, role, actor)
+    granted = _role(board, user, role)
+    if granted is None:
+        raise AlreadyHandled(_("This person does not hold that role."))
+    db.session.delete(granted)
+    db.session.flush()
+    db.session.expire(user, ["board_roles"])
+    board.changed_at = utcnow()
+    record(LogAction.REVOKE, actor=actor, board=board, subject=user, role=role.value)
+    notify(user, "role_revoked", board=board.label, role=role.value)
+
+
+def _require_role_management(board: Board, role: Role, actor: User) -> None:
+    if role == Role.BANNED:
+        raise ModerationError(_("Use the ban form for bans."))
+    if role == Role.COORDINATOR:
+        _require(actor, Action.ADMINISTER)
+    else:
+        _require(actor, Action.MANAGE_MEMBERS, board)
+
+
+def invite_user(
+    email: str,
+    *,
+    display_name: str,
+    organisation: str,
+    stakeholder_group: StakeholderGroup,
+    actor: User,
+    board: Board | None = None,
+) -> User:
+    """An account for someone who may never sign in on the web: it receives mail and can
+    take part by email, and its owner can claim it later by resetting the password."""
+    if not display_name.strip():
+        raise ModerationError(_("Give the name of the person you invite."))
+    user = User(
+        email=email_key(email),
+        display_name=display_name.strip(),
+        organisation=organisation.strip(),
+        stakeholder_group=stakeholder_group,
+        password_hash=None,
+        email_verified_at=utcnow(),
+        invited_by_id=actor.id,
+    )
+    db.session.add(user)
+    db.session.flush()
+    record(LogAction.INVITE, actor=actor, board=board, subject=user)
+    return user
+
+
+def set_accredited(user: User, admin: User, *, accredited: bool) -> None:
+    _require(admin, Action.ADMINISTER)
+    if user.accredited == accredited:
+        raise AlreadyHandled(_("Nothing to change."))
+    user.accredited = accredited
+    action = LogAction.ACCREDIT if accredited else LogAction.UNACCREDIT
+    record(action, actor=admin, subject=user)

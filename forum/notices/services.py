@@ -1,0 +1,89 @@
+"""Telling people on the web what happened to their posts, flags and accounts."""
+
+from typing import Any
+
+from flask import url_for
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+
+from forum.accounts.models import User
+from forum.db import utcnow
+from forum.extensions import db
+from forum.notices.models import Notice
+
+
+def notify(user: User, kind: str, **params: Any) -> Notice:
+    """Leave a notice for one person (shown on the web; mail comes with the email issue).
+    A `post_id` or `board_slug` among the parameters becomes the notice's link."""
+    notice = Notice(user_id=user.id, kind=kind, params=params)
+    db.session.add(notice)
+    db.session.execute(
+        update(User).where(User.id == user.id).values(unread_notices=User.unread_notices + 1)
+    )
+    db.session.flush()
+    return notice
+
+
+def recent_notices(user: User, limit: int = 50) -> list[Notice]:
+    return list(
+        db.session.scalars(
+            select(Notice)
+            .where(Notice.user_id == user.id)
+            .order_by(Notice.created_at.desc(), Notice.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def mark_all_read(user: User) -> None:
+    db.session.execute(
+        update(Notice)
+        .where(Notice.user_id == user.id, Notice.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    user.unread_notices = 0
+    db.session.flush()
+
+
+def link_for(notice: Notice) -> str | None:
+    if "post_id" in notice.params:
+        return url_for("posts.permalink", post_id=notice.params["post_id"])
+    if "board_slug" in notice.params:
+        return url_for("boards.board", slug=notice.params["board_slug"])
+    return None
+
+
+def describe(notice: Notice) -> str:
+    """The notice in the reader's language."""
+    params = notice.params
+    texts = {
+        "post_held": lambda: _(
+            "Your post in “%(thread)s” waits for a coordinator's approval.", **params
+        ),
+        "post_approved": lambda: _(
+            "Your post in “%(thread)s” was approved and is now public.", **params
+        ),
+        "post_rejected": lambda: _(
+            "Your post in “%(thread)s” was not accepted: %(reason)s", **params
+        ),
+        "post_hidden": lambda: _("Your post in “%(thread)s” was hidden: %(reason)s", **params),
+        "post_unhidden": lambda: _("Your post in “%(thread)s” is visible again.", **params),
+        "post_deleted": lambda: _("Your post in “%(thread)s” was deleted: %(reason)s", **params),
+        "flag_kept": lambda: _(
+            "You flagged a post in “%(thread)s”; the coordinators kept it.", **params
+        ),
+        "flag_hidden": lambda: _(
+            "You flagged a post in “%(thread)s”; the coordinators hid it.", **params
+        ),
+        "flag_deleted": lambda: _(
+            "You flagged a post in “%(thread)s”; the coordinators deleted it.", **params
+        ),
+        "banned": lambda: _("You can no longer post in %(board)s: %(reason)s", **params),
+        "unbanned": lambda: _("You can post in %(board)s again.", **params),
+        "suspended": lambda: _("Your account is suspended: %(reason)s", **params),
+        "unsuspended": lambda: _("Your account is no longer suspended.", **params),
+        "role_granted": lambda: _("You are now %(role)s of %(board)s.", **params),
+        "role_revoked": lambda: _("You are no longer %(role)s of %(board)s.", **params),
+    }
+    text = texts.get(notice.kind)
+    return text() if text else notice.kind
