@@ -12,13 +12,17 @@ from forum.accounts.models import StakeholderGroup, User, email_key
 from forum.boards.models import Board, Role
 from forum.boards.queries import board_by_slug
 from forum.boards.services import CatalogueError, load_boards
+from forum.db import mark_writing, unmark_writing
 from forum.extensions import db
 from forum.settings import CONFIG_DIR
 
 
 @click.group("forum")
-def forum_cli() -> None:
+@click.pass_context
+def forum_cli(ctx: click.Context) -> None:
     """Manage the forum's boards, accounts and demo data."""
+    token = mark_writing()
+    ctx.call_on_close(lambda: unmark_writing(token))
 
 
 @forum_cli.command("load-boards")

@@ -2,6 +2,9 @@
 
 import enum
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar, Token
 from datetime import UTC, datetime
 from typing import Any
 
@@ -71,7 +74,33 @@ def _configure_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.close()
 
 
+_write_intent: ContextVar[bool] = ContextVar("write_intent", default=False)
+
+
+@contextmanager
+def writing() -> Iterator[None]:
+    """Mark the work inside as meant to write: on SQLite its transactions take the write
+    lock when they begin, so that two writers queue instead of one failing half-way."""
+    token = _write_intent.set(True)
+    try:
+        yield
+    finally:
+        _write_intent.reset(token)
+
+
+def mark_writing() -> Token[bool]:
+    """As `writing`, until `unmark_writing` (for the span of a request that changes things)."""
+    return _write_intent.set(True)
+
+
+def unmark_writing(token: Token[bool]) -> None:
+    _write_intent.reset(token)
+
+
 @event.listens_for(Engine, "begin")
 def _begin_sqlite(connection: Any) -> None:
+    """SQLite: BEGIN IMMEDIATE for writers (see `writing`), a plain BEGIN for readers. In WAL
+    mode a reader never waits; a deferred transaction that later writes could fail with
+    "database is locked" if another writer got there first."""
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")

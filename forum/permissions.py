@@ -87,6 +87,11 @@ def can_take_part(user: Viewer) -> bool:
     return _participant(user) is not None
 
 
+def can_administer(user: Viewer) -> bool:
+    account = _participant(user)
+    return account is not None and account.is_admin
+
+
 # Boards -------------------------------------------------------------------------------
 
 
@@ -99,12 +104,14 @@ def can_read_board(user: Viewer, board: Board) -> bool:
 
 
 def can_moderate_board(user: Viewer, board: Board) -> bool:
-    return is_admin(user) or is_coordinator(user, board)
+    """Admins and the board's coordinators, as long as their account is in good standing."""
+    account = _participant(user)
+    return account is not None and (account.is_admin or is_coordinator(account, board))
 
 
 def can_manage_members(user: Viewer, board: Board) -> bool:
     """Coordinators add and remove the members of their boards; admins do everything."""
-    return can_take_part(user) and can_moderate_board(user, board)
+    return can_moderate_board(user, board)
 
 
 def can_start_thread(user: Viewer, board: Board) -> bool:
@@ -230,8 +237,8 @@ _RULES: dict[Action, Callable[[Viewer, Any], bool]] = {
     Action.MANAGE_MEMBERS: can_manage_members,
     Action.MOVE_THREAD: can_move_thread,
     Action.MERGE_THREADS: can_merge_threads,
-    Action.RESTORE: lambda user, _target: is_admin(user),
-    Action.ADMINISTER: lambda user, _target: is_admin(user),
+    Action.RESTORE: lambda user, _target: can_administer(user),
+    Action.ADMINISTER: lambda user, _target: can_administer(user),
 }
 
 _READ_ACTIONS = {Action.READ_BOARD, Action.READ_THREAD, Action.READ_POST}

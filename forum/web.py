@@ -4,7 +4,7 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import pycountry
-from flask import Flask, Response, redirect, render_template, request, url_for
+from flask import Flask, Response, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 from jinja2 import StrictUndefined
@@ -13,6 +13,7 @@ from werkzeug.exceptions import Forbidden, HTTPException
 from forum import permissions
 from forum.accounts.forms import ActionForm
 from forum.accounts.models import STAKEHOLDER_GROUP_LABELS, StakeholderGroup
+from forum.db import mark_writing, unmark_writing
 from forum.i18n import format_when, when_formatter
 from forum.markup import excerpt
 from forum.moderation.queries import waiting_count
@@ -34,6 +35,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 def init_app(app: Flask) -> None:
+    app.before_request(_declare_writes)
+    app.teardown_request(_end_writes)
     app.after_request(_security_headers)
     app.register_error_handler(HTTPException, _http_error)
     app.context_processor(_template_context)
@@ -44,6 +47,18 @@ def init_app(app: Flask) -> None:
         app.jinja_env.undefined = StrictUndefined
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+
+
+def _declare_writes() -> None:
+    """Requests that change things take SQLite's write lock up front (see forum.db)."""
+    if request.method not in {"GET", "HEAD", "OPTIONS"}:
+        g.write_token = mark_writing()
+
+
+def _end_writes(error: BaseException | None) -> None:
+    token = g.pop("write_token", None)
+    if token is not None:
+        unmark_writing(token)
 
 
 def _security_headers(response: Response) -> Response:

@@ -196,9 +196,14 @@ def test_profile_hides_posts_in_boards_the_viewer_cannot_read(client, make_user,
 def test_settings_save_profile_and_reject_bad_timezone(client, make_user, sign_in):
     user = make_user()
     sign_in(user)
-    form = {"display_name": "New Name", "stakeholder_group": "government",
-            "organisation": "Ministry",
-            "country": "GH", "locale": "en", "timezone": "Africa/Accra"}  # fmt: skip
+    form = {
+        "display_name": "New Name",
+        "stakeholder_group": "government",
+        "organisation": "Ministry",
+        "country": "GH",
+        "locale": "en",
+        "timezone": "Africa/Accra",
+    }
     assert post_form(client, "/settings/profile", form, prefix="profile").status_code == 302
     db.session.expire_all()
     assert db.session.get(User, user.id).timezone == "Africa/Accra"

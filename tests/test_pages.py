@@ -26,14 +26,29 @@ def test_board_page_lists_threads_with_counts(client, make_thread):
 
 def test_c7_lists_its_eight_e_applications(client):
     page = text_of(client.get("/b/c7-ict-applications"))
-    for title in ["E-government", "E-business", "E-learning", "E-health", "E-employment",
-                  "E-environment", "E-agriculture", "E-science"]:  # fmt: skip
+    for title in [
+        "E-government",
+        "E-business",
+        "E-learning",
+        "E-health",
+        "E-employment",
+        "E-environment",
+        "E-agriculture",
+        "E-science",
+    ]:
         assert title in page
 
 
 def test_unknown_addresses_are_404_pages(client):
-    for url in ["/b/no-such-board", "/t/999999", "/p/999999", "/people/999999", "/t/1?page=0",
-                "/b/c5-building-confidence-and-security?page=x", "/nowhere"]:  # fmt: skip
+    for url in [
+        "/b/no-such-board",
+        "/t/999999",
+        "/p/999999",
+        "/people/999999",
+        "/t/1?page=0",
+        "/b/c5-building-confidence-and-security?page=x",
+        "/nowhere",
+    ]:
         response = client.get(url)
         assert response.status_code == 404, url
         assert "Not found" in text_of(response)

@@ -37,12 +37,18 @@ READERS = {
 }
 # post policy -> who may start threads (on a public board)
 POSTERS = {
-    PostPolicy.VERIFIED: {"verified", "accredited", "member", "coordinator",
-                          "coordinator elsewhere", "admin"},
+    PostPolicy.VERIFIED: {
+        "verified",
+        "accredited",
+        "member",
+        "coordinator",
+        "coordinator elsewhere",
+        "admin",
+    },
     PostPolicy.ACCREDITED_OR_MEMBERS: {"accredited", "member", "coordinator", "admin"},
     PostPolicy.MEMBERS: {"member", "coordinator", "admin"},
     PostPolicy.COORDINATORS: {"coordinator", "admin"},
-}  # fmt: skip
+}
 
 
 def _person(kind, make_user):

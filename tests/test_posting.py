@@ -176,8 +176,13 @@ def test_permalink_finds_the_right_page(client, make_thread):
 def test_get_requests_never_write(client, make_thread, count_queries):
     thread = make_thread(replies=3)
     with count_queries() as counter:
-        for url in ["/", C5, f"/t/{thread.id}", f"/p/{thread.first_post_id}/history",
-                    f"/people/{thread.author_id}"]:  # fmt: skip
+        for url in [
+            "/",
+            C5,
+            f"/t/{thread.id}",
+            f"/p/{thread.first_post_id}/history",
+            f"/people/{thread.author_id}",
+        ]:
             assert client.get(url).status_code == 200
     assert counter.count > 0
     writes = [s for s in counter.statements if not s.lstrip().upper().startswith("SELECT")]

@@ -25,8 +25,16 @@ def test_migrations_match_the_models(app):
 def test_catalogue_has_every_action_line_and_bureau():
     codes = set(db.session.scalars(select(Board.code)))
     action_lines = {f"C{n}" for n in range(1, 12)} | {"B", "D", "E"}
-    e_applications = {"C7-EGOV", "C7-EBUS", "C7-ELEARN", "C7-EHEALTH", "C7-EEMPLOY", "C7-EENV",
-                      "C7-EAGRI", "C7-ESCI"}  # fmt: skip
+    e_applications = {
+        "C7-EGOV",
+        "C7-EBUS",
+        "C7-ELEARN",
+        "C7-EHEALTH",
+        "C7-EEMPLOY",
+        "C7-EENV",
+        "C7-EAGRI",
+        "C7-ESCI",
+    }
     assert action_lines | e_applications | {"GB", "CSB", "BB", "COORD"} == codes
     assert all(board(code).parent == board("C7") for code in e_applications)
     c5 = board("C5")

@@ -8,30 +8,32 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from forum.accounts.models import STAKEHOLDER_GROUP_LABELS
 from forum.accounts.services import password_problem
+from forum.forms import options
 
 
 @cache
-def country_choices() -> list[tuple[str, str]]:
+def country_choices() -> list[SelectChoice]:
     countries = sorted(pycountry.countries, key=lambda c: c.name)
-    return [("", _l("— Choose a country —")), *((c.alpha_2, c.name) for c in countries)]
+    return options([("", _l("— Choose a country —")), *((c.alpha_2, c.name) for c in countries)])
 
 
 @cache
-def timezone_choices() -> list[tuple[str, str]]:
+def timezone_choices() -> list[SelectChoice]:
     zones = sorted(z for z in available_timezones() if "/" in z or z == "UTC")
-    return [(zone, zone.replace("_", " ")) for zone in zones]
+    return options((zone, zone.replace("_", " ")) for zone in zones)
 
 
-def group_choices() -> list[tuple[str, str]]:
-    return [(group.value, label) for group, label in STAKEHOLDER_GROUP_LABELS.items()]
+def group_choices() -> list[SelectChoice]:
+    return options((group.value, label) for group, label in STAKEHOLDER_GROUP_LABELS.items())
 
 
-def language_choices() -> list[tuple[str, str]]:
-    return list(current_app.config["LANGUAGES"].items())
+def language_choices() -> list[SelectChoice]:
+    return options(current_app.config["LANGUAGES"].items())
 
 
 _email = [

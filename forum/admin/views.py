@@ -14,6 +14,7 @@ from forum.accounts.services import find_user_by_email
 from forum.admin import queries
 from forum.boards.models import Board, Role
 from forum.extensions import db
+from forum.forms import options
 from forum.moderation import queries as moderation_queries
 from forum.moderation import services
 from forum.moderation.forms import GrantForm, SuspendForm
@@ -32,9 +33,9 @@ def _admins_only() -> None:
 
 def _grant_form(*, submitted: bool = False, **data: object) -> GrantForm:
     form = GrantForm() if submitted else GrantForm(formdata=None, data=data)
-    form.board.choices = [
-        (b.id, b.label) for b in moderation_queries.moderated_boards(current_user)
-    ]
+    form.board.choices = options(
+        (board.id, board.label) for board in moderation_queries.moderated_boards(current_user)
+    )
     return form
 
 

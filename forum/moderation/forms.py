@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 
 from forum.accounts.forms import group_choices
 from forum.boards.models import MODERATION_MODE_LABELS
+from forum.forms import options
 from forum.moderation.models import FLAG_REASON_LABELS
 
 
@@ -25,7 +26,7 @@ class ReasonForm(FlaskForm):
 class FlagForm(FlaskForm):
     reason = RadioField(
         _l("What is wrong with this post?"),
-        choices=[(reason.value, label) for reason, label in FLAG_REASON_LABELS.items()],
+        choices=options((reason.value, label) for reason, label in FLAG_REASON_LABELS.items()),
         validators=[DataRequired(_l("Choose a reason."))],
     )
     text = TextAreaField(
@@ -64,7 +65,7 @@ class MergeForm(ReasonForm):
 class ModeForm(FlaskForm):
     mode = SelectField(
         _l("Moderation"),
-        choices=[(mode.value, label) for mode, label in MODERATION_MODE_LABELS.items()],
+        choices=options((mode.value, label) for mode, label in MODERATION_MODE_LABELS.items()),
     )
 
 
@@ -95,7 +96,7 @@ class GrantForm(MemberForm):
 
     board = SelectField(_l("Board"), coerce=int)
     role = SelectField(
-        _l("Role"), choices=[("member", _l("Member")), ("coordinator", _l("Coordinator"))]
+        _l("Role"), choices=options([("member", _l("Member")), ("coordinator", _l("Coordinator"))])
     )
 
 

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug import Response
+from wtforms.fields.choices import SelectChoice
 
 from forum.accounts.forms import ActionForm
 from forum.accounts.models import StakeholderGroup, User
@@ -18,6 +19,7 @@ from forum.boards.models import Board, ModerationMode, Role
 from forum.boards.queries import board_by_slug
 from forum.boards.queries import team as board_team
 from forum.extensions import db
+from forum.forms import options
 from forum.moderation import queries, services
 from forum.moderation.forms import (
     BanForm,
@@ -239,6 +241,12 @@ def act_on_post(post_id: int) -> Response:
 # Threads ------------------------------------------------------------------------------
 
 
+def _board_options(excluding: Board | None = None) -> list[SelectChoice]:
+    """The boards the moderator moderates, as choices of a form."""
+    boards = queries.moderated_boards(current_user)
+    return options((board.id, board.label) for board in boards if board is not excluding)
+
+
 def _thread_for_moderation(thread_id: int) -> Thread:
     thread = thread_with_board(thread_id) or abort(404)
     require(current_user, Action.READ_THREAD, thread)
@@ -255,11 +263,7 @@ def thread_tools(thread_id: int) -> str:
 
 def _render_thread_tools(thread: Thread, **forms: object) -> str:
     move = forms.pop("move_form", None) or MoveForm(formdata=None)
-    move.board.choices = [
-        (board.id, board.label)
-        for board in queries.moderated_boards(current_user)
-        if board.id != thread.board_id
-    ]
+    move.board.choices = _board_options(excluding=thread.board)
     return render_template(
         "moderation/thread.html",
         thread=thread,
@@ -340,9 +344,7 @@ def act_on_thread(thread_id: int) -> object:
     action = request.form.get("action", "")
     form = _THREAD_FORMS.get(action, ReasonForm)()
     if action == "move":
-        form.board.choices = [
-            (board.id, board.label) for board in queries.moderated_boards(current_user)
-        ]
+        form.board.choices = _board_options(excluding=thread.board)
     acts = _thread_acts(thread, form, request.form.get("reason", ""))
     if action not in acts or not form.validate_on_submit():
         if form.is_submitted() and action in _THREAD_FORMS:
