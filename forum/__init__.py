@@ -4,7 +4,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_request_context, request
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -57,12 +57,17 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _select_locale() -> str | None:
+    """The reader's chosen language, else the browser's; the default outside requests."""
+    if not has_request_context():
+        return None
     if current_user.is_authenticated and current_user.locale:
         return current_user.locale
     return request.accept_languages.best_match(current_app.config["LANGUAGES"])
 
 
 def _select_timezone() -> str | None:
+    if not has_request_context():
+        return None
     return current_user.timezone if current_user.is_authenticated else None
 
 

@@ -392,3 +392,31 @@ def test_flood_control_for_new_accounts_keeps_the_text(client, make_user, sign_i
     assert response.status_code == 429
     assert "Wait" in text_of(response)
     assert "My fourth text" in text_of(response)
+
+
+def test_every_moderation_page_renders(app, client, make_user, sign_in, make_thread):
+    app.test_cli_runner().invoke(args=["forum", "demo"])
+    admin = make_user(admin=True)
+    thread = make_thread("C5", replies=2)
+    sign_in(admin)
+    pages = [
+        "/queue",
+        f"{C5}/queue",
+        f"/t/{thread.id}/moderate",
+        f"/p/{thread.last_post_id}/moderate",
+        f"{C5}/team",
+        f"{C5}/settings",
+        f"{C5}/log",
+        "/admin/",
+        "/admin/?q=amina",
+        f"/admin/people/{thread.author_id}",
+        "/admin/deleted",
+        "/admin/log",
+        "/notices",
+    ]
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+    queue = text_of(client.get("/queue"))
+    assert "Young people should be consulted" in queue, "the demo's held post"
+    assert "Community radio" in queue, "the demo's flagged post"

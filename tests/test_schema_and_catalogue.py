@@ -8,7 +8,9 @@ from alembic.migration import MigrationContext
 from sqlalchemy import func, select
 
 from forum.boards.models import Board, BoardKind, PostPolicy, ReadPolicy, Section
+from forum.boards.services import load_boards
 from forum.extensions import db
+from forum.posts.models import Post
 from forum.settings import CONFIG_DIR
 from tests.helpers import board
 
@@ -88,3 +90,54 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(app):
         with db.engine.connect() as connection:
             assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_migrations_go_down_and_up_again_with_data(app, tmp_path: Path, monkeypatch):
+    """Every migration after the first can be undone and redone on a database that holds
+    content (SQLite rebuilds tables to alter them, with foreign keys in force)."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import create_engine, text
+
+    from forum import create_app
+    from forum.demo import content
+
+    url = app.config["DATABASE_URL"]
+    scratch = f"sqlite:///{tmp_path / 'roundtrip.sqlite3'}"
+    if url.startswith("postgresql"):
+        admin_engine = create_engine(url, isolation_level="AUTOCOMMIT")
+        with admin_engine.connect() as connection:
+            connection.execute(text("DROP DATABASE IF EXISTS forum_roundtrip"))
+            connection.execute(text("CREATE DATABASE forum_roundtrip"))
+        scratch = url.rsplit("/", 1)[0] + "/forum_roundtrip"
+    monkeypatch.setenv("FORUM_INSTANCE_PATH", str(tmp_path))
+    other = create_app({"TESTING": True, "DATABASE_URL": scratch, "SERVER_NAME": "forum.test"})
+    test_session = db.session
+    try:
+        with other.test_request_context():
+            db.session = db._make_scoped_session({})
+            upgrade()
+            load_boards(CONFIG_DIR / "boards.toml")
+            content.build(seed=1)
+            db.session.commit()
+            posts_before = db.session.scalar(select(func.count()).select_from(Post))
+            db.session.remove()
+            downgrade(revision=_first_revision())
+            upgrade()
+            assert db.session.scalar(select(func.count()).select_from(Post)) == posts_before
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        db.session = test_session
+        if url.startswith("postgresql"):
+            with admin_engine.connect() as connection:
+                connection.execute(text("DROP DATABASE IF EXISTS forum_roundtrip"))
+            admin_engine.dispose()
+
+
+def _first_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    from forum.settings import PROJECT_ROOT
+
+    script = ScriptDirectory(str(PROJECT_ROOT / "migrations"))
+    return script.get_base()

@@ -3,7 +3,7 @@ members, and discussions in most boards."""
 
 import random
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import click
@@ -13,12 +13,14 @@ from werkzeug.security import generate_password_hash
 
 from forum.accounts.models import StakeholderGroup, User
 from forum.accounts.services import PASSWORD_METHOD
-from forum.boards.models import Board, BoardRole, Role
+from forum.boards.models import Board, BoardRole, ModerationMode, Role
 from forum.db import utcnow
 from forum.extensions import db
+from forum.moderation.models import FlagReason
+from forum.moderation.services import flag_post
 from forum.permissions import can_start_thread
 from forum.posts import services as posting
-from forum.posts.models import Post
+from forum.posts.models import Post, Thread
 
 ADMIN_EMAIL = "admin@forum.example.org"
 
@@ -209,7 +211,33 @@ def build(*, seed: int) -> tuple[str, str]:
             author = authors[offset % len(authors)]
             posting.reply(thread, author, body=body, at=started + timedelta(hours=5 * offset))
     db.session.flush()
+    _something_to_moderate(boards, people, password, now)
     return ADMIN_EMAIL, password
+
+
+def _something_to_moderate(
+    boards: dict[str, Board], people: list[User], password: str, now: datetime
+) -> None:
+    """A board that holds newcomers' posts, one such post waiting, and a flagged post, so
+    that the coordinators' queue has something in it."""
+    boards["C10"].moderation_mode = ModerationMode.NEW_MEMBERS
+    newcomer = User(
+        email="newcomer@example.org", display_name="Nadia Haddad",
+        stakeholder_group=G.CIVIL_SOCIETY, organisation="Youth IGF", country="LB",
+        email_verified_at=now, created_at=now - timedelta(days=1),
+        password_hash=generate_password_hash(password, method=PASSWORD_METHOD),
+    )  # fmt: skip
+    db.session.add(newcomer)
+    db.session.flush()
+    thread = db.session.scalars(select(Thread).where(Thread.board_id == boards["C10"].id)).first()
+    if thread is not None:
+        posting.reply(thread, newcomer, body="Young people should be consulted when these "
+                      "measures are drafted. Our network can organise consultations.")  # fmt: skip
+    flagged = db.session.scalars(select(Thread).where(Thread.board_id == boards["C9"].id)).first()
+    if flagged is not None and flagged.first_post is not None:
+        flaggers = [person for person in people if person.id != flagged.author_id][:2]
+        for flagger in flaggers:
+            flag_post(flagged.first_post, flagger, reason=FlagReason.OFF_TOPIC)
 
 
 def _eligible_authors(board: Board, people: list[User], rng: random.Random) -> list[User]:

@@ -55,7 +55,9 @@ def link_for(notice: Notice) -> str | None:
 
 def describe(notice: Notice) -> str:
     """The notice in the reader's language."""
-    params = notice.params
+    params = dict(notice.params)
+    if "role" in params:
+        params["role"] = _("coordinator") if params["role"] == "coordinator" else _("member")
     texts = {
         "post_held": lambda: _(
             "Your post in “%(thread)s” waits for a coordinator's approval.", **params
