@@ -411,7 +411,7 @@ def test_every_moderation_page_renders(app, client, make_user, sign_in, make_thr
         "/admin/?q=amina",
         f"/admin/people/{thread.author_id}",
         "/admin/deleted",
-        "/admin/log",
+        "/moderation-log",
         "/notices",
     ]
     for url in pages:

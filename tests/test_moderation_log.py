@@ -59,3 +59,30 @@ def test_no_route_writes_to_the_log_directly(app):
     for rule in app.url_map.iter_rules():
         if "log" in rule.rule:
             assert rule.methods <= {"GET", "HEAD", "OPTIONS"}, rule.rule
+
+
+def test_site_log_shows_account_acts_and_hides_private_boards(client, make_user, ctx):
+    admin = make_user(admin=True)
+    services.suspend_user(make_user(name="Spammer"), admin, reason="Spam campaign", until=None)
+    services.set_moderation_mode(board("COORD"), admin, ModerationMode.ALL)
+    db.session.commit()
+    page = text_of(client.get("/moderation-log"))
+    assert "suspended an account" in page
+    assert "Spam campaign" in page
+    assert "changed the board's moderation" not in page, "the coordinators' board is private"
+
+
+def test_flagging_is_rate_limited(app, client, make_user, sign_in, make_thread):
+    from tests.helpers import post_form
+
+    threads = [make_thread("C5", title=f"T{n}") for n in range(2)]
+    app.config["FLAG_LIMIT"] = "1 per hour"
+    try:
+        sign_in(make_user())
+        first = post_form(client, f"/p/{threads[0].first_post_id}/flag", {"reason": "spam"})
+        second = post_form(client, f"/p/{threads[1].first_post_id}/flag", {"reason": "spam"})
+    finally:
+        app.config["FLAG_LIMIT"] = "20 per hour"
+    assert first.status_code == 302
+    assert second.status_code == 429
+    assert "wait a while" in text_of(second)

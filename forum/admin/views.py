@@ -3,7 +3,7 @@ and the whole moderation log."""
 
 from datetime import UTC, datetime, time
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug import Response
@@ -19,7 +19,6 @@ from forum.moderation import queries as moderation_queries
 from forum.moderation import services
 from forum.moderation.forms import GrantForm, SuspendForm
 from forum.moderation.views import perform_act
-from forum.pagination import page_of
 from forum.permissions import Action, require
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -163,10 +162,3 @@ def deleted() -> str:
         posts=queries.deleted_posts(),
         form=ActionForm(formdata=None),
     )
-
-
-@bp.get("/log")
-def log() -> str:
-    page = page_of(moderation_queries.site_log_total(), current_app.config["THREADS_PER_PAGE"])
-    entries = moderation_queries.site_log(page=page.number, per_page=page.per_page)
-    return render_template("admin/log.html", entries=entries, page=page)

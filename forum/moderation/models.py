@@ -9,6 +9,7 @@ from sqlalchemy import JSON, ForeignKey, Index, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.accounts.models import User
+from forum.boards.models import Board
 from forum.db import str_enum, utcnow
 from forum.extensions import db
 
@@ -156,6 +157,7 @@ class LogEntry(db.Model):
 
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
     subject: Mapped[User | None] = relationship(foreign_keys=[subject_id])
+    board: Mapped["Board | None"] = relationship()
 
     @property
     def label(self) -> str:

@@ -9,7 +9,7 @@ from forum.accounts.models import User
 from forum.boards.models import Board
 from forum.extensions import db
 from forum.moderation.models import Flag, LogEntry
-from forum.permissions import Viewer, moderated_board_ids
+from forum.permissions import Viewer, moderated_board_ids, readable_boards_clause
 from forum.posts.models import Post, PostStatus, Thread
 
 
@@ -95,11 +95,19 @@ def board_log_total(board: Board) -> int:
     return db.session.scalar(select(func.count()).where(LogEntry.board_id == board.id)) or 0
 
 
-def site_log(*, page: int, per_page: int) -> list[LogEntry]:
+def _visible_log(viewer: Viewer) -> Select:
+    """Entries of boards the viewer may read, and those about accounts (no board)."""
+    readable = select(Board.id).where(readable_boards_clause(viewer))
+    return select(LogEntry).where(LogEntry.board_id.is_(None) | LogEntry.board_id.in_(readable))
+
+
+def site_log(viewer: Viewer, *, page: int, per_page: int) -> list[LogEntry]:
     return list(
         db.session.scalars(
-            select(LogEntry)
-            .options(joinedload(LogEntry.actor), joinedload(LogEntry.subject))
+            _visible_log(viewer)
+            .options(
+                joinedload(LogEntry.actor), joinedload(LogEntry.subject), joinedload(LogEntry.board)
+            )
             .order_by(LogEntry.created_at.desc(), LogEntry.id.desc())
             .limit(per_page)
             .offset((page - 1) * per_page)
@@ -107,8 +115,9 @@ def site_log(*, page: int, per_page: int) -> list[LogEntry]:
     )
 
 
-def site_log_total() -> int:
-    return db.session.scalar(select(func.count()).select_from(LogEntry)) or 0
+def site_log_total(viewer: Viewer) -> int:
+    counted = _visible_log(viewer).with_only_columns(func.count())
+    return db.session.scalar(counted) or 0
 
 
 def moderated_boards(viewer: Viewer) -> list[Board]:

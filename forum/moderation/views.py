@@ -473,6 +473,15 @@ def unban(slug: str, user_id: int) -> Response:
     return redirect(url_for("moderation.team", slug=board.slug))
 
 
+@bp.get("/moderation-log")
+def site_log() -> str:
+    """Every act of moderation the reader may see: on readable boards, and on accounts."""
+    total = queries.site_log_total(current_user)
+    page = page_of(total, current_app.config["THREADS_PER_PAGE"])
+    entries = queries.site_log(current_user, page=page.number, per_page=page.per_page)
+    return render_template("moderation/log.html", board=None, entries=entries, page=page)
+
+
 @bp.get("/b/<slug>/log")
 def board_log(slug: str) -> str:
     board = _board_or_404(slug)
