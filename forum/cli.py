@@ -157,30 +157,24 @@ def grant_command(
     slug: str, role: str, email: str, name: str, organisation: str, group: str, by_email: str | None
 ) -> None:
     """Make EMAIL coordinator or member of a board, inviting the address if it has no account."""
-    from forum.accounts.services import find_user_by_email
     from forum.moderation import services
 
     admin = _admin_for_command_line(by_email)
     board = _board_by_slug_or_fail(slug)
-    person = find_user_by_email(email)
     try:
-        if person is None:
-            if not name.strip():
-                raise click.ClickException(f"{email} has no account: give --name to invite them.")
-            person = services.invite_user(
-                email,
-                display_name=name,
-                organisation=organisation,
-                stakeholder_group=StakeholderGroup(group),
-                actor=admin,
-                board=board,
-            )
-            click.echo(f"Invited {person.email} (an email-only account).")
-        granted = services.grant_role(board, person, Role(role), admin)
+        person, invited = services.grant_role_by_email(
+            board, email, Role(role), admin, display_name=name, organisation=organisation,
+            stakeholder_group=StakeholderGroup(group),
+        )  # fmt: skip
+    except services.AlreadyHandled:
+        click.echo(f"{email} is {role} of {board.code} already.")
+        return
     except services.ModerationError as error:
         raise click.ClickException(str(error)) from error
     db.session.commit()
-    click.echo(f"{person.email} is {role} of {board.code}" + ("" if granted else " already"))
+    if invited:
+        click.echo(f"Invited {person.email} (an email-only account).")
+    click.echo(f"{person.email} is {role} of {board.code}")
 
 
 @forum_cli.command("revoke")

@@ -3,13 +3,13 @@ and the whole moderation log."""
 
 from datetime import UTC, datetime, time
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug import Response
 
 from forum.accounts.forms import ActionForm
-from forum.accounts.models import StakeholderGroup, User
+from forum.accounts.models import User
 from forum.accounts.services import find_user_by_email
 from forum.admin import queries
 from forum.boards.models import Board, Role
@@ -18,7 +18,7 @@ from forum.forms import options
 from forum.moderation import queries as moderation_queries
 from forum.moderation import services
 from forum.moderation.forms import GrantForm, SuspendForm
-from forum.moderation.views import perform_act
+from forum.moderation.views import grant_or_invite, perform_act
 from forum.permissions import Action, require
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -56,30 +56,13 @@ def grant() -> object:
     if not form.validate_on_submit():
         return render_template("admin/index.html", people=[], q="", grant_form=form), 400
     board = db.session.get(Board, form.board.data) or abort(404)
-    person = find_user_by_email(form.email.data)
-    if person is None and not (form.display_name.data or "").strip():
-        form.display_name.errors.append(
-            _("No account uses this address: give a name to invite them.")
-        )
+    if not grant_or_invite(form, board, Role(form.role.data)):
         return render_template("admin/index.html", people=[], q="", grant_form=form), 400
-
-    def give() -> None:
-        invited = person or services.invite_user(
-            form.email.data,
-            display_name=form.display_name.data or "",
-            organisation=form.organisation.data or "",
-            stakeholder_group=StakeholderGroup(form.stakeholder_group.data),
-            actor=current_user,
-            board=board,
-        )
-        if not services.grant_role(board, invited, Role(form.role.data), current_user):
-            raise services.AlreadyHandled(_("This person holds that role already."))
-
-    perform_act(give, _("The role is granted."))
-    target = person or find_user_by_email(form.email.data)
-    if target is None:
-        return redirect(url_for("admin.index"))
-    return redirect(url_for("admin.person", user_id=target.id))
+    flash(_("The role is granted."), "success")
+    person = find_user_by_email(form.email.data)
+    return redirect(
+        url_for("admin.person", user_id=person.id) if person else url_for("admin.index")
+    )
 
 
 def _person_or_404(user_id: int) -> User:

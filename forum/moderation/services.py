@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from forum import events
@@ -310,37 +311,35 @@ def _author_ids(thread: Thread) -> list[int]:
     return list(db.session.scalars(select(Post.author_id).where(Post.thread_id == thread.id)))
 
 
+_THREAD_SWITCHES = {
+    "is_locked": (
+        LogAction.LOCK, LogAction.UNLOCK,
+        _l("This thread is locked already."), _l("This thread is not locked."),
+    ),
+    "is_pinned": (
+        LogAction.PIN, LogAction.UNPIN,
+        _l("This thread is pinned already."), _l("This thread is not pinned."),
+    ),
+}  # fmt: skip
+
+
+def _switch(thread: Thread, moderator: User, switch: str, value: bool, reason: str) -> None:
+    """Lock or unlock, pin or unpin: the same act with different words."""
+    _require(moderator, Action.MODERATE_BOARD, thread.board)
+    on, off, already_on, already_off = _THREAD_SWITCHES[switch]
+    if getattr(thread, switch) == value:
+        raise AlreadyHandled(str(already_on if value else already_off))
+    setattr(thread, switch, value)
+    touch(thread)
+    record(on if value else off, actor=moderator, board=thread.board, thread=thread, reason=reason)
+
+
 def set_locked(thread: Thread, moderator: User, *, locked: bool, reason: str = "") -> None:
-    _require(moderator, Action.MODERATE_BOARD, thread.board)
-    if thread.is_locked == locked:
-        raise AlreadyHandled(
-            _("This thread is locked already.") if locked else _("This thread is not locked.")
-        )
-    thread.is_locked = locked
-    touch(thread)
-    record(
-        LogAction.LOCK if locked else LogAction.UNLOCK,
-        actor=moderator,
-        board=thread.board,
-        thread=thread,
-        reason=reason,
-    )
+    _switch(thread, moderator, "is_locked", locked, reason)
 
 
-def set_pinned(thread: Thread, moderator: User, *, pinned: bool) -> None:
-    _require(moderator, Action.MODERATE_BOARD, thread.board)
-    if thread.is_pinned == pinned:
-        raise AlreadyHandled(
-            _("This thread is pinned already.") if pinned else _("This thread is not pinned.")
-        )
-    thread.is_pinned = pinned
-    touch(thread)
-    record(
-        LogAction.PIN if pinned else LogAction.UNPIN,
-        actor=moderator,
-        board=thread.board,
-        thread=thread,
-    )
+def set_pinned(thread: Thread, moderator: User, *, pinned: bool, reason: str = "") -> None:
+    _switch(thread, moderator, "is_pinned", pinned, reason)
 
 
 def rename_thread(thread: Thread, moderator: User, *, title: str, reason: str = "") -> None:
@@ -643,6 +642,36 @@ def _require_role_management(board: Board, role: Role, actor: User) -> None:
         _require(actor, Action.ADMINISTER)
     else:
         _require(actor, Action.MANAGE_MEMBERS, board)
+
+
+class InviteNeedsName(ModerationError):
+    """The address has no account, and no name was given to invite its owner."""
+
+
+def grant_role_by_email(
+    board: Board,
+    email: str,
+    role: Role,
+    actor: User,
+    *,
+    display_name: str = "",
+    organisation: str = "",
+    stakeholder_group: StakeholderGroup = StakeholderGroup.CIVIL_SOCIETY,
+) -> tuple[User, bool]:
+    """Give a role to the account of this address, inviting its owner when there is none.
+    Returns the person and whether they were invited just now."""
+    person = db.session.scalar(select(User).where(User.email == email_key(email)))
+    invited = person is None
+    if person is None:
+        if not display_name.strip():
+            raise InviteNeedsName(_("No account uses this address: give a name to invite them."))
+        person = invite_user(
+            email, display_name=display_name, organisation=organisation,
+            stakeholder_group=stakeholder_group, actor=actor, board=board,
+        )  # fmt: skip
+    if not grant_role(board, person, role, actor):
+        raise AlreadyHandled(_("This person holds that role already."))
+    return person, invited
 
 
 def invite_user(

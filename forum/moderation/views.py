@@ -399,27 +399,35 @@ def add_member(slug: str) -> object:
     form = MemberForm()
     if not form.validate_on_submit():
         return _render_team(board, 400, member_form=form)
-    person = find_user_by_email(form.email.data)
-    if person is None and not (form.display_name.data or "").strip():
-        form.display_name.errors.append(
-            _("No account uses this address: give a name to invite them.")
-        )
-        return _render_team(board, 400, member_form=form)
+    if grant_or_invite(form, board, Role.MEMBER):
+        flash(_("Added to the team."), "success")
+        return redirect(url_for("moderation.team", slug=board.slug))
+    return _render_team(board, 400, member_form=form)
 
-    def add() -> None:
-        invited = person or services.invite_user(
+
+def grant_or_invite(form: MemberForm, board: Board, role: Role) -> bool:
+    """Give the role asked for by a member or grant form, and commit; on a refusal, put
+    the reason on the form (the input is kept) and return False."""
+    try:
+        services.grant_role_by_email(
+            board,
             form.email.data,
+            role,
+            current_user,
             display_name=form.display_name.data or "",
             organisation=form.organisation.data or "",
             stakeholder_group=StakeholderGroup(form.stakeholder_group.data),
-            actor=current_user,
-            board=board,
         )
-        if not services.grant_role(board, invited, Role.MEMBER, current_user):
-            raise services.AlreadyHandled(_("This person is a member already."))
-
-    perform_act(add, _("Added to the team."))
-    return redirect(url_for("moderation.team", slug=board.slug))
+    except services.InviteNeedsName as error:
+        db.session.rollback()
+        form.display_name.errors.append(str(error))
+        return False
+    except services.ModerationError as error:
+        db.session.rollback()
+        form.email.errors.append(str(error))
+        return False
+    db.session.commit()
+    return True
 
 
 def _person_or_404(user_id: int) -> User:
