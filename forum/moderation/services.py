@@ -373,24 +373,16 @@ def move_thread(thread: Thread, moderator: User, *, target: Board, reason: str =
     db.session.flush()
     recount(thread)
     recount_board(source)
-    record(
-        LogAction.MOVE,
-        actor=moderator,
-        board=source,
-        thread=thread,
-        reason=reason,
-        to_board=target.code,
-        from_board=source.code,
-    )
-    record(
-        LogAction.MOVE,
-        actor=moderator,
-        board=target,
-        thread=thread,
-        reason=reason,
-        to_board=target.code,
-        from_board=source.code,
-    )
+    for board in (source, target):
+        record(
+            LogAction.MOVE,
+            actor=moderator,
+            board=board,
+            thread=thread,
+            reason=reason,
+            to_board=target.code,
+            from_board=source.code,
+        )
     events.thread_changed.send(thread)
 
 
