@@ -15,9 +15,10 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $@
+	@echo "Installing into $(VENV) ..." >&2
+	@$(BIN)/python -m pip install --quiet --upgrade pip >&2
+	@$(BIN)/python -m pip install --quiet -e '.[dev]' >&2
+	@touch $@
 
 install: $(VENV)/.installed
 
@@ -48,7 +49,7 @@ test-postgres: install
 	fi
 
 bench: install
-	$(BIN)/python -m tests.bench.web
+	@$(BIN)/python -m tests.bench.web
 
 messages: install
 	$(BIN)/pybabel -q extract -F config/babel.cfg -k _l -o forum/translations/messages.pot .
