@@ -28,6 +28,10 @@ HTTPS = False
 PROXIES = 0
 
 BOARDS_FILE = "boards.toml"
+# Where the search index lives; empty means instance/search-index.
+SEARCH_INDEX_PATH = ""
+SEARCH_QUERY_MAX_LENGTH = 500
+
 # Pages for anonymous readers kept in memory (0 seconds turns it off); see forum/pagecache.py.
 PAGE_CACHE_SECONDS = 60
 PAGE_CACHE_ENTRIES = 2000

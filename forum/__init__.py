@@ -29,9 +29,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     _register_cli(app)
 
     from forum import pagecache, web
+    from forum.search import services as search
 
     web.init_app(app)
     pagecache.init_app(app)
+    search.init_app(app)
     return app
 
 
@@ -78,6 +80,7 @@ def _register_blueprints(app: Flask) -> None:
     from forum.moderation.views import bp as moderation_bp
     from forum.notices.views import bp as notices_bp
     from forum.posts.views import bp as posts_bp
+    from forum.search.views import bp as search_bp
 
     app.register_blueprint(boards_bp)
     app.register_blueprint(posts_bp)
@@ -85,9 +88,12 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(moderation_bp)
     app.register_blueprint(notices_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(search_bp)
 
 
 def _register_cli(app: Flask) -> None:
     from forum.cli import forum_cli
+    from forum.search.cli import search_cli
 
     app.cli.add_command(forum_cli)
+    app.cli.add_command(search_cli)

@@ -19,3 +19,5 @@ post_edited = _signals.signal("post-edited")
 post_withdrawn = _signals.signal("post-withdrawn")
 #: sender: the Thread whose title, board or structure changed.
 thread_changed = _signals.signal("thread-changed")
+#: sender: the User whose name, organisation, group or country changed.
+author_changed = _signals.signal("author-changed")

@@ -5,12 +5,14 @@ from forum.boards.models import Board, BoardRole, Section
 from forum.moderation.models import BoardTrust, Flag, LogEntry
 from forum.notices.models import Notice
 from forum.posts.models import Post, PostRevision, Thread
+from forum.search.models import IndexQueueItem
 
 __all__ = [
     "Board",
     "BoardRole",
     "BoardTrust",
     "Flag",
+    "IndexQueueItem",
     "LogEntry",
     "Notice",
     "Post",

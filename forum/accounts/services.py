@@ -13,6 +13,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from forum import events
 from forum.accounts.models import StakeholderGroup, User, email_key, new_session_salt
 from forum.db import utcnow
 from forum.extensions import db
@@ -103,10 +104,18 @@ def set_password(user: User, password: str) -> None:
     db.session.flush()
 
 
+_SEARCHED_FIELDS = {"display_name", "organisation", "stakeholder_group", "country"}
+
+
 def update_profile(user: User, **fields: object) -> None:
+    changed = False
     for name, value in fields.items():
-        setattr(user, name, value.strip() if isinstance(value, str) else value)
+        value = value.strip() if isinstance(value, str) else value
+        changed |= name in _SEARCHED_FIELDS and getattr(user, name) != value
+        setattr(user, name, value)
     db.session.flush()
+    if changed:
+        events.author_changed.send(user)
 
 
 # Signed tokens -------------------------------------------------------------------------

@@ -1,0 +1,85 @@
+"""`flask search ...`: rebuild the index, drain its queue, and report on it."""
+
+import time
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import func, select
+
+from forum.extensions import db
+from forum.permissions import listed_threads_clause
+from forum.posts.models import Post, PostStatus
+from forum.search import services
+from forum.search.models import IndexQueueItem
+from forum.search.whoosh_backend import IndexBusy
+
+
+@click.group("search")
+def search_cli() -> None:
+    """The full-text search index."""
+
+
+def _published() -> int:
+    query = (
+        select(func.count())
+        .select_from(Post)
+        .join(Post.thread)
+        .where(Post.status == PostStatus.PUBLISHED, listed_threads_clause())
+    )
+    return db.session.scalar(query) or 0
+
+
+@search_cli.command("reindex")
+@click.option("--processes", type=click.IntRange(1, 16), default=2, show_default=True)
+@with_appcontext
+def reindex_command(processes: int) -> None:
+    """Rebuild the index from the database aside, then swap it in (the site stays up)."""
+    total = _published()
+    started = time.perf_counter()
+    queued_before = db.session.scalar(select(func.max(IndexQueueItem.id))) or 0
+    with click.progressbar(
+        length=total, label="Indexing posts", file=click.get_text_stream("stderr")
+    ) as bar:
+
+        def batches():
+            for batch in services.all_documents():
+                bar.update(len(batch))
+                yield batch
+
+        count = services.backend().rebuild(batches(), processes=processes)
+    db.session.execute(IndexQueueItem.__table__.delete().where(IndexQueueItem.id <= queued_before))
+    db.session.commit()
+    seconds = time.perf_counter() - started
+    click.echo(
+        f"Indexed {count} posts in {seconds:.1f} s ({count / max(seconds, 1e-9):.0f} posts/s)."
+    )
+
+
+@search_cli.command("work")
+@click.option("--once", is_flag=True, help="Drain the queue once and stop.")
+@click.option("--interval", type=float, default=1.0, show_default=True)
+@with_appcontext
+def work_command(once: bool, interval: float) -> None:
+    """Keep the index in step with the queue (the general worker does this too)."""
+    while True:
+        try:
+            done = services.drain()
+        except IndexBusy:
+            db.session.rollback()
+            done = 0
+        if done:
+            click.echo(f"Indexed {done} queued changes.")
+        if once and not done:
+            return
+        if not done:
+            time.sleep(interval)
+
+
+@search_cli.command("status")
+@with_appcontext
+def status_command() -> None:
+    """Documents in the index against published posts, and the queue's length."""
+    queued = db.session.scalar(select(func.count()).select_from(IndexQueueItem)) or 0
+    click.echo(f"Documents indexed: {services.backend().count()}")
+    click.echo(f"Published posts:   {_published()}")
+    click.echo(f"Waiting in queue:  {queued}")

@@ -1,0 +1,187 @@
+"""Keeping the search index in step with the database, and asking it questions."""
+
+import re
+from collections.abc import Iterable, Iterator
+from html import unescape
+from pathlib import Path
+
+from flask import Flask, current_app, g, has_request_context
+from sqlalchemy import delete, select
+from sqlalchemy.orm import joinedload
+
+from forum import events
+from forum.accounts.models import User
+from forum.boards.models import Board
+from forum.extensions import db
+from forum.permissions import Viewer, listed_threads_clause, readable_boards_clause
+from forum.posts.models import Post, PostStatus, Thread
+from forum.search.backend import Document, Query, Results
+from forum.search.models import IndexQueueItem
+from forum.search.whoosh_backend import IndexBusy, WhooshBackend
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+def backend() -> WhooshBackend:
+    return current_app.extensions["search"]
+
+
+def init_app(app: Flask) -> None:
+    path = Path(app.config["SEARCH_INDEX_PATH"] or Path(app.instance_path) / "search-index")
+    app.extensions["search"] = WhooshBackend(path)
+    app.after_request(_drain_after_request)
+
+
+# Recording what changed (inside the transaction of the change) ---------------------------
+
+
+def enqueue(post_ids: Iterable[int]) -> None:
+    rows = [{"post_id": post_id} for post_id in set(post_ids)]
+    if rows:
+        db.session.execute(IndexQueueItem.__table__.insert(), rows)
+        if has_request_context():
+            g.search_queue_touched = True
+
+
+def _on_post(post: Post, **_details: object) -> None:
+    enqueue([post.id])
+
+
+def _on_thread(thread: Thread, **_details: object) -> None:
+    enqueue(db.session.scalars(select(Post.id).where(Post.thread_id == thread.id)))
+
+
+def _on_author(user: User, **_details: object) -> None:
+    enqueue(db.session.scalars(select(Post.id).where(Post.author_id == user.id)))
+
+
+events.post_published.connect(_on_post)
+events.post_edited.connect(_on_post)
+events.post_withdrawn.connect(_on_post)
+events.thread_changed.connect(_on_thread)
+events.author_changed.connect(_on_author)
+
+
+# Applying it to the index ---------------------------------------------------------------
+
+
+def plain_text(html: str) -> str:
+    """Text of HTML that this forum sanitised itself (tags gone, entities decoded): cheap
+    enough to run over every post when the index is rebuilt."""
+    return " ".join(unescape(_TAG.sub(" ", html)).split())
+
+
+def _indexable() -> tuple:
+    return (
+        Post.status == PostStatus.PUBLISHED,
+        listed_threads_clause(),
+    )
+
+
+def documents_for(post_ids: Iterable[int]) -> list[Document]:
+    posts = db.session.scalars(
+        select(Post)
+        .join(Post.thread)
+        .where(Post.id.in_(list(post_ids)), *_indexable())
+        .options(joinedload(Post.author), joinedload(Post.thread).joinedload(Thread.board))
+    )
+    return [_document(post) for post in posts]
+
+
+def _document(post: Post) -> Document:
+    author, thread = post.author, post.thread
+    return Document(
+        post_id=post.id,
+        thread_id=thread.id,
+        board_id=thread.board_id,
+        section_id=thread.board.section_id,
+        author_id=author.id,
+        group=author.stakeholder_group.value,
+        country=author.country or "",
+        title=thread.title,
+        body=plain_text(post.body_html),
+        author_name=author.display_name,
+        organisation=author.organisation,
+        created_at=post.created_at,
+    )
+
+
+def drain(limit: int = 500) -> int:
+    """Bring the index up to date for up to `limit` queued posts; returns how many.
+    Leaves the queue as it is when another process holds the index."""
+    items = db.session.execute(
+        select(IndexQueueItem.id, IndexQueueItem.post_id).order_by(IndexQueueItem.id).limit(limit)
+    ).all()
+    if not items:
+        return 0
+    post_ids = {post_id for _, post_id in items}
+    documents = documents_for(post_ids)
+    removals = post_ids - {document.post_id for document in documents}
+    backend().apply(documents, removals)
+    db.session.execute(delete(IndexQueueItem).where(IndexQueueItem.id.in_([i for i, _ in items])))
+    db.session.commit()
+    return len(items)
+
+
+def _drain_after_request(response):
+    """Index what this request changed once its response has gone out."""
+    if g.pop("search_queue_touched", False):
+        app = current_app._get_current_object()
+
+        def drain_quietly() -> None:
+            with app.app_context():
+                try:
+                    drain()
+                except IndexBusy:
+                    db.session.rollback()
+
+        response.call_on_close(drain_quietly)
+    return response
+
+
+def all_documents(batch: int = 5000) -> Iterator[list[Document]]:
+    """Every indexable post, in batches, for a rebuild."""
+    last_id = 0
+    while True:
+        posts = list(
+            db.session.scalars(
+                select(Post)
+                .join(Post.thread)
+                .where(Post.id > last_id, *_indexable())
+                .options(joinedload(Post.author), joinedload(Post.thread).joinedload(Thread.board))
+                .order_by(Post.id)
+                .limit(batch)
+            )
+        )
+        if not posts:
+            return
+        yield [_document(post) for post in posts]
+        last_id = posts[-1].id
+        db.session.expunge_all()
+
+
+# Asking ---------------------------------------------------------------------------------
+
+
+def readable_board_ids(viewer: Viewer) -> list[int] | None:
+    from forum.permissions import is_admin
+
+    if is_admin(viewer):
+        return None
+    return list(db.session.scalars(select(Board.id).where(readable_boards_clause(viewer))))
+
+
+def search(viewer: Viewer, query: Query) -> tuple[Results, list[Post]]:
+    """Results for this viewer, and their posts loaded and checked once more."""
+    results = backend().search(query)
+    posts = {
+        post.id: post
+        for post in db.session.scalars(
+            select(Post)
+            .join(Post.thread)
+            .join(Thread.board)
+            .where(Post.id.in_(results.post_ids), *_indexable(), readable_boards_clause(viewer))
+            .options(joinedload(Post.author), joinedload(Post.thread).joinedload(Thread.board))
+        )
+    }
+    return results, [posts[post_id] for post_id in results.post_ids if post_id in posts]

@@ -1,0 +1,91 @@
+"""The search page."""
+
+from datetime import UTC, datetime, time
+
+from flask import Blueprint, current_app, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from forum.accounts.models import STAKEHOLDER_GROUP_LABELS, StakeholderGroup
+from forum.boards.models import Board, Section
+from forum.extensions import db
+from forum.pagination import Page
+from forum.permissions import readable_boards_clause
+from forum.search import services
+from forum.search.backend import Query
+
+bp = Blueprint("search", __name__)
+
+PER_PAGE = 20
+
+
+def _int(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
+def _date(name: str, *, end: bool = False) -> datetime | None:
+    try:
+        day = datetime.strptime(request.args.get(name, ""), "%Y-%m-%d").date()
+    except ValueError:
+        return None
+    return datetime.combine(day, time.max if end else time.min, tzinfo=UTC)
+
+
+@bp.get("/search")
+def search() -> str:
+    notes: list[str] = []
+    text = request.args.get("q", "").strip()
+    limit = current_app.config["SEARCH_QUERY_MAX_LENGTH"]
+    if len(text) > limit:
+        text = text[:limit]
+        notes.append(_("Your search was long; only its first %(n)d characters were used.", n=limit))
+    boards = list(
+        db.session.scalars(
+            select(Board).where(readable_boards_clause(current_user)).order_by(Board.position)
+        )
+    )
+    by_slug = {board.slug: board for board in boards}
+    board = by_slug.get(request.args.get("board", ""))
+    sections = list(db.session.scalars(select(Section).order_by(Section.position)))
+    section = next((s for s in sections if s.slug == request.args.get("section")), None)
+    group = request.args.get("group", "")
+    context = {
+        "q": text, "boards": boards, "board": board, "sections": sections, "section": section,
+        "groups": STAKEHOLDER_GROUP_LABELS, "group": group, "notes": notes,
+        "titles_only": request.args.get("titles") == "1",
+        "newest": request.args.get("sort") == "newest",
+        "date_from": request.args.get("from", ""), "date_to": request.args.get("to", ""),
+        "author_id": _int("author"), "results": None, "posts": [], "page": None,
+    }  # fmt: skip
+    if not text:
+        return render_template("search/search.html", **context)
+    page_number = _int("page") or 1
+    query = Query(
+        text=text,
+        readable_board_ids=services.readable_board_ids(current_user),
+        board_id=board.id if board else None,
+        section_id=section.id if section else None,
+        group=group if group in {g.value for g in StakeholderGroup} else None,
+        author_id=context["author_id"],
+        date_from=_date("from"),
+        date_to=_date("to", end=True),
+        titles_only=context["titles_only"],
+        newest_first=context["newest"],
+        page=page_number,
+        per_page=PER_PAGE,
+    )
+    results, posts = services.search(current_user, query)
+    if results.fell_back_to_words:
+        notes.append(_("The search could not be read as written, so its words were searched."))
+    highlighter = services.backend().highlight
+    context.update(
+        results=results,
+        posts=posts,
+        snippets={
+            p.id: highlighter(services.plain_text(p.body_html), results.terms) for p in posts
+        },
+        page=Page(page_number, PER_PAGE, results.total),
+    )
+    return render_template("search/search.html", **context)
