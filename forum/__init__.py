@@ -76,6 +76,7 @@ def _select_timezone() -> str | None:
 def _register_blueprints(app: Flask) -> None:
     from forum.accounts.views import bp as accounts_bp
     from forum.admin.views import bp as admin_bp
+    from forum.archives.views import bp as archives_bp
     from forum.boards.views import bp as boards_bp
     from forum.moderation.views import bp as moderation_bp
     from forum.notices.views import bp as notices_bp
@@ -89,6 +90,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(notices_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(search_bp)
+    app.register_blueprint(archives_bp)
 
 
 def _register_cli(app: Flask) -> None:

@@ -84,6 +84,9 @@ class Post(db.Model):
     status: Mapped[PostStatus] = mapped_column(str_enum(PostStatus), default=PostStatus.PUBLISHED)
     source: Mapped[PostSource] = mapped_column(str_enum(PostSource), default=PostSource.WEB)
     revision_count: Mapped[int] = mapped_column(default=0)
+    # The Message-ID a post that arrived by email came with; web posts derive theirs
+    # from their id (forum.mail.ids), so it is stored only when it came from outside.
+    message_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     moderated_at: Mapped[datetime | None]
     moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     # Why a post was rejected or hidden; shown to its author.

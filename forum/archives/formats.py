@@ -1,0 +1,84 @@
+"""Atom feeds and mboxrd files of posts."""
+
+import re
+from collections.abc import Iterable
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
+from xml.etree import ElementTree as ET
+
+from forum.mail.ids import author_address, message_id
+from forum.markup import html_to_text
+from forum.posts.models import Post, Thread
+
+ATOM = "http://www.w3.org/2005/Atom"
+ET.register_namespace("", ATOM)
+
+
+def _sub(parent: ET.Element, tag: str, text: str | None = None, **attributes: str) -> ET.Element:
+    element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attributes)
+    if text is not None:
+        element.text = text
+    return element
+
+
+def atom_feed(
+    *,
+    feed_id: str,
+    title: str,
+    link: str,
+    self_link: str,
+    entries: Iterable[dict],
+    updated: datetime,
+) -> bytes:
+    """An Atom 1.0 document; each entry: id, title, link, updated, author, html."""
+    feed = ET.Element(f"{{{ATOM}}}feed")
+    _sub(feed, "id", feed_id)
+    _sub(feed, "title", title)
+    _sub(feed, "updated", updated.isoformat())
+    _sub(feed, "link", href=link, rel="alternate", type="text/html")
+    _sub(feed, "link", href=self_link, rel="self", type="application/atom+xml")
+    for item in entries:
+        entry = _sub(feed, "entry")
+        _sub(entry, "id", item["id"])
+        _sub(entry, "title", item["title"])
+        _sub(entry, "updated", item["updated"].isoformat())
+        _sub(entry, "published", item["published"].isoformat())
+        _sub(entry, "link", href=item["link"], rel="alternate", type="text/html")
+        author = _sub(entry, "author")
+        _sub(author, "name", item["author"])
+        _sub(entry, "content", item["html"], type="html")
+    return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+
+
+_FROM_LINE = re.compile(rb"^(>*From )", re.MULTILINE)
+
+
+def mbox(posts: Iterable[Post], *, code: str) -> bytes:
+    """An mboxrd file: one message a post, threaded by Message-ID, In-Reply-To and
+    References, bodies in UTF-8 plain text."""
+    chunks = []
+    for post in posts:
+        message = _message(post, code=code)
+        envelope = (
+            f"From {author_address(post)} {post.created_at.strftime('%a %b %d %H:%M:%S %Y')}\n"
+        )
+        body = _FROM_LINE.sub(rb">\1", message.as_bytes())
+        chunks.append(envelope.encode() + body.rstrip(b"\n") + b"\n\n")
+    return b"".join(chunks)
+
+
+def _message(post: Post, *, code: str) -> EmailMessage:
+    thread: Thread = post.thread
+    message = EmailMessage()
+    message["From"] = f"{post.author.display_name} <{author_address(post)}>"
+    message["Date"] = format_datetime(post.created_at)
+    is_first = post.id == thread.first_post_id
+    message["Subject"] = f"[{code}] {'' if is_first else 'Re: '}{thread.title}"
+    message["Message-ID"] = message_id(post)
+    if not is_first and thread.first_post is not None:
+        parent = message_id(thread.first_post)
+        message["In-Reply-To"] = parent
+        message["References"] = parent
+    message.set_content(html_to_text(post.body_html) + "\n", charset="utf-8")
+    return message
