@@ -74,6 +74,9 @@ def _select_timezone() -> str | None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from forum.web import IdConverter
+
+    app.url_map.converters["int"] = IdConverter
     from forum.accounts.views import bp as accounts_bp
     from forum.admin.views import bp as admin_bp
     from forum.archives.views import bp as archives_bp

@@ -24,12 +24,24 @@ class Page:
         return self.number < self.pages
 
 
+MAX_ID = 2**31 - 1
+
+
+def as_id(value: str | None) -> int | None:
+    """A positive whole number written in ASCII digits, small enough for any id column;
+    None for anything else ("²", "-1", "99999999999999999999")."""
+    if not value or not (value.isascii() and value.isdigit()) or len(value) > 10:
+        return None
+    number = int(value)
+    return number if 0 < number <= MAX_ID else None
+
+
 def requested_page() -> int:
     """The ?page= number; anything but a positive number is a 404, not a 500."""
-    value = request.args.get("page", "1")
-    if not value.isdigit() or int(value) < 1 or len(value) > 9:
+    page = as_id(request.args.get("page", "1"))
+    if page is None:
         abort(404)
-    return int(value)
+    return page
 
 
 def page_of(total: int, per_page: int) -> Page:

@@ -169,9 +169,14 @@ def can_read_thread(user: Viewer, thread: Thread) -> bool:
 
 
 def can_reply(user: Viewer, thread: Thread) -> bool:
-    if thread.is_deleted or not can_start_thread(user, thread.board):
+    """Not in deleted or merged threads; in a locked thread, or one whose first post still
+    waits for approval, only moderators."""
+    if thread.is_deleted or thread.merged_into_id is not None:
         return False
-    return not thread.is_locked or can_moderate_board(user, thread.board)
+    if not can_start_thread(user, thread.board):
+        return False
+    closed = thread.is_locked or thread.post_count == 0
+    return not closed or can_moderate_board(user, thread.board)
 
 
 def can_read_post(user: Viewer, post: Post) -> bool:
@@ -280,11 +285,11 @@ def readable_boards_clause(user: Viewer) -> ColumnElement[bool]:
 
 def moderated_board_ids(user: Viewer) -> Collection[int] | None:
     """The boards this viewer moderates: None means every board (admins)."""
-    if is_admin(user):
-        return None
-    account = _account(user)
+    account = _participant(user)
     if account is None:
         return ()
+    if account.is_admin:
+        return None
     return [r.board_id for r in account.board_roles if r.role == Role.COORDINATOR]
 
 

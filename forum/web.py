@@ -9,6 +9,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 from jinja2 import StrictUndefined
 from werkzeug.exceptions import Forbidden, HTTPException
+from werkzeug.routing import IntegerConverter, Map
 
 from forum import permissions
 from forum.accounts.forms import ActionForm
@@ -17,6 +18,7 @@ from forum.db import mark_writing, unmark_writing
 from forum.i18n import format_when, when_formatter
 from forum.markup import excerpt
 from forum.moderation.queries import waiting_count
+from forum.pagination import MAX_ID
 
 RTL_LANGUAGES = {"ar", "fa", "he", "ur"}
 
@@ -32,6 +34,14 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in routes: ids beyond what a database column holds are a 404."""
+
+    def __init__(self, url_map: Map, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def init_app(app: Flask) -> None:

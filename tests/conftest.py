@@ -33,7 +33,7 @@ from forum.extensions import db, limiter
 from forum.posts import services as posting
 from forum.posts.models import Thread
 from forum.settings import CONFIG_DIR
-from tests.helpers import PASSWORD, QueryCounter, board, post_form
+from tests.helpers import PASSWORD, ClosingClient, QueryCounter, board, post_form
 
 DATABASE_URL = os.environ.get("FORUM_TEST_DATABASE_URL", "")
 _HASH = generate_password_hash(PASSWORD, method=PASSWORD_METHOD)
@@ -58,6 +58,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         app = create_app(
             {"TESTING": True, "DATABASE_URL": url, "SERVER_NAME": "forum.test", "MAIL_SERVER": ""}
         )
+    app.test_client_class = ClosingClient
     with app.app_context():
         upgrade()
         load_boards(CONFIG_DIR / app.config["BOARDS_FILE"])
@@ -242,3 +243,15 @@ def smtp_server() -> Iterator[tuple[int, list[EmailMessage]]]:
 @pytest.fixture(autouse=True)
 def empty_page_cache(app: Flask) -> None:
     app.extensions["page_cache"].clear()
+
+
+@pytest.fixture(autouse=True)
+def fresh_search_index(app: Flask, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Each test searches an index of its own (the database is rolled back, so must be the
+    index)."""
+    from forum.search.whoosh_backend import WhooshBackend
+
+    original = app.extensions["search"]
+    app.extensions["search"] = WhooshBackend(tmp_path_factory.mktemp("index") / "search-index")
+    yield
+    app.extensions["search"] = original

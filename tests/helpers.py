@@ -14,6 +14,17 @@ PASSWORD = "a long enough passphrase"
 _CSRF = re.compile(r'name="[\w-]*csrf_token" type="hidden" value="([^"]+)"')
 
 
+class ClosingClient(FlaskClient):
+    """A test client that closes each response, as a WSGI server does, so that work
+    registered to run after the response (indexing) runs in tests too."""
+
+    def open(self, *args: object, **kwargs: object) -> TestResponse:
+        response = super().open(*args, **kwargs)
+        response.get_data()
+        response.close()
+        return response
+
+
 def csrf_token(client: FlaskClient) -> str:
     """The session's CSRF token, from the home page (signed in) or the sign-in form."""
     for page in ("/", "/register"):

@@ -212,6 +212,13 @@ def send_verification(user: User) -> None:
     )
 
 
+def send_registration_attempt(user: User) -> None:
+    """Someone tried to register with an address that has an account: tell its owner."""
+    link = url_for("accounts.forgot_password", _external=True)
+    _send_account_mail(user.email, _("Your address was used to register again"),
+                       "registration_attempt", user=user, link=link)  # fmt: skip
+
+
 def send_password_reset(user: User) -> None:
     link = url_for("accounts.reset_password", token=make_token(RESET, user), _external=True)
     _send_account_mail(user.email, _("Reset your password"), "reset_password", user=user, link=link)

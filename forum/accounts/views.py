@@ -50,20 +50,25 @@ def register() -> object:
             organisation=form.organisation.data or "",
             country=form.country.data or None,
         )
-    except services.EmailTaken as error:
-        form.email.errors.append(str(error))
-        return render_template("accounts/register.html", form=form), 400
-    db.session.commit()
-    services.send_verification(user)
-    login_user(user)
+    except services.EmailTaken:
+        # The same answer as for a new address, so that nobody learns who has an account;
+        # the owner of the address is told by mail.
+        db.session.rollback()
+        taken = services.find_user_by_email(form.email.data)
+        if taken is not None:
+            services.send_registration_attempt(taken)
+    else:
+        db.session.commit()
+        services.send_verification(user)
     flash(
         _(
-            "Welcome! We sent a link to %(email)s: open it to confirm your address before posting.",
-            email=user.email,
+            "Thank you. We sent a message to %(email)s: open its link to confirm your address, "
+            "then sign in.",
+            email=email_key(form.email.data),
         ),
         "success",
     )
-    return redirect(url_for("boards.home"))
+    return redirect(url_for("accounts.sign_in"))
 
 
 def _verify_page(token: str, status: int = 200) -> tuple[str, int]:
@@ -90,14 +95,15 @@ def verify_confirm(token: str) -> object:
         flash(_("The page had expired. Press the button again."), "error")
         return _verify_page(token, 400)
     try:
-        user = services.verify_email(token)
+        services.verify_email(token)
     except services.AccountError:
         return _verify_page(token)
     db.session.commit()
-    flash(_("Your email address is confirmed. You can now post."), "success")
-    if not current_user.is_authenticated:
-        login_user(user)
-    return redirect(url_for("boards.home"))
+    if current_user.is_authenticated:
+        flash(_("Your email address is confirmed. You can now post."), "success")
+        return redirect(url_for("boards.home"))
+    flash(_("Your email address is confirmed. Sign in to take part."), "success")
+    return redirect(url_for("accounts.sign_in"))
 
 
 @bp.post("/verify/resend")

@@ -17,6 +17,7 @@ from forum.accounts.forms import group_choices
 from forum.boards.models import MODERATION_MODE_LABELS
 from forum.forms import options
 from forum.moderation.models import FLAG_REASON_LABELS
+from forum.pagination import MAX_ID
 
 
 class ReasonForm(FlaskForm):
@@ -56,7 +57,7 @@ class MergeForm(ReasonForm):
         _l("Merge into thread number"),
         validators=[
             DataRequired(_l("Give the number of the thread to merge into.")),
-            NumberRange(min=1),
+            NumberRange(min=1, max=MAX_ID),
         ],
         description=_l("The number in the other thread's address: /t/NUMBER."),
     )

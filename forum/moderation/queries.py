@@ -17,6 +17,10 @@ def _in_boards(query: Select, board_ids: Collection[int] | None) -> Select:
     return query if board_ids is None else query.where(Thread.board_id.in_(board_ids))
 
 
+_LIVE_THREAD = (Thread.is_deleted.is_(False), Thread.merged_into_id.is_(None))
+_FLAGGABLE = (PostStatus.PUBLISHED, PostStatus.HIDDEN)
+
+
 def waiting_count(viewer: Viewer) -> int:
     """Held posts and posts with open flags in the boards this viewer moderates."""
     board_ids = moderated_board_ids(viewer)
@@ -26,7 +30,7 @@ def waiting_count(viewer: Viewer) -> int:
         select(func.count())
         .select_from(Post)
         .join(Post.thread)
-        .where(Post.status == PostStatus.PENDING),
+        .where(Post.status == PostStatus.PENDING, *_LIVE_THREAD),
         board_ids,
     )
     flagged = _in_boards(
@@ -34,7 +38,7 @@ def waiting_count(viewer: Viewer) -> int:
         .select_from(Flag)
         .join(Post, Post.id == Flag.post_id)
         .join(Post.thread)
-        .where(Flag.resolved_at.is_(None)),
+        .where(Flag.resolved_at.is_(None), Post.status.in_(_FLAGGABLE), *_LIVE_THREAD),
         board_ids,
     )
     return (
@@ -51,7 +55,7 @@ def held_posts(viewer: Viewer, board: Board | None = None, limit: int = 100) -> 
 def flagged_posts(viewer: Viewer, board: Board | None = None, limit: int = 100) -> list[Post]:
     """Posts with open flags, oldest flag first, with their flags loaded."""
     open_flags = select(Flag.post_id).where(Flag.resolved_at.is_(None))
-    query = _queue_query(viewer, board).where(Post.id.in_(open_flags))
+    query = _queue_query(viewer, board).where(Post.id.in_(open_flags), Post.status.in_(_FLAGGABLE))
     return list(db.session.scalars(query.order_by(Post.created_at, Post.id).limit(limit)))
 
 
@@ -74,7 +78,7 @@ def _queue_query(viewer: Viewer, board: Board | None) -> Select:
         .join(Post.thread)
         .options(joinedload(Post.author), joinedload(Post.thread).joinedload(Thread.board))
     )
-    query = _in_boards(query, moderated_board_ids(viewer))
+    query = _in_boards(query, moderated_board_ids(viewer)).where(*_LIVE_THREAD)
     return query.where(Thread.board_id == board.id) if board is not None else query
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import func, select, update
 
 from forum import events
 from forum.accounts.models import StakeholderGroup, User, email_key
-from forum.boards.models import Board, BoardRole, ModerationMode, Role
+from forum.boards.models import Board, BoardRole, ModerationMode, ReadPolicy, Role
 from forum.db import utcnow
 from forum.extensions import db
 from forum.moderation.models import BoardTrust, Flag, FlagOutcome, FlagReason, LogAction, LogEntry
@@ -35,6 +35,10 @@ class ModerationError(Exception):
 
 class AlreadyHandled(ModerationError):
     """Someone else acted on this item first."""
+
+
+def _is_public(board: Board) -> bool:
+    return board.read_policy == ReadPolicy.PUBLIC
 
 
 def _require(user: User, action: Action, target: Any = None) -> None:
@@ -94,9 +98,16 @@ def _transition(
 # Held posts ---------------------------------------------------------------------------
 
 
+def _require_live_thread(post: Post) -> None:
+    """Posts of deleted or merged threads cannot be published again on their own."""
+    if post.thread.is_deleted or post.thread.merged_into_id is not None:
+        raise ModerationError(_("This post's thread is deleted or merged; restore it first."))
+
+
 def approve_post(post: Post, moderator: User, *, trust: bool = False) -> None:
     board = post.thread.board
     _require(moderator, Action.MODERATE_BOARD, board)
+    _require_live_thread(post)
     _transition(post, from_=[PostStatus.PENDING], to=PostStatus.PUBLISHED, actor=moderator)
     publish(post)
     record(
@@ -173,6 +184,8 @@ def hide_post(post: Post, moderator: User | None, *, reason: str) -> None:
         post, from_=[PostStatus.PUBLISHED], to=PostStatus.HIDDEN, actor=moderator, reason=reason
     )
     _withdrawn(post, PostStatus.HIDDEN)
+    if moderator is not None:
+        _close_flags(post, moderator, FlagOutcome.HIDDEN)
     action = LogAction.HIDE if moderator else LogAction.AUTO_HIDE
     record(
         action,
@@ -191,6 +204,7 @@ def hide_post(post: Post, moderator: User | None, *, reason: str) -> None:
 def unhide_post(post: Post, moderator: User, *, reason: str = "") -> None:
     board = post.thread.board
     _require(moderator, Action.MODERATE_BOARD, board)
+    _require_live_thread(post)
     _transition(
         post, from_=[PostStatus.HIDDEN], to=PostStatus.PUBLISHED, actor=moderator, reason=reason
     )
@@ -219,6 +233,7 @@ def delete_post(post: Post, actor: User, *, reason: str) -> None:
     live = [PostStatus.PUBLISHED, PostStatus.HIDDEN, PostStatus.PENDING]
     _transition(post, from_=live, to=PostStatus.DELETED, actor=actor, reason=reason)
     _withdrawn(post, PostStatus.DELETED)
+    _close_flags(post, actor, FlagOutcome.DELETED)
     record(
         LogAction.DELETE,
         actor=actor,
@@ -373,15 +388,15 @@ def move_thread(thread: Thread, moderator: User, *, target: Board, reason: str =
     db.session.flush()
     recount(thread)
     recount_board(source)
-    for board in (source, target):
+    for board, other in ((source, target), (target, source)):
         record(
             LogAction.MOVE,
             actor=moderator,
             board=board,
             thread=thread,
             reason=reason,
-            to_board=target.code,
-            from_board=source.code,
+            from_board=source.code if other is target or _is_public(source) else "",
+            to_board=target.code if other is source or _is_public(target) else "",
         )
     events.thread_changed.send(thread)
 
@@ -445,14 +460,15 @@ def merge_threads(source: Thread, target: Thread, moderator: User, *, reason: st
     recount(source)
     recount(target)
     for board in {source.board, target.board}:
+        # A board's public log names the other thread only if that one is public too.
+        visible = board.id == target.board_id or _is_public(target.board)
         record(
             LogAction.MERGE,
             actor=moderator,
             board=board,
-            thread=target,
+            thread=target if visible else None,
             reason=reason,
             merged_thread=source.id,
-            merged_title=source.title,
         )
     events.thread_changed.send(target)
 
@@ -479,6 +495,17 @@ def flag_post(post: Post, user: User, *, reason: FlagReason, text: str = "") -> 
     return flag
 
 
+def _close_flags(post: Post, moderator: User, outcome: FlagOutcome) -> list[int]:
+    """Resolve the post's open flags with this outcome; returns the flaggers' ids."""
+    result = db.session.execute(
+        update(Flag)
+        .where(Flag.post_id == post.id, Flag.resolved_at.is_(None))
+        .values(resolved_at=utcnow(), resolved_by_id=moderator.id, outcome=outcome)
+        .returning(Flag.user_id)
+    )
+    return [row[0] for row in result]
+
+
 def open_flag_count(post: Post) -> int:
     return (
         db.session.scalar(
@@ -492,13 +519,7 @@ def resolve_flags(post: Post, moderator: User, *, outcome: FlagOutcome, reason: 
     """Keep, hide or delete a flagged post; its flaggers learn the outcome."""
     board = post.thread.board
     _require(moderator, Action.MODERATE_BOARD, board)
-    result = db.session.execute(
-        update(Flag)
-        .where(Flag.post_id == post.id, Flag.resolved_at.is_(None))
-        .values(resolved_at=utcnow(), resolved_by_id=moderator.id, outcome=outcome)
-        .returning(Flag.user_id)
-    )
-    flaggers = [row[0] for row in result]
+    flaggers = _close_flags(post, moderator, outcome)
     if not flaggers:
         raise AlreadyHandled(_("These flags have been handled already."))
     reason = reason.strip() or _("Reviewed after flags.")

@@ -33,7 +33,7 @@ from forum.moderation.forms import (
     SplitForm,
 )
 from forum.moderation.models import FlagOutcome, FlagReason
-from forum.pagination import page_of
+from forum.pagination import as_id, page_of
 from forum.permissions import Action, can, require
 from forum.posts.models import Post, Thread
 from forum.posts.queries import post_with_thread, thread_posts, thread_with_board
@@ -124,7 +124,7 @@ def act_on_queue() -> Response:
     """Approve or reject one or many held posts; every post is checked on its own."""
     form = ReasonForm()
     act = _QUEUE_ACTS.get(request.form.get("action", ""))
-    ids = {int(value) for value in request.form.getlist("post") if value.isdigit()}
+    ids = {number for value in request.form.getlist("post") if (number := as_id(value))}
     if not form.validate_on_submit() or act is None:
         _expired()
         return _back(url_for("moderation.queue"))
@@ -235,7 +235,18 @@ def act_on_post(post_id: int) -> Response:
     else:
         run, success = act
         perform_act(lambda: run(post, form.reason.data or ""), _(success))
-    return _back(url_for("posts.permalink", post_id=post.id))
+    return _back(_after_post_act(post))
+
+
+def _after_post_act(post: Post) -> str:
+    """Where to go after acting on a post: the post, unless the moderator can no longer
+    see it (deleted), then its thread, or its board when the thread went with it."""
+    db.session.expire(post)
+    if can(current_user, Action.READ_POST, post):
+        return url_for("posts.permalink", post_id=post.id)
+    if can(current_user, Action.READ_THREAD, post.thread):
+        return url_for("posts.thread", thread_id=post.thread_id)
+    return url_for("boards.board", slug=post.thread.board.slug)
 
 
 # Threads ------------------------------------------------------------------------------
@@ -278,7 +289,7 @@ def _render_thread_tools(thread: Thread, **forms: object) -> str:
 
 
 def _split(thread: Thread, form: SplitForm) -> object:
-    ids = {int(value) for value in request.form.getlist("post") if value.isdigit()}
+    ids = {number for value in request.form.getlist("post") if (number := as_id(value))}
     posts = [post for post in queries.posts_by_ids(ids) if post.thread_id == thread.id]
     return services.split_thread(
         thread, current_user, posts=posts, title=form.title.data, reason=form.reason.data or ""

@@ -8,6 +8,7 @@ from forum.boards.models import Board
 from forum.extensions import db
 from forum.permissions import (
     Viewer,
+    listed_threads_clause,
     readable_boards_clause,
     sees_only_published,
     visible_posts_clause,
@@ -83,6 +84,7 @@ def recent_posts_by(user: User, *, viewer: Viewer, limit: int = 20) -> list[Post
             .where(
                 Post.author_id == user.id,
                 Post.status == PostStatus.PUBLISHED,
+                listed_threads_clause(),
                 readable_boards_clause(viewer),
             )
             .options(joinedload(Post.thread).joinedload(Thread.board))

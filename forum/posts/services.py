@@ -209,4 +209,21 @@ def edit_post(post: Post, editor: User, *, body: str) -> PostRevision | None:
     touch(post.thread)
     db.session.flush()
     events.post_edited.send(post, revision=revision)
+    _hold_again_if_needed(post, editor)
     return revision
+
+
+def _hold_again_if_needed(post: Post, editor: User) -> None:
+    """An author's edit on a pre-moderated board waits for approval like a new post,
+    so approval cannot be used to slip other text in afterwards."""
+    board = post.thread.board
+    if editor.id != post.author_id or post.status != PostStatus.PUBLISHED:
+        return
+    if not needs_approval(editor, board):
+        return
+    post.status = PostStatus.PENDING
+    db.session.flush()
+    recount(post.thread)
+    recount_authors([post.author_id])
+    events.post_withdrawn.send(post, status=PostStatus.PENDING)
+    events.post_held.send(post)

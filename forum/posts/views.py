@@ -52,6 +52,7 @@ def post_url(post: Post) -> str:
 @bp.get("/t/<int:thread_id>")
 def thread(thread_id: int) -> object:
     thread = queries.thread_with_board(thread_id) or abort(404)
+    require(current_user, Action.READ_BOARD, thread.board)
     if thread.merged_into_id is not None:
         return redirect(url_for("posts.thread", thread_id=thread.merged_into_id), code=301)
     require(current_user, Action.READ_THREAD, thread)

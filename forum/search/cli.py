@@ -1,5 +1,6 @@
 """`flask search ...`: rebuild the index, drain its queue, and report on it."""
 
+import sys
 import time
 
 import click
@@ -37,9 +38,7 @@ def reindex_command(processes: int) -> None:
     total = _published()
     started = time.perf_counter()
     queued_before = db.session.scalar(select(func.max(IndexQueueItem.id))) or 0
-    with click.progressbar(
-        length=total, label="Indexing posts", file=click.get_text_stream("stderr")
-    ) as bar:
+    with click.progressbar(length=total, label="Indexing posts", file=sys.stderr) as bar:
 
         def batches():
             for batch in services.all_documents():

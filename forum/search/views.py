@@ -10,7 +10,7 @@ from sqlalchemy import select
 from forum.accounts.models import STAKEHOLDER_GROUP_LABELS, StakeholderGroup
 from forum.boards.models import Board, Section
 from forum.extensions import db
-from forum.pagination import Page
+from forum.pagination import Page, as_id
 from forum.permissions import readable_boards_clause
 from forum.search import services
 from forum.search.backend import Query
@@ -21,8 +21,7 @@ PER_PAGE = 20
 
 
 def _int(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 10 else None
+    return as_id(request.args.get(name))
 
 
 def _date(name: str, *, end: bool = False) -> datetime | None:

@@ -1,0 +1,175 @@
+"""Search: what is found, by whom, and how bad queries are answered."""
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from forum.boards.models import Role
+from forum.extensions import db
+from forum.search import services
+from forum.search.models import IndexQueueItem
+from forum.search.whoosh_backend import IndexBusy
+from tests.helpers import post_form, text_of
+
+C5 = "/b/c5-building-confidence-and-security"
+
+
+def _count(client, **params) -> int:
+    page = text_of(client.get("/search", query_string=params))
+    match = re.search(r"<h2>(\d+) results?</h2>", page)
+    return int(match.group(1)) if match else -1
+
+
+def _index_all(app) -> None:
+    with app.test_request_context():
+        while services.drain():
+            pass
+
+
+def test_a_new_post_is_found_right_after_its_request(client, make_user, sign_in):
+    sign_in(make_user(name="Kofi Essien"))
+    post_form(
+        client, f"{C5}/new", {"title": "Spectrum auctions", "body": "Rural broadband tenders"}
+    )
+    assert _count(client, q="tenders") == 1
+    page = text_of(client.get("/search", query_string={"q": "tenders"}))
+    assert "Spectrum auctions" in page
+    assert "tenders</mark>" in page
+    assert db.session.scalar(select(func.count()).select_from(IndexQueueItem)) == 0
+
+
+def test_private_boards_stay_private(app, client, make_user, sign_in, make_thread):
+    member = make_user(roles={"COORD": Role.MEMBER})
+    make_thread("COORD", author=member, title="Confidential agenda", body="budget envelope")
+    make_thread("C5", title="Public thread", body="budget envelope")
+    _index_all(app)
+    assert _count(client, q="envelope") == 1
+    sign_in(make_user())
+    assert _count(client, q="envelope") == 1
+    assert _count(client, q="envelope", board="meeting-of-coordinators") == 1, (
+        "a filter cannot widen"
+    )
+    post_form(client, "/sign-out", {}, prefix="sign-out")
+    sign_in(member)
+    assert _count(client, q="envelope") == 2
+
+
+def test_hidden_edited_and_renamed_posts_follow_in_the_index(
+    app, client, make_user, sign_in, make_thread
+):
+    author = make_user()
+    thread = make_thread("C5", author=author, title="Original", body="alpha words", replies=1)
+    reply_id = thread.last_post_id
+    _index_all(app)
+    coordinator = make_user(roles={"C5": Role.COORDINATOR})
+    sign_in(coordinator)
+    post_form(client, f"/p/{reply_id}/moderate", {"action": "hide", "reason": "x"})
+    assert _count(client, q="reply") == 0
+    post_form(client, f"/p/{reply_id}/moderate", {"action": "unhide"})
+    assert _count(client, q="reply") == 1
+    post_form(client, f"/t/{thread.id}/moderate", {"action": "rename", "title": "Renamed topic"})
+    assert _count(client, q="renamed", titles="1") == 2
+    post_form(client, f"/p/{thread.first_post_id}/edit", {"body": "omega words"})
+    assert _count(client, q="alpha") == 0
+    assert _count(client, q="omega") == 1
+    post_form(client, f"/t/{thread.id}/moderate", {"action": "delete", "reason": "spam"})
+    assert _count(client, q="omega") == 0
+
+
+def test_held_posts_are_not_found(app, client, make_user, sign_in):
+    from forum.boards.models import ModerationMode
+    from tests.helpers import board
+
+    board("C5").moderation_mode = ModerationMode.ALL
+    db.session.commit()
+    sign_in(make_user())
+    post_form(client, f"{C5}/new", {"title": "Waiting", "body": "pending secret"})
+    _index_all(app)
+    assert _count(client, q="secret") == 0
+
+
+def test_the_worker_recovers_what_a_busy_index_left(app, client, make_user, sign_in, monkeypatch):
+    def busy(*args, **kwargs):
+        raise IndexBusy("locked by another writer")
+
+    monkeypatch.setattr(type(app.extensions["search"]), "apply", busy)
+    sign_in(make_user())
+    response = post_form(client, f"{C5}/new", {"title": "Resilient", "body": "survives crashes"})
+    assert response.status_code == 302, "the user never sees the index's trouble"
+    assert _count(client, q="survives") == 0
+    assert db.session.scalar(select(func.count()).select_from(IndexQueueItem)) == 1
+    monkeypatch.undo()
+    result = app.test_cli_runner().invoke(args=["search", "work", "--once"])
+    assert result.exit_code == 0, result.output
+    assert _count(client, q="survives") == 1
+
+
+@pytest.mark.parametrize(
+    "query",
+    ['"unbalanced', "AND", "OR OR", "NOT", "*", "?", "(", "title:", "x" * 10_000, '"', "a AND (b"],
+)
+def test_bad_queries_get_pages(client, make_thread, query):
+    make_thread("C5", body="something")
+    response = client.get("/search", query_string={"q": query})
+    assert response.status_code == 200
+
+
+def test_long_query_is_cut_with_a_note(client):
+    page = text_of(client.get("/search", query_string={"q": "word " * 2000}))
+    assert "only its first 500 characters" in page
+
+
+def test_lone_star_falls_back_to_words(client, make_thread):
+    make_thread("C5", body="anything at all")
+    page = text_of(client.get("/search", query_string={"q": "*"}))
+    assert "could not be read as written" in page
+
+
+def test_empty_query_shows_the_form(client):
+    page = text_of(client.get("/search"))
+    assert 'name="q"' in page
+    assert "results" not in page
+
+
+@pytest.mark.parametrize(
+    ("body", "query"),
+    [
+        ("مجتمع المعلومات للجميع", "المعلومات"),
+        ("信息社会世界峰会", "社会"),
+        ("Информационное общество и развитие", "общество"),
+    ],
+)
+def test_non_latin_scripts_are_findable(app, client, make_thread, body, query):
+    make_thread("C5", title="Multilingual", body=body)
+    _index_all(app)
+    assert _count(client, q=query) == 1
+
+
+def test_filters_and_sorting(app, client, make_user, make_thread):
+    from forum.accounts.models import StakeholderGroup
+
+    government = make_user(group=StakeholderGroup.GOVERNMENT)
+    business = make_user(group=StakeholderGroup.PRIVATE_SECTOR)
+    make_thread("C5", author=government, title="Roaming charges", body="tariffs")
+    make_thread("C6", author=business, title="Licensing", body="tariffs and roaming")
+    _index_all(app)
+    assert _count(client, q="tariffs") == 2
+    assert _count(client, q="tariffs", board="c6-enabling-environment") == 1
+    assert _count(client, q="tariffs", group="government") == 1
+    assert _count(client, q="roaming", titles="1") == 1
+    assert _count(client, q="tariffs", author=str(business.id)) == 1
+    assert _count(client, q="tariffs", **{"from": "2000-01-01", "to": "2000-12-31"}) == 0
+    newest = text_of(client.get("/search", query_string={"q": "tariffs", "sort": "newest"}))
+    assert newest.index("Licensing") < newest.index("Roaming charges")
+
+
+def test_reindex_and_status(app, make_thread):
+    make_thread("C5", body="rebuilt", replies=2)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["search", "reindex", "--processes", "1"])
+    assert result.exit_code == 0, result.output
+    assert "Indexed 3 posts" in result.output
+    status = runner.invoke(args=["search", "status"]).output
+    assert "Documents indexed: 3" in status
+    assert "Waiting in queue:  0" in status
