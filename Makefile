@@ -1,6 +1,7 @@
 # make run   - install, migrate, load boards and demo content, serve on http://127.0.0.1:5000
 # make test  - install, lint, run the suite on SQLite and on PostgreSQL
 # make bench - serve the large demo data set with gunicorn and measure the main pages
+# make bench-search - index the large data set and measure search
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -9,7 +10,7 @@ FLASK := $(BIN)/flask --app wsgi
 POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export FORUM_TEST_POSTGRES_URL ?= $(POSTGRES_URL)
 
-.PHONY: install run lint test test-sqlite test-postgres bench messages clean
+.PHONY: install run lint test test-sqlite test-postgres bench bench-search messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +51,9 @@ test-postgres: install
 
 bench: install
 	@$(BIN)/python -m tests.bench.web
+
+bench-search: install
+	@$(BIN)/python -m tests.bench.search
 
 messages: install
 	$(BIN)/pybabel -q extract -F config/babel.cfg -k _l -o forum/translations/messages.pot .

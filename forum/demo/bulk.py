@@ -56,10 +56,34 @@ class BulkFigures:
         return json.dumps(asdict(self))
 
 
+_SYLLABLES = "ka ri mo na te lu si po de ba vi go ne ra to mi sa lo pe du".split()
+
+
+def _lexicon(size: int = 4000) -> tuple[list[str], list[float]]:
+    """Words with the frequencies of real text (Zipf's law): the forum's own vocabulary
+    among the common words, then made-up words down to rare ones, so that searches meet
+    common, middling and rare words as they would in a real archive."""
+    invented = [a + b + c for a in _SYLLABLES for b in _SYLLABLES for c in _SYLLABLES if a != b][
+        : size - len(VOCABULARY)
+    ]
+    words = invented[:20] + list(VOCABULARY) + invented[20:]
+    cumulative, total = [], 0.0
+    for rank in range(1, len(words) + 1):
+        total += 1 / rank**1.07
+        cumulative.append(total)
+    return words, cumulative
+
+
+WORDS, CUMULATIVE = _lexicon()
+
+
+def _words(rng: random.Random, count: int) -> str:
+    return " ".join(rng.choices(WORDS, cum_weights=CUMULATIVE, k=count))
+
+
 def _body(rng: random.Random) -> tuple[str, str]:
     paragraphs = [
-        " ".join(rng.choices(VOCABULARY, k=rng.randint(12, 60))).capitalize() + "."
-        for _ in range(rng.randint(1, 4))
+        _words(rng, rng.randint(12, 60)).capitalize() + "." for _ in range(rng.randint(1, 4))
     ]
     source = "\n\n".join(paragraphs)
     html = "".join(f"<p>{paragraph}</p>\n" for paragraph in paragraphs)
@@ -186,7 +210,7 @@ def _plan_threads_and_posts(
                 "id": thread_id,
                 "board_id": rng.choice(boards).id,
                 "author_id": post_rows[-count]["author_id"],
-                "title": " ".join(rng.choices(VOCABULARY, k=rng.randint(3, 9))).capitalize(),
+                "title": _words(rng, rng.randint(3, 9)).capitalize(),
                 "created_at": start,
                 "last_activity_at": times[-1],
                 "changed_at": times[-1],

@@ -28,7 +28,8 @@ class Document:
 @dataclass(frozen=True)
 class Query:
     text: str
-    readable_board_ids: Sequence[int] | None  # None: every board
+    # Boards whose posts the reader may not see (usually few: the private ones).
+    hidden_board_ids: Sequence[int] = ()
     board_id: int | None = None
     section_id: int | None = None
     group: str | None = None

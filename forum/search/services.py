@@ -163,12 +163,9 @@ def all_documents(batch: int = 5000) -> Iterator[list[Document]]:
 # Asking ---------------------------------------------------------------------------------
 
 
-def readable_board_ids(viewer: Viewer) -> list[int] | None:
-    from forum.permissions import is_admin
-
-    if is_admin(viewer):
-        return None
-    return list(db.session.scalars(select(Board.id).where(readable_boards_clause(viewer))))
+def hidden_board_ids(viewer: Viewer) -> list[int]:
+    """Boards this viewer may not read, by the same rule as every listing."""
+    return list(db.session.scalars(select(Board.id).where(~readable_boards_clause(viewer))))
 
 
 def search(viewer: Viewer, query: Query) -> tuple[Results, list[Post]]:

@@ -63,7 +63,7 @@ def search() -> str:
     page_number = _int("page") or 1
     query = Query(
         text=text,
-        readable_board_ids=services.readable_board_ids(current_user),
+        hidden_board_ids=services.hidden_board_ids(current_user),
         board_id=board.id if board else None,
         section_id=section.id if section else None,
         group=group if group in {g.value for g in StakeholderGroup} else None,

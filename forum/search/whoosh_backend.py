@@ -213,6 +213,7 @@ class WhooshBackend:
                 query.page,
                 pagelen=query.per_page,
                 filter=_filters(query),
+                mask=_hidden(query),
                 sortedby="created" if query.newest_first else None,
                 reverse=query.newest_first,
             )
@@ -242,12 +243,17 @@ def _unusable(parsed) -> bool:
     return parsed.is_leaf() and not list(parsed.terms())
 
 
+def _hidden(query: Query):
+    """Posts of boards the reader may not read, masked out (cheaper than filtering in
+    every readable board, as there are far fewer private boards than public ones)."""
+    if not query.hidden_board_ids:
+        return None
+    return Or([Term("board_id", str(board_id)) for board_id in query.hidden_board_ids])
+
+
 def _filters(query: Query):
-    """Permission and facet filters, matched by term on untokenised fields."""
+    """Facet filters, matched by term on untokenised fields."""
     parts = []
-    if query.readable_board_ids is not None:
-        boards = [Term("board_id", str(board_id)) for board_id in query.readable_board_ids]
-        parts.append(Or(boards) if boards else Term("board_id", "-"))
     for field, value in (
         ("board_id", query.board_id),
         ("section_id", query.section_id),

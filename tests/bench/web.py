@@ -23,6 +23,8 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 DATA = ROOT / "instance" / "bench"
 SIZE = {"users": 5000, "threads": 20000, "posts": 200000}
+# Changes when the generator of the bulk data changes, so that the data set is rebuilt.
+GENERATOR = 2
 SECONDS = float(os.environ.get("BENCH_SECONDS", "15"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "4"))
 
@@ -45,7 +47,11 @@ def build_data_set() -> dict:
     marker = DATA / "built.json"
     if marker.exists():
         built = json.loads(marker.read_text())
-        if built.get("size") == SIZE and built.get("schema") == _schema():
+        if (built.get("size"), built.get("schema"), built.get("generator")) == (
+            SIZE,
+            _schema(),
+            GENERATOR,
+        ):
             return built
     DATA.mkdir(parents=True, exist_ok=True)
     (DATA / "forum.sqlite3").unlink(missing_ok=True)
@@ -60,6 +66,7 @@ def build_data_set() -> dict:
     built = {
         "size": SIZE,
         "schema": _schema(),
+        "generator": GENERATOR,
         "build_seconds": round(time.perf_counter() - started, 1),
         **figures,
     }

@@ -1,0 +1,162 @@
+"""`make bench-search`: full-text search over the large data set (200,000 posts).
+
+Rebuilds the index with both cores, runs a fixed set of 200 queries in-process and
+through gunicorn, and measures how soon a new post can be found. Prints JSON.
+"""
+
+import http.client
+import json
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from urllib.parse import urlencode
+
+from tests.bench.web import BIN, DATA, ROOT, _env, _free_port, _wait_until_up, build_data_set
+
+QUERIES = 200
+
+
+def _percentiles(values: list[float]) -> dict:
+    cuts = statistics.quantiles(values, n=100)
+    return {
+        "p50_ms": round(cuts[49], 1),
+        "p95_ms": round(cuts[94], 1),
+        "p99_ms": round(cuts[98], 1),
+    }
+
+
+def query_set(board_slugs: list[str]) -> list[dict]:
+    """200 queries of every kind, the same every run."""
+    from forum.demo.bulk import VOCABULARY, WORDS
+
+    rng = random.Random(4155)
+    shapes = [
+        lambda: {"q": rng.choice(VOCABULARY)},
+        lambda: {"q": f'"{rng.choice(VOCABULARY)} {rng.choice(VOCABULARY)}"'},
+        lambda: {"q": f"{rng.choice(VOCABULARY)} {rng.choice(VOCABULARY)}"},
+        lambda: {"q": f"{rng.choice(VOCABULARY)[:4]}*"},
+        lambda: {"q": rng.choice(WORDS[1000:])},
+        lambda: {"q": f"{rng.choice(VOCABULARY)} OR {rng.choice(VOCABULARY)}"},
+        lambda: {"q": f"{rng.choice(VOCABULARY)} NOT {rng.choice(VOCABULARY)}"},
+        lambda: {"q": rng.choice(VOCABULARY), "board": rng.choice(board_slugs)},
+        lambda: {"q": rng.choice(VOCABULARY), "group": "civil_society", "sort": "newest"},
+        lambda: {"q": rng.choice(VOCABULARY), "from": "2025-01-01", "to": "2025-06-30"},
+        lambda: {"q": rng.choice(VOCABULARY), "titles": "1"},
+    ]
+    return [shapes[index % len(shapes)]() for index in range(QUERIES)]
+
+
+def reindex() -> dict:
+    started = time.perf_counter()
+    result = subprocess.run(
+        [str(BIN / "flask"), "--app", "wsgi", "search", "reindex", "--processes", "2"],
+        cwd=ROOT, env=_env(), check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    seconds = time.perf_counter() - started
+    count = int(result.stdout.split("Indexed ")[1].split()[0])
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {
+        "posts": count,
+        "seconds": round(seconds, 1),
+        "posts_per_second": round(count / seconds),
+        "peak_memory_mb": round(children),
+    }
+
+
+def in_process(queries: list[dict]) -> tuple[dict, list[str]]:
+    os.environ.update({k: v for k, v in _env().items() if k.startswith("FORUM_")})
+    from forum import create_app
+
+    app = create_app()
+    client = app.test_client()
+    latencies = []
+    with app.app_context():
+        size = app.extensions["search"].size_on_disk()
+        for params in queries:
+            started = time.perf_counter()
+            response = client.get("/search", query_string=params)
+            latencies.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, params
+    figures = _percentiles(latencies)
+    figures["index_mb"] = round(size / 2**20, 1)
+    figures["peak_memory_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    return figures, [f"/search?{urlencode(params)}" for params in queries]
+
+
+def through_http(paths: list[str]) -> dict:
+    port = _free_port()
+    server = subprocess.Popen(
+        [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
+        cwd=ROOT, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    latencies = []
+    try:
+        _wait_until_up(port, server)
+        for path in paths:
+            started = time.perf_counter()
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            connection.request("GET", path)
+            response = connection.getresponse()
+            response.read()
+            connection.close()
+            latencies.append((time.perf_counter() - started) * 1000)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    return _percentiles(latencies)
+
+
+def new_post_searchable() -> float:
+    """Seconds from a new post's commit until a search finds it (the request's own
+    after-response indexing, done here in-process)."""
+    from sqlalchemy import select
+
+    from forum import create_app
+    from forum.accounts.models import User
+    from forum.boards.models import Board
+    from forum.extensions import db
+    from forum.posts import services as posting
+    from forum.search import services as search
+    from forum.search.backend import Query
+
+    app = create_app()
+    word = f"benchmark{time.time_ns()}"
+    with app.test_request_context(method="POST"):
+        app.preprocess_request()
+        author = db.session.scalars(
+            select(User).where(User.email.like("%@bulk.example.org"))
+        ).first()
+        board = db.session.scalars(select(Board).where(Board.code == "C5")).one()
+        posting.create_thread(board, author, title="Benchmark", body=word)
+        db.session.commit()
+        started = time.perf_counter()
+        search.drain()
+        query = Query(text=word)
+        while not search.backend().search(query).post_ids:
+            time.sleep(0.05)
+        return round(time.perf_counter() - started, 2)
+
+
+def main() -> None:
+    built = build_data_set()
+    import sqlite3
+
+    with sqlite3.connect(DATA / "forum.sqlite3") as connection:
+        slugs = [
+            row[0] for row in connection.execute("SELECT slug FROM boards WHERE post_count > 0")
+        ]
+    queries = query_set(slugs)
+    report = {"data_set": built, "reindex": reindex()}
+    report["in_process"], paths = in_process(queries)
+    report["through_http"] = through_http(paths)
+    report["new_post_searchable_seconds"] = new_post_searchable()
+    report["queries"] = QUERIES
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
