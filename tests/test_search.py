@@ -173,3 +173,25 @@ def test_reindex_and_status(app, make_thread):
     status = runner.invoke(args=["search", "status"]).output
     assert "Documents indexed: 3" in status
     assert "Waiting in queue:  0" in status
+
+
+def test_approved_and_moved_posts_follow_in_the_index(app, client, make_user, sign_in):
+    from forum.boards.models import ModerationMode
+    from forum.posts.models import Post
+    from tests.helpers import board
+
+    board("C5").moderation_mode = ModerationMode.ALL
+    db.session.commit()
+    sign_in(make_user())
+    post_form(client, f"{C5}/new", {"title": "Awaiting", "body": "quorum rules"})
+    post_form(client, "/sign-out", {}, prefix="sign-out")
+    post = db.session.scalars(select(Post).order_by(Post.id.desc())).first()
+    assert _count(client, q="quorum") == 0
+    sign_in(make_user(admin=True))
+    post_form(client, "/queue", {"action": "approve", "post": str(post.id)})
+    assert _count(client, q="quorum") == 1
+    post_form(
+        client, f"/t/{post.thread_id}/moderate", {"action": "move", "board": str(board("C6").id)}
+    )
+    assert _count(client, q="quorum", board="c6-enabling-environment") == 1
+    assert _count(client, q="quorum", board="c5-building-confidence-and-security") == 0

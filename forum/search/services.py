@@ -129,11 +129,15 @@ def _drain_after_request(response):
         app = current_app._get_current_object()
 
         def drain_quietly() -> None:
+            """The response has gone: whatever happens here, the worker catches up."""
             with app.app_context():
                 try:
                     drain()
                 except IndexBusy:
                     db.session.rollback()
+                except Exception:
+                    db.session.rollback()
+                    app.logger.exception("search indexing after a request failed")
 
         response.call_on_close(drain_quietly)
     return response
