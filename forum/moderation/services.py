@@ -98,6 +98,12 @@ def _transition(
 # Held posts ---------------------------------------------------------------------------
 
 
+def _record_on_post(action: LogAction, actor: User | None, post: Post, **fields: Any) -> None:
+    """A log entry about one post: its board, thread and author filled in."""
+    record(action, actor=actor, board=post.thread.board, thread=post.thread, post=post,
+           subject=post.author, **fields)  # fmt: skip
+
+
 def _require_live_thread(post: Post) -> None:
     """Posts of deleted or merged threads cannot be published again on their own."""
     if post.thread.is_deleted or post.thread.merged_into_id is not None:
@@ -110,14 +116,7 @@ def approve_post(post: Post, moderator: User, *, trust: bool = False) -> None:
     _require_live_thread(post)
     _transition(post, from_=[PostStatus.PENDING], to=PostStatus.PUBLISHED, actor=moderator)
     publish(post)
-    record(
-        LogAction.APPROVE,
-        actor=moderator,
-        board=board,
-        thread=post.thread,
-        post=post,
-        subject=post.author,
-    )
+    _record_on_post(LogAction.APPROVE, moderator, post)
     notify(post.author, "post_approved", post_id=post.id, thread=post.thread.title)
     if trust:
         trust_author(post.author, board, moderator)
@@ -132,15 +131,7 @@ def reject_post(post: Post, moderator: User, *, reason: str) -> None:
         post, from_=[PostStatus.PENDING], to=PostStatus.REJECTED, actor=moderator, reason=reason
     )
     touch(post.thread)
-    record(
-        LogAction.REJECT,
-        actor=moderator,
-        board=board,
-        thread=post.thread,
-        post=post,
-        subject=post.author,
-        reason=reason,
-    )
+    _record_on_post(LogAction.REJECT, moderator, post, reason=reason)
     notify(
         post.author,
         "post_rejected",
@@ -187,15 +178,7 @@ def hide_post(post: Post, moderator: User | None, *, reason: str) -> None:
     if moderator is not None:
         _close_flags(post, moderator, FlagOutcome.HIDDEN)
     action = LogAction.HIDE if moderator else LogAction.AUTO_HIDE
-    record(
-        action,
-        actor=moderator,
-        board=board,
-        thread=post.thread,
-        post=post,
-        subject=post.author,
-        reason=reason,
-    )
+    _record_on_post(action, moderator, post, reason=reason)
     notify(
         post.author, "post_hidden", post_id=post.id, thread=post.thread.title, reason=reason.strip()
     )
@@ -209,15 +192,7 @@ def unhide_post(post: Post, moderator: User, *, reason: str = "") -> None:
         post, from_=[PostStatus.HIDDEN], to=PostStatus.PUBLISHED, actor=moderator, reason=reason
     )
     publish(post)
-    record(
-        LogAction.UNHIDE,
-        actor=moderator,
-        board=board,
-        thread=post.thread,
-        post=post,
-        subject=post.author,
-        reason=reason,
-    )
+    _record_on_post(LogAction.UNHIDE, moderator, post, reason=reason)
     notify(post.author, "post_unhidden", post_id=post.id, thread=post.thread.title)
 
 
@@ -234,15 +209,7 @@ def delete_post(post: Post, actor: User, *, reason: str) -> None:
     _transition(post, from_=live, to=PostStatus.DELETED, actor=actor, reason=reason)
     _withdrawn(post, PostStatus.DELETED)
     _close_flags(post, actor, FlagOutcome.DELETED)
-    record(
-        LogAction.DELETE,
-        actor=actor,
-        board=thread.board,
-        thread=thread,
-        post=post,
-        subject=post.author,
-        reason=reason,
-    )
+    _record_on_post(LogAction.DELETE, actor, post, reason=reason)
     notify(post.author, "post_deleted", thread=thread.title, reason=reason.strip())
 
 
@@ -252,14 +219,7 @@ def restore_post(post: Post, admin: User) -> None:
     recount(post.thread)
     recount_authors([post.author_id])
     events.post_published.send(post)
-    record(
-        LogAction.RESTORE,
-        actor=admin,
-        board=post.thread.board,
-        thread=post.thread,
-        post=post,
-        subject=post.author,
-    )
+    _record_on_post(LogAction.RESTORE, admin, post)
 
 
 def _withdrawn(post: Post, status: PostStatus) -> None:
@@ -529,13 +489,10 @@ def resolve_flags(post: Post, moderator: User, *, outcome: FlagOutcome, reason: 
         hide_post(post, moderator, reason=reason)
     elif outcome == FlagOutcome.DELETED:
         delete_post(post, moderator, reason=reason)
-    record(
+    _record_on_post(
         LogAction.RESOLVE_FLAGS,
-        actor=moderator,
-        board=board,
-        thread=post.thread,
-        post=post,
-        subject=post.author,
+        moderator,
+        post,
         reason=reason,
         outcome=outcome.value,
         flags=len(flaggers),
