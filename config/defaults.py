@@ -21,6 +21,8 @@ MAIL_USE_TLS = False
 MAIL_USE_SSL = False
 MAIL_USERNAME = ""
 MAIL_PASSWORD = ""
+# Flask-Mail would otherwise keep mail back while testing; the outbox decides instead.
+MAIL_SUPPRESS_SEND = False
 
 # Served over HTTPS: cookies are marked Secure. Production implies it unless set.
 HTTPS = False
@@ -67,3 +69,16 @@ FLAG_LIMIT = "20 per hour"
 BABEL_DEFAULT_LOCALE = "en"
 BABEL_DEFAULT_TIMEZONE = "UTC"
 LANGUAGES = {"en": "English"}
+
+# Mail. The address the forum is reached at, for links in mail sent by the worker.
+BASE_URL = "http://127.0.0.1:5000"
+# Delivery: messages per batch, attempts before a temporary failure counts as final,
+# and the first retry's delay (doubling each time, up to MAIL_RETRY_MAX_SECONDS).
+MAIL_BATCH_SIZE = 100
+MAIL_MAX_ATTEMPTS = 12
+MAIL_RETRY_SECONDS = 60
+MAIL_RETRY_MAX_SECONDS = 6 * 3600
+# A message claimed by a worker that died is offered again after this many seconds.
+MAIL_CLAIM_SECONDS = 900
+# How often (seconds) the worker looks for work when it found none.
+WORKER_IDLE_SECONDS = 2.0

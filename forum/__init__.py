@@ -28,12 +28,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
     _register_cli(app)
 
-    from forum import pagecache, web
+    from forum import mail, pagecache, web
     from forum.search import services as search
 
     web.init_app(app)
     pagecache.init_app(app)
     search.init_app(app)
+    mail.init_app(app)
     return app
 
 
@@ -81,6 +82,7 @@ def _register_blueprints(app: Flask) -> None:
     from forum.admin.views import bp as admin_bp
     from forum.archives.views import bp as archives_bp
     from forum.boards.views import bp as boards_bp
+    from forum.mail.views import bp as mail_bp
     from forum.moderation.views import bp as moderation_bp
     from forum.notices.views import bp as notices_bp
     from forum.posts.views import bp as posts_bp
@@ -94,11 +96,16 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(archives_bp)
+    app.register_blueprint(mail_bp)
 
 
 def _register_cli(app: Flask) -> None:
     from forum.cli import forum_cli
+    from forum.mail.cli import mail_cli
+    from forum.mail.worker import worker_command
     from forum.search.cli import search_cli
 
     app.cli.add_command(forum_cli)
     app.cli.add_command(search_cli)
+    app.cli.add_command(mail_cli)
+    app.cli.add_command(worker_command)

@@ -21,3 +21,5 @@ post_withdrawn = _signals.signal("post-withdrawn")
 thread_changed = _signals.signal("thread-changed")
 #: sender: the User whose name, organisation, group or country changed.
 author_changed = _signals.signal("author-changed")
+#: sender: the User who was given a role on a board; kwargs `board` and `role`.
+role_granted = _signals.signal("role-granted")

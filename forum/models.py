@@ -2,6 +2,13 @@
 
 from forum.accounts.models import User
 from forum.boards.models import Board, BoardRole, Section
+from forum.mail.models import (
+    MailSettings,
+    OutboxMessage,
+    Publication,
+    Subscription,
+    ThreadWatch,
+)
 from forum.moderation.models import BoardTrust, Flag, LogEntry
 from forum.notices.models import Notice
 from forum.posts.models import Post, PostRevision, Thread
@@ -14,10 +21,15 @@ __all__ = [
     "Flag",
     "IndexQueueItem",
     "LogEntry",
+    "MailSettings",
     "Notice",
+    "OutboxMessage",
     "Post",
     "PostRevision",
+    "Publication",
     "Section",
+    "Subscription",
     "Thread",
+    "ThreadWatch",
     "User",
 ]

@@ -11,11 +11,19 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask_login import AnonymousUserMixin
-from sqlalchemy import ColumnElement, false, or_, true
+from sqlalchemy import ColumnElement, exists, false, or_, true
 from werkzeug.exceptions import Forbidden, NotFound
 
 from forum.accounts.models import User
-from forum.boards.models import TEAM_ROLES, Board, ModerationMode, PostPolicy, ReadPolicy, Role
+from forum.boards.models import (
+    TEAM_ROLES,
+    Board,
+    BoardRole,
+    ModerationMode,
+    PostPolicy,
+    ReadPolicy,
+    Role,
+)
 from forum.db import utcnow
 from forum.posts.models import Post, PostStatus, Thread
 
@@ -322,3 +330,31 @@ def listed_threads_clause() -> ColumnElement[bool]:
     """SQL condition on Thread for a board's listing: threads with something published,
     never deleted ones (admins restore them from the admin area) or merged ones."""
     return (Thread.post_count > 0) & Thread.is_deleted.is_(False) & Thread.merged_into_id.is_(None)
+
+
+# Mail ---------------------------------------------------------------------------------
+
+
+def can_receive_list_mail(user: User, board: Board) -> bool:
+    """Copies of posts and digests go to verified accounts in good standing that may
+    read the board; whatever changes one of these stops the mail at once."""
+    return user.is_verified and not is_suspended(user) and can_read_board(user, board)
+
+
+def board_readers_clause(board: Board) -> ColumnElement[bool]:
+    """SQL condition on User equivalent to `can_read_board(user, board)`."""
+    if board.read_policy != ReadPolicy.MEMBERS:
+        return true()
+    return User.is_admin | exists().where(
+        BoardRole.user_id == User.id,
+        BoardRole.board_id == board.id,
+        BoardRole.role.in_(TEAM_ROLES),
+    )
+
+
+def list_mail_recipients_clause(board: Board, moment: datetime) -> ColumnElement[bool]:
+    """SQL condition on User equivalent to `can_receive_list_mail` at this moment."""
+    in_good_standing = User.is_suspended.is_(False) | (
+        User.suspended_until.is_not(None) & (User.suspended_until <= moment)
+    )
+    return User.email_verified_at.is_not(None) & in_good_standing & board_readers_clause(board)

@@ -100,11 +100,12 @@ def safe_next_url(target: str | None, default: str) -> str:
     return default
 
 
-def url_maker(endpoint: str, key: str) -> Callable[[int | str], str]:
+def url_maker(endpoint: str, key: str, *, external: bool = False) -> Callable[[int | str], str]:
     """A fast `url_for` for one endpoint with one varying part (an id or a slug), for pages
     that link every item of a long listing: one real url_for, then string joins."""
     sentinel = 987654321
-    prefix, _, suffix = url_for(endpoint, **{key: sentinel}).partition(str(sentinel))
+    made = url_for(endpoint, _external=external, **{key: sentinel})
+    prefix, _, suffix = made.partition(str(sentinel))
     return lambda value: f"{prefix}{value}{suffix}"
 
 

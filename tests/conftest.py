@@ -29,7 +29,8 @@ from forum.accounts.services import PASSWORD_METHOD
 from forum.boards.models import BoardRole, Role
 from forum.boards.services import load_boards
 from forum.db import utcnow
-from forum.extensions import db, limiter
+from forum.extensions import db, limiter, mail
+from forum.mail import delivery, mail_context
 from forum.posts import services as posting
 from forum.posts.models import Thread
 from forum.settings import CONFIG_DIR
@@ -56,7 +57,13 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("FORUM_INSTANCE_PATH", str(instance))
         app = create_app(
-            {"TESTING": True, "DATABASE_URL": url, "SERVER_NAME": "forum.test", "MAIL_SERVER": ""}
+            {
+                "TESTING": True,
+                "DATABASE_URL": url,
+                "SERVER_NAME": "forum.test",
+                "BASE_URL": "http://forum.test",
+                "MAIL_SERVER": "",
+            }
         )
     app.test_client_class = ClosingClient
     with app.app_context():
@@ -119,11 +126,19 @@ def ctx(app: Flask) -> Iterator[None]:
         yield
 
 
+def deliver(app: Flask) -> delivery.Report:
+    """Run the worker's delivery until nothing is due, as `flask worker` would."""
+    with mail_context(app):
+        return delivery.deliver_all()
+
+
 @pytest.fixture
 def outbox(app: Flask) -> Callable[[], list[Message]]:
-    """The messages written to the instance Maildir so far, oldest first."""
+    """Delivers what the outbox holds (no SMTP server: into the instance Maildir), then
+    returns every message delivered so far, oldest first."""
 
     def read() -> list[Message]:
+        deliver(app)
         folder = Path(app.instance_path) / "maildir"
         if not folder.exists():
             return []
@@ -219,25 +234,61 @@ def smtp_only_on_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(smtplib.SMTP, "connect", guarded)
 
 
+class SmtpServer:
+    """A real SMTP server (aiosmtpd) on a loopback port, which can be stopped and started
+    again on the same port, or told to answer with an error code."""
+
+    def __init__(self) -> None:
+        self.received: list[EmailMessage] = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+        self.answer = "250 OK"
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.controller: Controller | None = None
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        if not self.answer.startswith("250"):
+            return self.answer
+        self.received.append(message_from_bytes(envelope.content, policy=policy.default))
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        return self.answer
+
+    def start(self) -> None:
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
 @pytest.fixture
 def smtp_server() -> Iterator[tuple[int, list[EmailMessage]]]:
     """A real SMTP server on a loopback port; yields its port and what it received."""
-    received: list[EmailMessage] = []
-
-    class Handler:
-        async def handle_DATA(self, server, session, envelope) -> str:
-            received.append(message_from_bytes(envelope.content, policy=policy.default))
-            return "250 OK"
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
-    controller.start()
+    server = SmtpServer()
+    server.start()
     try:
-        yield port, received
+        yield server.port, server.received
     finally:
-        controller.stop()
+        server.stop()
+
+
+@pytest.fixture
+def smtp(app: Flask) -> Iterator[SmtpServer]:
+    """The forum's mail goes to a real SMTP server on loopback for this test."""
+    server = SmtpServer()
+    server.start()
+    saved = {name: app.config[name] for name in ("MAIL_SERVER", "MAIL_PORT")}
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port)
+    mail.init_app(app)
+    try:
+        yield server
+    finally:
+        server.stop()
+        app.config.update(saved)
+        mail.init_app(app)
 
 
 @pytest.fixture(autouse=True)

@@ -129,10 +129,12 @@ def test_mbox_threads_in_a_mail_client(app, client, make_user, tmp_path):
     root = messages[0]
     assert root["Message-ID"] == f"<post-{thread.first_post_id}@forum.example.org>"
     assert root["Subject"] == "[C5] Mbox thread"
+    chain = [root["Message-ID"]]
     for reply in messages[1:]:
-        assert reply["In-Reply-To"] == root["Message-ID"]
-        assert reply["References"] == root["Message-ID"]
-        assert reply["Subject"] == "[C5] Re: Mbox thread"
+        assert reply["In-Reply-To"] == chain[-1], "each post answers the one before it"
+        assert reply["References"].split() == chain, "from the first post to the parent"
+        assert reply["Subject"] == "Re: [C5] Mbox thread"
+        chain.append(reply["Message-ID"])
         assert "@example.org" not in reply["From"], "real addresses are never exported"
     assert b"\n>From the start" in response.data, "mboxrd quoting"
     assert client.get(f"/t/{thread.id}.mbox").status_code == 200

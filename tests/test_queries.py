@@ -6,6 +6,8 @@ from forum.boards.models import Role
 from tests.helpers import text_of
 
 MAX_QUERIES = 6
+# Signed in, a board or thread page also reads how the person follows it by email.
+MAX_SIGNED_IN_QUERIES = MAX_QUERIES + 1
 
 
 @pytest.mark.parametrize("replies", [29, 299])
@@ -42,7 +44,7 @@ def test_signed_in_pages_stay_bounded(client, make_user, sign_in, make_thread, c
     ]:
         with count_queries() as counter:
             assert client.get(url).status_code == 200
-        assert counter.count <= MAX_QUERIES, (url, [s[:90] for s in counter.statements])
+        assert counter.count <= MAX_SIGNED_IN_QUERIES, (url, [s[:90] for s in counter.statements])
 
 
 def test_home_page_queries(client, make_thread, count_queries):

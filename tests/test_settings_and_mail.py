@@ -1,10 +1,14 @@
 """Configuration from files and FORUM_* variables, secrets, and mail over real SMTP."""
 
+from pathlib import Path
+
 import pytest
 
 from forum import create_app
-from forum.mail import send_email
+from forum.extensions import db
+from forum.mail.outbox import queue_account_mail
 from forum.settings import ConfigurationError
+from tests.conftest import deliver
 from tests.helpers import post_form
 
 
@@ -49,38 +53,26 @@ def test_production_has_secure_cookies(instance):
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
 
 
-def _smtp_app(app, port):
-    return create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": app.config["DATABASE_URL"],
-            "SERVER_NAME": "forum.test",
-            "MAIL_SERVER": "127.0.0.1",
-            "MAIL_PORT": port,
-            "MAIL_SUPPRESS_SEND": False,
-        }
-    )
-
-
-def test_mail_goes_through_the_configured_smtp_server(app, instance, smtp_server):
-    port, received = smtp_server
-    smtp_app = _smtp_app(app, port)
-    with smtp_app.test_request_context():
-        send_email(to="Ingrid@example.org", subject="Réunion à Genève", text_body="Ça va ?")
-    [message] = received
-    assert message["To"] == "Ingrid@example.org"
+def test_mail_goes_through_the_configured_smtp_server(app, smtp, make_user):
+    user = make_user(email="ingrid@example.org")
+    with app.test_request_context():
+        queue_account_mail(user, subject="Réunion à Genève", text_body="Ça va ?")
+        db.session.commit()
+    assert deliver(app).sent == 1
+    [message] = smtp.received
+    assert message["To"] == "ingrid@example.org"
     assert str(message["Subject"]) == "Réunion à Genève"
     assert message.get_content().strip() == "Ça va ?"
-    assert not list((instance / "maildir").glob("*/*"))
+    assert not list((Path(app.instance_path) / "maildir").glob("*/*"))
 
 
-def test_password_reset_arrives_over_smtp(app, instance, smtp_server, make_user):
-    port, received = smtp_server
+def test_password_reset_arrives_over_smtp(app, client, smtp, make_user):
     user = make_user(email="kofi@example.org")
-    client = _smtp_app(app, port).test_client()
     response = post_form(client, "/forgot-password", {"email": user.email})
     assert response.status_code == 302
-    [message] = received
+    assert smtp.received == []
+    deliver(app)
+    [message] = smtp.received
     assert message["To"] == "kofi@example.org"
     assert message["Auto-Submitted"] == "auto-generated"
     assert "http://forum.test/reset-password/" in message.get_content()

@@ -7,13 +7,22 @@ import pycountry
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from forum.accounts.models import STAKEHOLDER_GROUP_LABELS
 from forum.accounts.services import password_problem
 from forum.forms import options
+from forum.mail.models import MAIL_MODE_LABELS, MailMode
 
 
 @cache
@@ -38,7 +47,11 @@ def language_choices() -> list[SelectChoice]:
 
 _email = [
     DataRequired(_l("Enter your email address.")),
-    Email(_l("Enter a valid email address, like name@example.org."), check_deliverability=False),
+    Email(
+        _l("Enter a valid email address, like name@example.org, in Latin letters before the @."),
+        check_deliverability=False,
+        allow_smtputf8=False,
+    ),
     Length(max=254),
 ]
 
@@ -75,6 +88,22 @@ class RegisterForm(ProfileFields):
     confirm = PasswordField(
         _l("Repeat the password"),
         validators=[EqualTo("password", _l("The two passwords differ."))],
+    )
+    # Choices (the boards anyone may read) are set by the view.
+    follow_boards = SelectMultipleField(
+        _l("Boards to follow by email"),
+        coerce=int,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        validators=[Optional()],
+        description=_l("None yet? Pick some later from any board page or your email settings."),
+    )
+    follow_mode = SelectField(
+        _l("How"),
+        choices=lambda: options(
+            (mode.value, label) for mode, label in MAIL_MODE_LABELS.items() if mode != MailMode.OFF
+        ),
+        default=MailMode.WEEKLY.value,
     )
 
 

@@ -1,7 +1,7 @@
 """Accounts: registration, verification, sign-in, passwords and settings.
 
-Functions change state and flush; the caller commits, then sends the mail that
-`send_*` prepares.
+Functions change state and flush; the caller commits, which also releases the mail
+that `send_*` writes to the outbox.
 """
 
 from dataclasses import dataclass
@@ -17,7 +17,7 @@ from forum import events
 from forum.accounts.models import StakeholderGroup, User, email_key, new_session_salt
 from forum.db import utcnow
 from forum.extensions import db
-from forum.mail import send_email
+from forum.mail.outbox import queue_account_mail
 from forum.settings import CONFIG_DIR
 
 PASSWORD_METHOD = "scrypt"  # noqa: S105  (a hashing method, not a password)
@@ -192,41 +192,46 @@ def confirm_email_change(token: str) -> User:
     return user
 
 
-# Mail, sent by the caller after its commit ---------------------------------------------
+# Mail, written to the outbox in the caller's transaction ---------------------------------
 
 
-def _send_account_mail(to: str, subject: str, template: str, **context: object) -> None:
+def _queue_account_mail(
+    user: User, subject: str, template: str, *, to_address: str | None = None, **context: object
+) -> None:
     site = current_app.config["SITE_NAME"]
-    send_email(
-        to=to,
+    queue_account_mail(
+        user,
+        to_address=to_address,
         subject=f"[{site}] {subject}",
-        text_body=render_template(f"mail/{template}.txt", site_name=site, **context),
-        auto_generated=True,
+        text_body=render_template(f"mail/{template}.txt", site_name=site, user=user, **context),
     )
 
 
 def send_verification(user: User) -> None:
     link = url_for("accounts.verify", token=make_token(VERIFY, user), _external=True)
-    _send_account_mail(
-        user.email, _("Confirm your email address"), "verify_email", user=user, link=link
-    )
+    _queue_account_mail(user, _("Confirm your email address"), "verify_email", link=link)
 
 
 def send_registration_attempt(user: User) -> None:
     """Someone tried to register with an address that has an account: tell its owner."""
     link = url_for("accounts.forgot_password", _external=True)
-    _send_account_mail(user.email, _("Your address was used to register again"),
-                       "registration_attempt", user=user, link=link)  # fmt: skip
+    _queue_account_mail(
+        user, _("Your address was used to register again"), "registration_attempt", link=link
+    )
 
 
 def send_password_reset(user: User) -> None:
     link = url_for("accounts.reset_password", token=make_token(RESET, user), _external=True)
-    _send_account_mail(user.email, _("Reset your password"), "reset_password", user=user, link=link)
+    _queue_account_mail(user, _("Reset your password"), "reset_password", link=link)
 
 
 def send_email_change(user: User, new_email: str) -> None:
     token = make_token(CHANGE_EMAIL, user, new_email=email_key(new_email))
     link = url_for("accounts.confirm_email", token=token, _external=True)
-    _send_account_mail(
-        new_email, _("Confirm your new email address"), "change_email", user=user, link=link
+    _queue_account_mail(
+        user,
+        _("Confirm your new email address"),
+        "change_email",
+        to_address=email_key(new_email),
+        link=link,
     )

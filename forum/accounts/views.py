@@ -18,6 +18,9 @@ from forum.accounts.forms import (
 )
 from forum.accounts.models import StakeholderGroup, User, email_key
 from forum.extensions import db
+from forum.forms import options
+from forum.mail.models import MailMode
+from forum.mail.subscriptions import followable_at_sign_up, subscribe_at_sign_up
 from forum.posts.queries import recent_posts_by
 from forum.ratelimit import Refusal, client_address, hit
 from forum.web import safe_next_url
@@ -36,6 +39,8 @@ def register() -> object:
     if current_user.is_authenticated:
         return redirect(url_for("boards.home"))
     form = RegisterForm()
+    public_boards = followable_at_sign_up()
+    form.follow_boards.choices = options((board.id, board.label) for board in public_boards)
     if not form.validate_on_submit():
         return render_template("accounts/register.html", form=form), 400 if form.errors else 200
     refusal = hit("REGISTER_LIMIT_PER_ADDRESS", client_address())
@@ -58,8 +63,10 @@ def register() -> object:
         if taken is not None:
             services.send_registration_attempt(taken)
     else:
-        db.session.commit()
+        chosen = [board for board in public_boards if board.id in (form.follow_boards.data or [])]
+        subscribe_at_sign_up(user, chosen, MailMode(form.follow_mode.data))
         services.send_verification(user)
+    db.session.commit()
     flash(
         _(
             "Thank you. We sent a message to %(email)s: open its link to confirm your address, "
@@ -119,6 +126,7 @@ def resend_verification() -> object:
         user = services.find_user_by_email(email)
         if user is not None and not user.is_verified:
             services.send_verification(user)
+            db.session.commit()
     flash(_("If that address has an unconfirmed account, a new link is on its way."), "info")
     return redirect(url_for("boards.home"))
 
@@ -164,6 +172,7 @@ def forgot_password() -> object:
     user = services.find_user_by_email(form.email.data)
     if user is not None:
         services.send_password_reset(user)
+        db.session.commit()
     flash(
         _("If an account uses that address, we have sent it a link to choose a new password."),
         "info",
@@ -265,6 +274,7 @@ def change_email() -> object:
         form.email.errors.append(_("An account with this email address exists already."))
         return _settings_page(400, email_form=form)
     services.send_email_change(current_user, form.email.data)
+    db.session.commit()
     flash(
         _(
             "We sent a confirmation link to %(email)s. Your address changes when you open it.",

@@ -1,9 +1,18 @@
-"""The admin area: people and their roles, accreditation, suspensions, deleted content
-and the whole moderation log."""
+"""The admin area: people and their roles, accreditation, suspensions, deleted content,
+the whole moderation log and outgoing mail."""
 
 from datetime import UTC, datetime, time
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug import Response
@@ -15,6 +24,8 @@ from forum.admin import queries
 from forum.boards.models import Board, Role
 from forum.extensions import db
 from forum.forms import options
+from forum.mail import delivery
+from forum.mail import queries as mail_queries
 from forum.moderation import queries as moderation_queries
 from forum.moderation import services
 from forum.moderation.forms import GrantForm, SuspendForm
@@ -22,6 +33,9 @@ from forum.moderation.views import grant_or_invite, perform_act
 from forum.permissions import Action, require
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+# A delivered message's HTML shown as it is: no scripts, no requests, only inline styles.
+SANDBOXED_MAIL = "sandbox; default-src 'none'; style-src 'unsafe-inline'"
 
 
 @bp.before_request
@@ -145,3 +159,41 @@ def deleted() -> str:
         posts=queries.deleted_posts(),
         form=ActionForm(formdata=None),
     )
+
+
+@bp.get("/mail")
+def outgoing_mail() -> str:
+    return render_template(
+        "admin/mail.html",
+        counts=mail_queries.outbox_counts(),
+        problems=mail_queries.problems(),
+        delivered=mail_queries.delivered() if not current_app.config["MAIL_SERVER"] else None,
+        form=ActionForm(formdata=None),
+    )
+
+
+@bp.post("/mail/retry")
+def retry_mail() -> Response:
+    if ActionForm().validate_on_submit():
+        count = delivery.retry_now()
+        flash(_("%(n)d messages will be tried again at once.", n=count), "success")
+    return redirect(url_for("admin.outgoing_mail"))
+
+
+@bp.get("/mail/<key>")
+def delivered_message(key: str) -> str:
+    found = mail_queries.read_delivered(key) or abort(404)
+    return render_template("admin/mail_message.html", delivered=found)
+
+
+@bp.get("/mail/<key>/html")
+def delivered_html(key: str) -> Response:
+    """The HTML part as a page of its own, sandboxed: it runs nothing, loads nothing."""
+    found = mail_queries.read_delivered(key) or abort(404)
+    if found.html is None:
+        abort(404)
+    response = Response(found.html, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = (
+        "sandbox; default-src 'none'; style-src 'unsafe-inline'"
+    )
+    return response

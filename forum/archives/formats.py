@@ -7,7 +7,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from xml.etree import ElementTree as ET
 
-from forum.mail.ids import author_address, message_id
+from forum.mail.ids import author_address, message_id, references, subject
 from forum.markup import html_to_text
 from forum.posts.models import Post, Thread
 
@@ -57,9 +57,11 @@ _FROM_LINE = re.compile(rb"^(>*From )", re.MULTILINE)
 def mbox(posts: Iterable[Post], *, code: str) -> bytes:
     """An mboxrd file: one message a post, threaded by Message-ID, In-Reply-To and
     References, bodies in UTF-8 plain text."""
+    posts = list(posts)
+    chains = references(posts)
     chunks = []
     for post in posts:
-        message = _message(post, code=code)
+        message = _message(post, code=code, chain=chains.get(post.id, []))
         envelope = (
             f"From {author_address(post)} {post.created_at.strftime('%a %b %d %H:%M:%S %Y')}\n"
         )
@@ -68,17 +70,15 @@ def mbox(posts: Iterable[Post], *, code: str) -> bytes:
     return b"".join(chunks)
 
 
-def _message(post: Post, *, code: str) -> EmailMessage:
+def _message(post: Post, *, code: str, chain: list[str]) -> EmailMessage:
     thread: Thread = post.thread
     message = EmailMessage()
     message["From"] = f"{post.author.display_name} <{author_address(post)}>"
     message["Date"] = format_datetime(post.created_at)
-    is_first = post.id == thread.first_post_id
-    message["Subject"] = f"[{code}] {'' if is_first else 'Re: '}{thread.title}"
+    message["Subject"] = subject(code, thread.title, reply=post.id != thread.first_post_id)
     message["Message-ID"] = message_id(post)
-    if not is_first and thread.first_post is not None:
-        parent = message_id(thread.first_post)
-        message["In-Reply-To"] = parent
-        message["References"] = parent
+    if chain:
+        message["In-Reply-To"] = chain[-1]
+        message["References"] = " ".join(chain)
     message.set_content(html_to_text(post.body_html) + "\n", charset="utf-8")
     return message

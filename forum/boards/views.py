@@ -5,6 +5,8 @@ from flask_login import current_user
 
 from forum.boards import queries
 from forum.boards.models import Board, BoardKind, Role
+from forum.mail.forms import board_mail_form
+from forum.mail.subscriptions import board_mode
 from forum.pagecache import cached
 from forum.pagination import Page, page_of
 from forum.permissions import Action, require
@@ -44,4 +46,7 @@ def _render_board(board: Board, page: Page) -> str:
         page=page,
         children=queries.child_boards(board, current_user),
         team=[role for role in queries.team(board) if role.role in _LISTED_ROLES[board.kind]],
+        mail_form=board_mail_form(board_mode(current_user, board))
+        if current_user.is_authenticated
+        else None,
     )

@@ -3,6 +3,7 @@ members, and discussions in most boards."""
 
 import random
 import secrets
+import unicodedata
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from forum.accounts.services import PASSWORD_METHOD
 from forum.boards.models import Board, BoardRole, ModerationMode, Role
 from forum.db import utcnow
 from forum.extensions import db
+from forum.mail import subscriptions
+from forum.mail.models import MailMode
 from forum.moderation.models import FlagReason
 from forum.moderation.services import flag_post
 from forum.permissions import can_start_thread
@@ -181,7 +184,7 @@ def build(*, seed: int) -> tuple[str, str]:
     )
     people = [
         User(
-            email=f"{name.split()[0].lower()}@example.org",
+            email=f"{_ascii(name.split()[0].lower())}@example.org",
             display_name=name,
             stakeholder_group=group,
             organisation=organisation,
@@ -200,6 +203,7 @@ def build(*, seed: int) -> tuple[str, str]:
     for code, role, index in ROLES:
         db.session.add(BoardRole(board=boards[code], user=people[index], role=role))
     db.session.flush()
+    _email_followers(admin, people, boards)
     for days_ago, (code, title, bodies) in zip(
         range(len(DISCUSSIONS) * 9, 0, -9), DISCUSSIONS, strict=True
     ):
@@ -213,6 +217,22 @@ def build(*, seed: int) -> tuple[str, str]:
     db.session.flush()
     _something_to_moderate(boards, people, password, now)
     return ADMIN_EMAIL, password
+
+
+def _ascii(text: str) -> str:
+    """Lucía → lucia: mail addresses with a plain local part reach every server."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
+def _email_followers(admin: User, people: list[User], boards: dict[str, Board]) -> None:
+    """Bureau members and coordinators follow their boards as members would by default;
+    the admin takes a daily digest of a few boards, so that the outgoing mail page shows
+    list mail and digests from the start."""
+    for code, role, index in ROLES:
+        subscriptions.apply_role_default(people[index], boards[code], role)
+    for code in ("C1", "C5", "CSB", "GB"):
+        subscriptions.set_board_mode(admin, boards[code], MailMode.DAILY)
+    subscriptions.set_board_mode(people[0], boards["C3"], MailMode.WEEKLY)
 
 
 def _something_to_moderate(

@@ -1,48 +1,22 @@
-"""Outgoing mail: the one function every part of the forum sends through."""
+"""Email: subscriptions, the outbox and its worker, digests, and the forum's addresses.
 
-import mailbox
-import re
-import sys
-from pathlib import Path
+Every message goes through the outbox (`forum.mail.outbox`), written in the transaction
+of what caused it, and leaves through `forum.mail.delivery`, run by `flask worker`."""
 
-from flask import current_app
-from flask_mail import Message
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from forum.extensions import mail
-
-_LINK = re.compile(r"https?://\S+")
+from flask import Flask
 
 
-def send_email(
-    *,
-    to: str,
-    subject: str,
-    text_body: str,
-    html_body: str | None = None,
-    auto_generated: bool = False,
-) -> None:
-    """Send one message over SMTP, or into instance/maildir when no SMTP server is set."""
-    headers = {}
-    if auto_generated:
-        headers = {"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"}
-    message = Message(
-        subject=subject,
-        recipients=[to],
-        body=text_body,
-        html=html_body,
-        sender=current_app.config["MAIL_DEFAULT_SENDER"],
-        extra_headers=headers,
-    )
-    if current_app.config["MAIL_SERVER"]:
-        mail.send(message)
-    else:
-        _deliver_to_maildir(message, to, text_body)
+def init_app(app: Flask) -> None:
+    """Connect mail to the events it follows (publications, roles)."""
+    from forum.mail import fanout, subscriptions  # noqa: F401
 
 
-def _deliver_to_maildir(message: Message, to: str, text_body: str) -> None:
-    folder = Path(current_app.instance_path) / "maildir"
-    mailbox.Maildir(folder, create=True).add(message.as_bytes())
-    if current_app.testing:
-        return
-    links = " ".join(_LINK.findall(text_body))
-    print(f"[mail] to {to}: {message.subject} {links}", file=sys.stderr, flush=True)
+@contextmanager
+def mail_context(app: Flask) -> Iterator[None]:
+    """A context for work outside web requests (the worker, commands) in which links are
+    built against BASE_URL, the address people reach the forum at."""
+    with app.test_request_context("/", base_url=app.config["BASE_URL"]):
+        yield

@@ -589,6 +589,7 @@ def grant_role(board: Board, user: User, role: Role, actor: User) -> bool:
     board.changed_at = utcnow()
     record(LogAction.GRANT, actor=actor, board=board, subject=user, role=role.value)
     notify(user, "role_granted", board_slug=board.slug, board=board.label, role=role.value)
+    events.role_granted.send(user, board=board, role=role)
     return True
 
 

@@ -9,18 +9,26 @@ from sqlalchemy import select, update
 from forum.accounts.models import User
 from forum.db import utcnow
 from forum.extensions import db
+from forum.mail.models import MailKind
+from forum.mail.outbox import queue
 from forum.notices.models import Notice
+
+# Notices the person has just seen on the page that caused them: not mailed.
+WEB_ONLY = frozenset({"post_held"})
 
 
 def notify(user: User, kind: str, **params: Any) -> Notice:
-    """Leave a notice for one person (shown on the web; mail comes with the email issue).
-    A `post_id` or `board_slug` among the parameters becomes the notice's link."""
+    """Leave a notice for one person, on the web and (unless they turned it off, which
+    the worker checks when sending) by email. A `post_id` or `board_slug` among the
+    parameters becomes the notice's link."""
     notice = Notice(user_id=user.id, kind=kind, params=params)
     db.session.add(notice)
     db.session.execute(
         update(User).where(User.id == user.id).values(unread_notices=User.unread_notices + 1)
     )
     db.session.flush()
+    if kind not in WEB_ONLY:
+        queue(MailKind.NOTICE, user=user, payload={"notice": notice.id})
     return notice
 
 

@@ -16,9 +16,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
+from forum.accounts.models import User
 from forum.boards.models import Board
 from forum.boards.queries import board_by_slug
 from forum.extensions import db
+from forum.mail.forms import thread_mail_form
+from forum.mail.subscriptions import watch_mode
 from forum.pagecache import cached
 from forum.pagination import Page, page_of
 from forum.permissions import Action, can, require
@@ -78,7 +81,15 @@ def _render_thread(thread: Thread, page: Page) -> str:
         if viewer.is_authenticated
         else None,
         form=PostForm(formdata=None),
+        mail_form=thread_mail_form(_watch_choice(viewer, thread))
+        if viewer.is_authenticated
+        else None,
     )
+
+
+def _watch_choice(viewer: User, thread: Thread) -> str:
+    mode = watch_mode(viewer, thread)
+    return mode.value if mode else "normal"
 
 
 def _too_fast(refusal: Refusal) -> None:

@@ -1,0 +1,106 @@
+"""The forum's mail addresses and the signed tokens inside them.
+
+Every board has a posting address and a List-Id; each copy of a message carries the
+recipient's own reply address (`reply+TOKEN@`, naming person and thread), a VERP return
+path (`bounces+TOKEN@`, naming the outbox row) and an unsubscribe token. Tokens are
+signed with the forum's secret key, so nobody can make one for someone else.
+"""
+
+import hashlib
+import hmac
+import re
+from email.utils import parseaddr
+from typing import Any
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from forum.boards.models import Board
+
+_MAC_LENGTH = 16
+_UNSUBSCRIBE_SALT = "unsubscribe"
+_NOT_LOCAL_PART = re.compile(r"[^a-z0-9-]+")
+UNSUBSCRIBE_SCOPES = frozenset({"board", "thread", "digest", "notices"})
+
+
+def domain() -> str:
+    return current_app.config["MAIL_DOMAIN"]
+
+
+def forum_address() -> str:
+    """The forum's own address (From of every message, so DMARC lets it through)."""
+    return parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1]
+
+
+def list_name(board: Board) -> str:
+    """`c5`, `c7-egov`, `csb`: the board's code as the local part of its addresses."""
+    return _NOT_LOCAL_PART.sub("-", board.code.lower()).strip("-")
+
+
+def posting_address(board: Board) -> str:
+    return f"{list_name(board)}@{domain()}"
+
+
+def list_id(board: Board) -> str:
+    return f"<{list_name(board)}.{domain()}>"
+
+
+def _mac(*parts: object) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    message = ":".join(str(part) for part in parts).encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()[:_MAC_LENGTH]
+
+
+def _signed(kind: str, *numbers: int) -> str:
+    """`12.345.mac`: lower case only, since mail systems may fold the local part's case."""
+    return ".".join([*map(str, numbers), _mac(kind, *numbers)])
+
+
+def _read_signed(kind: str, token: str, count: int) -> tuple[int, ...] | None:
+    *numbers, mac = token.lower().split(".")
+    if len(numbers) != count or not all(number.isdigit() for number in numbers):
+        return None
+    values = tuple(int(number) for number in numbers)
+    return values if hmac.compare_digest(mac, _mac(kind, *values)) else None
+
+
+def reply_address(user_id: int, thread_id: int) -> str:
+    """The address through which this person replies to this thread by email."""
+    return f"reply+{_signed('reply', user_id, thread_id)}@{domain()}"
+
+
+def read_reply_token(token: str) -> tuple[int, int] | None:
+    """(user id, thread id) of a reply address's token, or None if it is not ours."""
+    values = _read_signed("reply", token, 2)
+    return (values[0], values[1]) if values else None
+
+
+def bounce_address(outbox_id: int) -> str:
+    """The envelope sender (VERP) of one outbox message: a bounce names what failed."""
+    return f"bounces+{_signed('bounce', outbox_id)}@{domain()}"
+
+
+def read_bounce_token(token: str) -> int | None:
+    values = _read_signed("bounce", token, 1)
+    return values[0] if values else None
+
+
+def _unsubscribe_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_UNSUBSCRIBE_SALT)
+
+
+def unsubscribe_token(user_id: int, scope: str, target: int | str) -> str:
+    """A token that can do one thing: stop what brought this mail to this person.
+    Scope "board" (a board id), "thread" (a watched thread's id), "digest" (a period) or
+    "notices"."""
+    return _unsubscribe_serializer().dumps([user_id, scope, target])
+
+
+def read_unsubscribe_token(token: str) -> tuple[int, str, Any] | None:
+    try:
+        user_id, scope, target = _unsubscribe_serializer().loads(token)
+    except (BadSignature, TypeError, ValueError):
+        return None
+    if not isinstance(user_id, int) or scope not in UNSUBSCRIBE_SCOPES:
+        return None
+    return user_id, scope, target

@@ -1,0 +1,493 @@
+"""Wording outbox rows into messages, at the moment they are sent.
+
+A batch of rows is composed together: the people, posts, threads and notices they need
+are loaded in a few queries, and what every copy of a post shares is rendered once.
+Whatever makes a copy wrong to send now (an address no longer verified, a suspension,
+a post hidden since, access to the board lost, mail paused) skips it with the reason.
+"""
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from email import policy
+from email.charset import QP, Charset
+from email.mime.base import MIMEBase
+from email.mime.text import MIMEText
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import current_app, render_template, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_mail import Message
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from forum.accounts.models import User
+from forum.boards.models import Board
+from forum.extensions import db
+from forum.mail import addresses, ids
+from forum.mail.ids import message_id, references
+from forum.mail.models import MailFormat, MailKind, MailSettings, OutboxMessage
+from forum.markup import html_to_text
+from forum.notices.models import Notice
+from forum.notices.services import describe, link_for
+from forum.permissions import can_receive_list_mail
+from forum.posts.models import Post, PostStatus, Thread
+from forum.web import url_maker
+
+AUTO_GENERATED = {"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"}
+# Gmail clips messages above 102 KB; digests stay under this many bytes.
+DIGEST_MAX_BYTES = 100_000
+# How much of each post a digest shows, tried in turn until it fits.
+DIGEST_TRIMS = (800, 300, 0)
+_SPACE = re.compile(r"\s+")
+
+
+# SMTP line endings; headers are left on one line (up to RFC 5322's 998 characters) so
+# that a long List-Unsubscribe URL is never folded into encoded words that clients
+# would not read.
+_POLICY = policy.SMTP.clone(max_line_length=None)
+
+
+# Text parts in UTF-8, quoted-printable: readable, and no line longer than 76 characters
+# (an ASCII part would otherwise go out as 7bit with paragraphs on one long line, which
+# SMTP servers refuse past 998 characters).
+_UTF8_QP = Charset("utf-8")
+_UTF8_QP.body_encoding = QP
+
+
+class ForumMessage(Message):
+    """Flask-Mail's message, with the text encoding and policy above."""
+
+    def _mimetext(self, text: str | None, subtype: str = "plain") -> MIMEText:
+        return MIMEText(text or "", _subtype=subtype, _charset=_UTF8_QP)  # type: ignore[arg-type]
+
+    def _message(self) -> MIMEBase:
+        message = super()._message()
+        message.policy = _POLICY
+        return message
+
+
+class Skip(Exception):
+    """This row is not to be sent now; the message says why."""
+
+
+@dataclass
+class Outgoing:
+    row: OutboxMessage
+    message: Message
+
+
+def _one_line(text: str) -> str:
+    return _SPACE.sub(" ", text).strip()
+
+
+def display_address(name: str, address: str) -> str:
+    """`"Name" <address>`, quoted so that commas and non-ASCII names survive; Flask-Mail
+    encodes the name (RFC 2047) when it builds the message."""
+    quoted = _one_line(name).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{quoted}" <{address}>'
+
+
+def _external(endpoint: str, **values: Any) -> str:
+    return url_for(endpoint, _external=True, **values)
+
+
+def _new_message(
+    row: OutboxMessage,
+    *,
+    to: str,
+    subject: str,
+    text: str,
+    html: str | None,
+    sender_name: str,
+    headers: dict[str, str],
+    message_id_header: str | None = None,
+    reply_to: str | None = None,
+) -> Message:
+    message = ForumMessage(
+        subject=_one_line(subject),
+        recipients=[to],
+        body=text,
+        html=html,
+        sender=display_address(sender_name, addresses.forum_address()),
+        reply_to=reply_to,
+        extra_headers=headers,
+    )
+    if message_id_header:
+        message.msgId = message_id_header
+    return message
+
+
+def _unsubscribe_headers(link: str) -> dict[str, str]:
+    return {"List-Unsubscribe": f"<{link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+
+
+def _zone(user: User) -> ZoneInfo:
+    try:
+        return ZoneInfo(user.timezone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def _local_time(moment: datetime, user: User) -> str:
+    return moment.astimezone(_zone(user)).strftime("%Y-%m-%d %H:%M %Z")
+
+
+@dataclass
+class _PostParts:
+    """What every copy of one post shares."""
+
+    post: Post
+    board: Board
+    subject: str
+    text: str
+    html: str
+    chain: list[str]
+    permalink: str
+
+
+@dataclass
+class Batch:
+    """The rows of one delivery batch and what composing them needs, loaded at once."""
+
+    rows: list[OutboxMessage]
+    users: dict[int, User] = field(default_factory=dict)
+    settings: dict[int, MailSettings] = field(default_factory=dict)
+    posts: dict[int, Post] = field(default_factory=dict)
+    notices: dict[int, Notice] = field(default_factory=dict)
+    _parts: dict[int, _PostParts] = field(default_factory=dict)
+    _chains: dict[int, list[str]] = field(default_factory=dict)
+    _texts: dict[int, str] = field(default_factory=dict)
+
+    def text_of(self, post: Post) -> str:
+        """Plain text of a post, made once per batch however many digests show it."""
+        text = self._texts.get(post.id)
+        if text is None:
+            text = self._texts[post.id] = html_to_text(post.body_html)
+        return text
+
+    def load(self) -> "Batch":
+        user_ids = {row.user_id for row in self.rows if row.user_id}
+        if user_ids:
+            self.users = {
+                user.id: user
+                for user in db.session.scalars(
+                    select(User)
+                    .where(User.id.in_(user_ids))
+                    .options(selectinload(User.board_roles))
+                )
+            }
+            self.settings = {
+                settings.user_id: settings
+                for settings in db.session.scalars(
+                    select(MailSettings).where(MailSettings.user_id.in_(user_ids))
+                )
+            }
+        post_ids = {row.post_id for row in self.rows if row.post_id}
+        post_ids |= {pid for row in self.rows for pid in row.payload.get("posts", [])}
+        if post_ids:
+            self.posts = {
+                post.id: post
+                for post in db.session.scalars(
+                    select(Post)
+                    .where(Post.id.in_(post_ids))
+                    .options(
+                        joinedload(Post.author),
+                        joinedload(Post.thread).joinedload(Thread.board).joinedload(Board.section),
+                    )
+                )
+            }
+            copies = [self.posts[row.post_id] for row in self.rows if row.post_id in self.posts]
+            self._chains = references(copies)
+        notice_ids = {row.payload["notice"] for row in self.rows if "notice" in row.payload}
+        if notice_ids:
+            self.notices = {
+                notice.id: notice
+                for notice in db.session.scalars(select(Notice).where(Notice.id.in_(notice_ids)))
+            }
+        return self
+
+    def settings_of(self, user: User) -> MailSettings:
+        return self.settings.get(user.id) or MailSettings.defaults_for(user.id)
+
+    def compose(self, row: OutboxMessage) -> Message:
+        """The message for this row, or Skip."""
+        user = self.users.get(row.user_id) if row.user_id else None
+        if row.kind == MailKind.ACCOUNT:
+            return _account_message(row, user)
+        if user is None:
+            raise Skip("the account no longer exists")
+        settings = self.settings_of(user)
+        if settings.paused:
+            raise Skip("the person paused their email")
+        with force_locale(user.locale or "en"):
+            if row.kind == MailKind.POST:
+                return self._post_copy(row, user, settings)
+            if row.kind == MailKind.DIGEST:
+                return self._digest(row, user, settings)
+            return self._notice(row, user, settings)
+
+    # Copies of posts ---------------------------------------------------------------------
+
+    def _parts_of(self, post: Post) -> _PostParts:
+        parts = self._parts.get(post.id)
+        if parts is None:
+            thread, board = post.thread, post.thread.board
+            chain = self._chains.get(post.id, [])
+            parts = _PostParts(
+                post=post,
+                board=board,
+                subject=ids.subject(
+                    board.code, thread.title, reply=post.id != thread.first_post_id
+                ),
+                text=post.body_source.strip(),
+                html=post.body_html,
+                chain=chain,
+                permalink=_external("posts.permalink", post_id=post.id),
+            )
+            self._parts[post.id] = parts
+        return parts
+
+    def _post_copy(self, row: OutboxMessage, user: User, settings: MailSettings) -> Message:
+        post = self.posts.get(row.post_id or 0)
+        if post is None or post.status != PostStatus.PUBLISHED or not _listed(post.thread):
+            raise Skip("the post is no longer public")
+        parts = self._parts_of(post)
+        board, thread = parts.board, post.thread
+        if not can_receive_list_mail(user, board):
+            raise Skip("the person may no longer receive this board's mail")
+        if row.reason == "watch":
+            unsubscribe = addresses.unsubscribe_token(user.id, "thread", thread.id)
+        else:
+            unsubscribe = addresses.unsubscribe_token(user.id, "board", board.id)
+        context = {
+            "post": post,
+            "board": board,
+            "thread": thread,
+            "body_text": parts.text,
+            "body_html": parts.html,
+            "permalink": parts.permalink,
+            "reply_address": addresses.reply_address(user.id, thread.id),
+            "unsubscribe_link": _external("mail.unsubscribe", token=unsubscribe),
+            "preferences_link": _external("mail.preferences"),
+            "reason": row.reason,
+            "written_at": _local_time(post.created_at, user),
+        }
+        headers = {
+            "List-Id": addresses.list_id(board),
+            "List-Post": f"<mailto:{addresses.posting_address(board)}>",
+            "List-Archive": f"<{_external('archives.board_archive', slug=board.slug)}>",
+            "Archived-At": f"<{parts.permalink}>",
+            "Precedence": "list",
+            **_unsubscribe_headers(context["unsubscribe_link"]),
+        }
+        if parts.chain:
+            headers["In-Reply-To"] = parts.chain[-1]
+            headers["References"] = " ".join(parts.chain)
+        return _new_message(
+            row,
+            to=user.email,
+            subject=parts.subject,
+            text=render_template("mail/post.txt", **context),
+            html=_html_if_wanted(settings, "mail/post.html", context),
+            sender_name=_("%(name)s via %(site)s", name=post.author.display_name, site=_site()),
+            headers=headers,
+            message_id_header=message_id(post),
+            reply_to=addresses.posting_address(board),
+        )
+
+    # Digests -----------------------------------------------------------------------------
+
+    def _digest(self, row: OutboxMessage, user: User, settings: MailSettings) -> Message:
+        posts = [
+            self.posts[post_id]
+            for post_id in row.payload.get("posts", [])
+            if post_id in self.posts and _still_for(self.posts[post_id], user)
+        ]
+        if not posts:
+            raise Skip("nothing in the digest is still public and readable")
+        period = row.payload.get("period", "daily")
+        unsubscribe = addresses.unsubscribe_token(user.id, "digest", period)
+        headers = {
+            **AUTO_GENERATED,
+            "Precedence": "bulk",
+            **_unsubscribe_headers(_external("mail.unsubscribe", token=unsubscribe)),
+        }
+        subject = (
+            _("[%(site)s] Your daily digest", site=_site())
+            if period == "daily"
+            else _("[%(site)s] Your weekly digest", site=_site())
+        )
+        base = {
+            "user": user,
+            "period": period,
+            "unsubscribe_link": _external("mail.unsubscribe", token=unsubscribe),
+            "preferences_link": _external("mail.preferences"),
+            "new_thread_ids": set(row.payload.get("new_threads", [])),
+            "text_of": self.text_of,
+        }
+        return _fitting_digest(row, user, settings, posts, base, subject=subject, headers=headers)
+
+    # Notices -----------------------------------------------------------------------------
+
+    def _notice(self, row: OutboxMessage, user: User, settings: MailSettings) -> Message:
+        notice = self.notices.get(row.payload.get("notice", 0))
+        if notice is None:
+            raise Skip("the notice no longer exists")
+        if not settings.notices:
+            raise Skip("the person asked for notices on the web only")
+        text = describe(notice)
+        link = link_for(notice)
+        unsubscribe = addresses.unsubscribe_token(user.id, "notices", 0)
+        unsubscribe_link = _external("mail.unsubscribe", token=unsubscribe)
+        context = {
+            "text": text,
+            "link": f"{_base_url()}{link}" if link else None,
+            "notices_link": _external("notices.notice_list"),
+            "unsubscribe_link": unsubscribe_link,
+            "preferences_link": _external("mail.preferences"),
+            "site_name": _site(),
+        }
+        return _new_message(
+            row,
+            to=user.email,
+            subject=f"[{_site()}] {_shortened(text, 90)}",
+            text=render_template("mail/notice.txt", **context),
+            html=None,
+            sender_name=_site(),
+            headers={**AUTO_GENERATED, **_unsubscribe_headers(unsubscribe_link)},
+        )
+
+
+def _site() -> str:
+    return current_app.config["SITE_NAME"]
+
+
+def _base_url() -> str:
+    return current_app.config["BASE_URL"].rstrip("/")
+
+
+def _shortened(text: str, length: int) -> str:
+    text = _one_line(text)
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+
+
+def _listed(thread: Thread) -> bool:
+    return thread.post_count > 0 and not thread.is_deleted and thread.merged_into_id is None
+
+
+def _still_for(post: Post, user: User) -> bool:
+    return (
+        post.status == PostStatus.PUBLISHED
+        and _listed(post.thread)
+        and can_receive_list_mail(user, post.thread.board)
+    )
+
+
+def _html_if_wanted(settings: MailSettings, template: str, context: dict) -> str | None:
+    if settings.format == MailFormat.TEXT:
+        return None
+    return render_template(template, **context)
+
+
+def _account_message(row: OutboxMessage, user: User | None) -> Message:
+    to = row.to_address or (user.email if user else None)
+    if not to:
+        raise Skip("no address to send to")
+    return _new_message(
+        row,
+        to=to,
+        subject=row.subject,
+        text=row.payload.get("text", ""),
+        html=None,
+        sender_name=_site(),
+        headers=dict(AUTO_GENERATED),
+    )
+
+
+def digest_sections(posts: Iterable[Post]) -> list[dict]:
+    """Posts grouped by section, board and thread, in the forum's order."""
+    boards: dict[Board, dict[Thread, list[Post]]] = defaultdict(lambda: defaultdict(list))
+    for post in sorted(posts, key=lambda p: (p.created_at, p.id)):
+        boards[post.thread.board][post.thread].append(post)
+    sections: dict[Any, list[dict]] = defaultdict(list)
+    for board in sorted(boards, key=lambda b: (b.section.position, b.position, b.id)):
+        threads = [{"thread": thread, "posts": items} for thread, items in boards[board].items()]
+        sections[board.section].append({"board": board, "threads": threads})
+    return [{"section": section, "boards": items} for section, items in sections.items()]
+
+
+def _fitting_digest(
+    row: OutboxMessage,
+    user: User,
+    settings: MailSettings,
+    posts: list[Post],
+    base: dict,
+    *,
+    subject: str,
+    headers: dict[str, str],
+) -> Message:
+    """The digest with bodies trimmed harder, then with fewer posts, until it fits."""
+    shown = posts
+    message = None
+    while shown:
+        for trim in DIGEST_TRIMS:
+            message = _digest_message(
+                row, user, settings, shown, base, trim=trim, more=len(posts) - len(shown),
+                subject=subject, headers=headers,
+            )  # fmt: skip
+            if len(message.as_bytes()) <= DIGEST_MAX_BYTES:
+                return message
+        shown = shown[: len(shown) * 3 // 4]
+    raise Skip("the digest cannot be made small enough")
+
+
+def _excerpt(text: str, trim: int) -> tuple[str, bool]:
+    if trim == 0:
+        return "", True
+    if len(text) <= trim:
+        return text, False
+    return text[: trim - 1].rstrip() + "…", True
+
+
+def _digest_message(
+    row: OutboxMessage,
+    user: User,
+    settings: MailSettings,
+    posts: list[Post],
+    base: dict,
+    *,
+    trim: int,
+    more: int,
+    subject: str,
+    headers: dict[str, str],
+) -> Message:
+    excerpts = {post.id: _excerpt(base["text_of"](post), trim) for post in posts}
+    permalink = url_maker("posts.permalink", "post_id", external=True)
+    reply_addresses = {
+        post.thread_id: addresses.reply_address(user.id, post.thread_id) for post in posts
+    }
+    context = {
+        **base,
+        "sections": digest_sections(posts),
+        "count": len(posts),
+        "more": more,
+        "excerpts": excerpts,
+        "reply_addresses": reply_addresses,
+        "written_at": {post.id: _local_time(post.created_at, user) for post in posts},
+        "permalink": lambda post: permalink(post.id),
+        "site_name": _site(),
+    }
+    return _new_message(
+        row,
+        to=user.email,
+        subject=subject,
+        text=render_template("mail/digest.txt", **context),
+        html=_html_if_wanted(settings, "mail/digest.html", context),
+        sender_name=_site(),
+        headers=headers,
+    )
