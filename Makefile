@@ -2,6 +2,7 @@
 # make test  - install, lint, run the suite on SQLite and on PostgreSQL
 # make bench - serve the large demo data set with gunicorn and measure the main pages
 # make bench-search - index the large data set and measure search
+# make bench-mail - digests, fan-out and delivery over the large data set
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -10,7 +11,7 @@ FLASK := $(BIN)/flask --app wsgi
 POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export FORUM_TEST_POSTGRES_URL ?= $(POSTGRES_URL)
 
-.PHONY: install run lint test test-sqlite test-postgres bench bench-search messages clean
+.PHONY: install run lint test test-sqlite test-postgres bench bench-search bench-mail messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +28,8 @@ run: install
 	$(FLASK) db upgrade
 	$(FLASK) forum load-boards
 	$(FLASK) forum demo --if-empty
+	@$(FLASK) worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 lint: install
@@ -54,6 +57,9 @@ bench: install
 
 bench-search: install
 	@$(BIN)/python -m tests.bench.search
+
+bench-mail: install
+	@$(BIN)/python -m tests.bench.mail
 
 messages: install
 	$(BIN)/pybabel -q extract -F config/babel.cfg -k _l -o forum/translations/messages.pot .

@@ -126,6 +126,7 @@ def build(
     _insert(Thread, thread_rows, progress, "threads")
     _insert(Post, post_rows, progress, "posts")
     db.session.execute(update(Thread), thread_ends)
+    _log_publications()
     _recount(now)
     _sync_sequences()
     db.session.flush()
@@ -255,10 +256,22 @@ def _recount(now: datetime) -> None:
     )
 
 
+def _log_publications() -> None:
+    """The publication log, as if each post had been published when it was written."""
+    db.session.execute(
+        text(
+            "INSERT INTO publications (post_id, published_at) SELECT p.id, p.created_at "
+            "FROM posts p WHERE p.status = 'published' "
+            "AND NOT EXISTS (SELECT 1 FROM publications x WHERE x.post_id = p.id) "
+            "ORDER BY p.created_at, p.id"
+        )
+    )
+
+
 def _sync_sequences() -> None:
     if db.session.get_bind().dialect.name != "postgresql":
         return
-    for table in ("users", "threads", "posts"):
+    for table in ("users", "threads", "posts", "publications"):
         db.session.execute(
             text(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
