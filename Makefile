@@ -29,8 +29,9 @@ run: install
 	$(FLASK) forum load-boards
 	$(FLASK) forum demo --if-empty
 	@$(FLASK) worker & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(FLASK) run --host 127.0.0.1 --port 5000 & web=$$!; \
+	trap 'kill $$worker $$web 2>/dev/null; wait' EXIT INT TERM; \
+	wait $$web
 
 lint: install
 	$(BIN)/ruff check .

@@ -89,8 +89,9 @@ class MaildirTransport:
         data = message.as_bytes()
         self.box.add(b"Return-Path: <" + envelope_from.encode() + b">\r\n" + data)
         if not current_app.testing:
-            links = " ".join(_LINK.findall(message.body or ""))
-            print(f"[mail] to {message.recipients[0]}: {message.subject} {links}",
+            links = _LINK.findall(message.body or "")
+            shown = " ".join(links[:2]) + (f" (+{len(links) - 2} links)" if len(links) > 2 else "")
+            print(f"[mail] to {message.recipients[0]}: {message.subject} {shown}",
                   file=sys.stderr, flush=True)  # fmt: skip
 
     def close(self) -> None:
