@@ -78,12 +78,6 @@ class Skip(Exception):
     """This row is not to be sent now; the message says why."""
 
 
-@dataclass
-class Outgoing:
-    row: OutboxMessage
-    message: Message
-
-
 def _one_line(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
@@ -100,7 +94,6 @@ def _external(endpoint: str, **values: Any) -> str:
 
 
 def _new_message(
-    row: OutboxMessage,
     *,
     to: str,
     subject: str,
@@ -293,7 +286,6 @@ class Batch:
             headers["In-Reply-To"] = parts.chain[-1]
             headers["References"] = " ".join(parts.chain)
         return _new_message(
-            row,
             to=user.email,
             subject=parts.subject,
             text=render_template("mail/post.txt", **context),
@@ -334,7 +326,7 @@ class Batch:
             "new_thread_ids": set(row.payload.get("new_threads", [])),
             "text_of": self.text_of,
         }
-        return _fitting_digest(row, user, settings, posts, base, subject=subject, headers=headers)
+        return _fitting_digest(user, settings, posts, base, subject=subject, headers=headers)
 
     # Notices -----------------------------------------------------------------------------
 
@@ -357,7 +349,6 @@ class Batch:
             "site_name": _site(),
         }
         return _new_message(
-            row,
             to=user.email,
             subject=f"[{_site()}] {_shortened(text, 90)}",
             text=render_template("mail/notice.txt", **context),
@@ -403,7 +394,6 @@ def _account_message(row: OutboxMessage, user: User | None) -> Message:
     if not to:
         raise Skip("no address to send to")
     return _new_message(
-        row,
         to=to,
         subject=row.subject,
         text=row.payload.get("text", ""),
@@ -426,7 +416,6 @@ def digest_sections(posts: Iterable[Post]) -> list[dict]:
 
 
 def _fitting_digest(
-    row: OutboxMessage,
     user: User,
     settings: MailSettings,
     posts: list[Post],
@@ -443,7 +432,7 @@ def _fitting_digest(
     shown = posts
     for trim in DIGEST_TRIMS:
         message, size = _digest_message(
-            row, user, settings, shown, base, trim=trim, more=0, subject=subject, headers=headers
+            user, settings, shown, base, trim=trim, more=0, subject=subject, headers=headers
         )
         if size <= DIGEST_MAX_BYTES:
             return message
@@ -451,7 +440,7 @@ def _fitting_digest(
         keep = min(int(len(shown) * DIGEST_MAX_BYTES / size * 0.95), len(shown) * 9 // 10)
         shown = shown[: max(keep, 1)]
         message, size = _digest_message(
-            row, user, settings, shown, base, trim=DIGEST_TRIMS[-1],
+            user, settings, shown, base, trim=DIGEST_TRIMS[-1],
             more=len(posts) - len(shown), subject=subject, headers=headers,
         )  # fmt: skip
         if size <= DIGEST_MAX_BYTES:
@@ -477,7 +466,6 @@ def _excerpt(text: str, trim: int) -> tuple[str, bool]:
 
 
 def _digest_message(
-    row: OutboxMessage,
     user: User,
     settings: MailSettings,
     posts: list[Post],
@@ -509,7 +497,7 @@ def _digest_message(
     text = render_template("mail/digest.txt", **context)
     html = _html_if_wanted(settings, "mail/digest.html", context)
     message = _new_message(
-        row, to=user.email, subject=subject, text=text, html=html, sender_name=_site(),
+        to=user.email, subject=subject, text=text, html=html, sender_name=_site(),
         headers=headers,
     )  # fmt: skip
     size = _HEADERS_ALLOWANCE + _base64_size(text) + (_base64_size(html) if html else 0)
