@@ -1,4 +1,5 @@
 # make run   - install, migrate, load boards and demo content, serve on http://127.0.0.1:5000
+#              with the worker and the LMTP listener (127.0.0.1:8024)
 # make test  - install, lint, run the suite on SQLite and on PostgreSQL
 # make bench - serve the large demo data set with gunicorn and measure the main pages
 # make bench-search - index the large data set and measure search
@@ -29,8 +30,9 @@ run: install
 	$(FLASK) forum load-boards
 	$(FLASK) forum demo --if-empty
 	@$(FLASK) worker & worker=$$!; \
+	$(FLASK) mail lmtp & lmtp=$$!; \
 	$(FLASK) run --host 127.0.0.1 --port 5000 & web=$$!; \
-	trap 'kill $$worker $$web 2>/dev/null; wait' EXIT INT TERM; \
+	trap 'kill $$worker $$lmtp $$web 2>/dev/null; wait' EXIT INT TERM; \
 	wait $$web
 
 lint: install

@@ -82,3 +82,15 @@ MAIL_RETRY_MAX_SECONDS = 6 * 3600
 MAIL_CLAIM_SECONDS = 900
 # How often (seconds) the worker looks for work when it found none.
 WORKER_IDLE_SECONDS = 2.0
+
+# Mail in: the LMTP listener, the largest message taken, and the authserv-id of the
+# forum's own MTA, whose Authentication-Results header alone is trusted (DMARC).
+LMTP_HOST = "127.0.0.1"
+LMTP_PORT = 8024
+MAIL_MAX_SIZE = 10 * 1024 * 1024
+MAIL_AUTHSERV_ID = "forum.example.org"
+# Answers to mail the forum could not take: at most one an address in this many seconds.
+MAIL_AUTO_REPLY_SECONDS = 3600
+# This many hard bounces within the window pause a person's mail until they confirm.
+BOUNCE_THRESHOLD = 3
+BOUNCE_WINDOW_DAYS = 14

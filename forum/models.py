@@ -2,6 +2,7 @@
 
 from forum.accounts.models import User
 from forum.boards.models import Board, BoardRole, Section
+from forum.inbound.models import Bounce, InboundMessage
 from forum.mail.models import (
     MailSettings,
     OutboxMessage,
@@ -18,7 +19,9 @@ __all__ = [
     "Board",
     "BoardRole",
     "BoardTrust",
+    "Bounce",
     "Flag",
+    "InboundMessage",
     "IndexQueueItem",
     "LogEntry",
     "MailSettings",

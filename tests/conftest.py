@@ -226,10 +226,10 @@ def smtp_only_on_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
     connect = smtplib.SMTP.connect
 
     def guarded(
-        self: smtplib.SMTP, host: str = "localhost", port: int = 0, *args: object
+        self: smtplib.SMTP, host: str = "localhost", port: int = 0, *args: object, **kwargs: object
     ) -> object:
         assert host in {"127.0.0.1", "localhost", "::1"}, f"test tried to reach SMTP at {host}"
-        return connect(self, host, port, *args)
+        return connect(self, host, port, *args, **kwargs)
 
     monkeypatch.setattr(smtplib.SMTP, "connect", guarded)
 

@@ -24,6 +24,9 @@ from forum.admin import queries
 from forum.boards.models import Board, Role
 from forum.extensions import db
 from forum.forms import options
+from forum.inbound import bounces
+from forum.inbound import queries as inbound_queries
+from forum.inbound.models import InboundMessage
 from forum.mail import delivery
 from forum.mail import queries as mail_queries
 from forum.moderation import queries as moderation_queries
@@ -197,3 +200,19 @@ def delivered_html(key: str) -> Response:
         "sandbox; default-src 'none'; style-src 'unsafe-inline'"
     )
     return response
+
+
+@bp.get("/mail/received")
+def received_mail() -> str:
+    return render_template(
+        "admin/received.html",
+        messages=inbound_queries.recent_messages(),
+        bouncing=bounces.bouncing_people(),
+    )
+
+
+@bp.get("/mail/received/<int:message_id>")
+def received_message(message_id: int) -> str:
+    message = db.session.get(InboundMessage, message_id) or abort(404)
+    raw = message.raw[:200_000].decode("utf-8", errors="replace")
+    return render_template("admin/received_message.html", message=message, raw=raw)

@@ -64,25 +64,36 @@ def _read_signed(kind: str, token: str, count: int) -> tuple[int, ...] | None:
     return values if hmac.compare_digest(mac, _mac(kind, *values)) else None
 
 
+# Token addresses: `kind+numbers.mac@domain`, and how many numbers each kind holds.
+TOKEN_KINDS = {
+    "reply": 2,  # person, thread: their reply to that thread
+    "digest": 2,  # person, outbox row: their reply to a digest as a whole
+    "moderate": 2,  # coordinator, held post: "approve" or "reject: reason"
+    "bounces": 1,  # outbox row: the return path (VERP) of one message
+}
+
+
+def token_address(kind: str, *numbers: int) -> str:
+    return f"{kind}+{_signed(kind, *numbers)}@{domain()}"
+
+
+def read_token_address(local_part: str) -> tuple[str, tuple[int, ...]] | None:
+    """(kind, numbers) of a token address's local part, or None if it is not ours."""
+    kind, plus, token = local_part.lower().partition("+")
+    if not plus or kind not in TOKEN_KINDS:
+        return None
+    values = _read_signed(kind, token, TOKEN_KINDS[kind])
+    return (kind, values) if values else None
+
+
 def reply_address(user_id: int, thread_id: int) -> str:
     """The address through which this person replies to this thread by email."""
-    return f"reply+{_signed('reply', user_id, thread_id)}@{domain()}"
-
-
-def read_reply_token(token: str) -> tuple[int, int] | None:
-    """(user id, thread id) of a reply address's token, or None if it is not ours."""
-    values = _read_signed("reply", token, 2)
-    return (values[0], values[1]) if values else None
+    return token_address("reply", user_id, thread_id)
 
 
 def bounce_address(outbox_id: int) -> str:
     """The envelope sender (VERP) of one outbox message: a bounce names what failed."""
-    return f"bounces+{_signed('bounce', outbox_id)}@{domain()}"
-
-
-def read_bounce_token(token: str) -> int | None:
-    values = _read_signed("bounce", token, 1)
-    return values[0] if values else None
+    return token_address("bounces", outbox_id)
 
 
 def _unsubscribe_serializer() -> URLSafeSerializer:

@@ -214,13 +214,15 @@ class Batch:
     def compose(self, row: OutboxMessage) -> Message:
         """The message for this row, or Skip."""
         user = self.users.get(row.user_id) if row.user_id else None
-        if row.kind == MailKind.ACCOUNT:
+        if row.kind in (MailKind.ACCOUNT, MailKind.AUTO_REPLY):
             return _account_message(row, user)
         if user is None:
             raise Skip("the account no longer exists")
         settings = self.settings_of(user)
         if settings.paused:
             raise Skip("the person paused their email")
+        if settings.bouncing_since is not None:
+            raise Skip("mail to this address bounces; paused until the person confirms it")
         with force_locale(user.locale or "en"):
             if row.kind == MailKind.POST:
                 return self._post_copy(row, user, settings)
@@ -326,7 +328,10 @@ class Batch:
             "new_thread_ids": set(row.payload.get("new_threads", [])),
             "text_of": self.text_of,
         }
-        return _fitting_digest(user, settings, posts, base, subject=subject, headers=headers)
+        reply_to = addresses.token_address("digest", user.id, row.id)
+        return _fitting_digest(
+            user, settings, posts, base, subject=subject, headers=headers, reply_to=reply_to
+        )
 
     # Notices -----------------------------------------------------------------------------
 
@@ -348,14 +353,26 @@ class Batch:
             "preferences_link": _external("mail.preferences"),
             "site_name": _site(),
         }
+        waiting = self._waiting_post(notice, user)
         return _new_message(
             to=user.email,
             subject=f"[{_site()}] {_shortened(text, 90)}",
-            text=render_template("mail/notice.txt", **context),
+            text=render_template("mail/notice.txt", **context, waiting=waiting),
             html=None,
             sender_name=_site(),
             headers={**AUTO_GENERATED, **_unsubscribe_headers(unsubscribe_link)},
+            reply_to=addresses.token_address("moderate", user.id, waiting.id) if waiting else None,
         )
+
+    def _waiting_post(self, notice: Notice, user: User) -> Post | None:
+        """The held post a coordinator is told about, still waiting: they can answer the
+        notice with "approve" or "reject: reason"."""
+        if notice.kind != "post_waiting":
+            return None
+        post = db.session.get(Post, notice.params.get("post_id", 0))
+        if post is None or post.status != PostStatus.PENDING:
+            raise Skip("the post no longer waits for approval")
+        return post
 
 
 def _site() -> str:
@@ -393,13 +410,18 @@ def _account_message(row: OutboxMessage, user: User | None) -> Message:
     to = row.to_address or (user.email if user else None)
     if not to:
         raise Skip("no address to send to")
+    headers = dict(AUTO_GENERATED)
+    if row.kind == MailKind.AUTO_REPLY:
+        headers["Auto-Submitted"] = "auto-replied"
+        if row.payload.get("in_reply_to"):
+            headers["In-Reply-To"] = headers["References"] = row.payload["in_reply_to"]
     return _new_message(
         to=to,
         subject=row.subject,
         text=row.payload.get("text", ""),
         html=None,
         sender_name=_site(),
-        headers=dict(AUTO_GENERATED),
+        headers=headers,
     )
 
 
@@ -423,6 +445,7 @@ def _fitting_digest(
     *,
     subject: str,
     headers: dict[str, str],
+    reply_to: str,
 ) -> Message:
     """The digest with bodies trimmed harder, then with fewer posts, until it fits.
 
@@ -432,8 +455,9 @@ def _fitting_digest(
     shown = posts
     for trim in DIGEST_TRIMS:
         message, size = _digest_message(
-            user, settings, shown, base, trim=trim, more=0, subject=subject, headers=headers
-        )
+            user, settings, shown, base, trim=trim, more=0, subject=subject, headers=headers,
+            reply_to=reply_to,
+        )  # fmt: skip
         if size <= DIGEST_MAX_BYTES:
             return message
     while len(shown) > 1:
@@ -441,7 +465,7 @@ def _fitting_digest(
         shown = shown[: max(keep, 1)]
         message, size = _digest_message(
             user, settings, shown, base, trim=DIGEST_TRIMS[-1],
-            more=len(posts) - len(shown), subject=subject, headers=headers,
+            more=len(posts) - len(shown), subject=subject, headers=headers, reply_to=reply_to,
         )  # fmt: skip
         if size <= DIGEST_MAX_BYTES:
             return message
@@ -475,6 +499,7 @@ def _digest_message(
     more: int,
     subject: str,
     headers: dict[str, str],
+    reply_to: str,
 ) -> tuple[Message, int]:
     """The digest, and (at most) its size in bytes as it will be sent."""
     excerpts = {post.id: _excerpt(base["text_of"](post), trim) for post in posts}
@@ -498,7 +523,7 @@ def _digest_message(
     html = _html_if_wanted(settings, "mail/digest.html", context)
     message = _new_message(
         to=user.email, subject=subject, text=text, html=html, sender_name=_site(),
-        headers=headers,
+        headers=headers, reply_to=reply_to,
     )  # fmt: skip
     size = _HEADERS_ALLOWANCE + _base64_size(text) + (_base64_size(html) if html else 0)
     return message, size

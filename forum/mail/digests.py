@@ -185,7 +185,7 @@ def _queue_batch(run: DigestRun, user_ids: list[int], *, now: datetime, force: b
         for settings in locked:
             user = users[settings.user_id]
             items = _items_for(user, settings, run, follows, muted, posts, boards)
-            if items and not settings.paused:
+            if items and not settings.paused and settings.bouncing_since is None:
                 digests.append(_digest_row(user, run.period, items))
                 run.posts += len(items)
         if digests:

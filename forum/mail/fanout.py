@@ -90,6 +90,7 @@ def _recipients(post: Post, thread: Thread):
         .where(
             list_mail_recipients_clause(thread.board, utcnow()),
             paused.is_(False),
+            MailSettings.bouncing_since.is_(None),
             (User.id != post.author_id) | wants_own.is_(True),
             ~muted,
             ~copied,

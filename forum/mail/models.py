@@ -100,6 +100,9 @@ class MailSettings(db.Model):
     weekly_watermark: Mapped[int] = mapped_column(default=0)
     daily_sent_at: Mapped[datetime | None]
     weekly_sent_at: Mapped[datetime | None]
+    # Set when too many messages to the address bounced: mail is paused until the
+    # person confirms the address works (see forum.inbound.bounces).
+    bouncing_since: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
 
@@ -134,6 +137,8 @@ class MailKind(enum.StrEnum):
     DIGEST = "digest"
     NOTICE = "notice"
     ACCOUNT = "account"
+    # An answer to mail the forum could not take (RFC 3834: Auto-Submitted: auto-replied).
+    AUTO_REPLY = "auto_reply"
 
 
 class OutboxStatus(enum.StrEnum):

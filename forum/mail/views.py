@@ -8,6 +8,7 @@ from sqlalchemy import select
 from forum.boards.models import Board
 from forum.boards.queries import board_by_slug
 from forum.extensions import db
+from forum.inbound import bounces
 from forum.mail import subscriptions
 from forum.mail.forms import (
     BoardMailForm,
@@ -119,3 +120,17 @@ def _unsubscribe_page(token: str, *, valid: bool, done: str = "", error: str = "
     return render_template(
         "mail_settings/unsubscribe.html", token=token, valid=valid, done=done, error=error
     )
+
+
+@bp.route("/mail/confirm-address/<token>", methods=["GET", "POST"])
+def confirm_address(token: str) -> object:
+    """After bounces paused someone's mail: a button (GET never writes) that starts it
+    again, for the address the link was sent to."""
+    if request.method == "GET":
+        return render_template("mail_settings/confirm_address.html", token=token, done=False)
+    user = bounces.confirm_address(token)
+    if user is None:
+        flash(_("This link is not valid any more."), "error")
+        return render_template("mail_settings/confirm_address.html", token=token, done=False), 400
+    db.session.commit()
+    return render_template("mail_settings/confirm_address.html", token=token, done=True)

@@ -680,3 +680,24 @@ def set_accredited(user: User, admin: User, *, accredited: bool) -> None:
     user.accredited = accredited
     action = LogAction.ACCREDIT if accredited else LogAction.UNACCREDIT
     record(action, actor=admin, subject=user)
+
+
+# Telling coordinators -------------------------------------------------------------------
+
+
+def _tell_coordinators(post: Post, **_details: Any) -> None:
+    """A held post waits: its board's coordinators are told, on the web and by mail that
+    they can answer with "approve" or "reject: reason"."""
+    board = post.thread.board
+    coordinators = db.session.scalars(
+        select(User)
+        .join(BoardRole, BoardRole.user_id == User.id)
+        .where(BoardRole.board_id == board.id, BoardRole.role == Role.COORDINATOR)
+    )
+    for coordinator in coordinators:
+        if coordinator.id != post.author_id:
+            notify(coordinator, "post_waiting", post_id=post.id, thread=post.thread.title,
+                   author=post.author.display_name, board=board.label)  # fmt: skip
+
+
+events.post_held.connect(_tell_coordinators)

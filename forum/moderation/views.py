@@ -20,6 +20,7 @@ from forum.boards.queries import board_by_slug
 from forum.boards.queries import team as board_team
 from forum.extensions import db
 from forum.forms import options
+from forum.inbound.queries import email_of
 from forum.moderation import queries, services
 from forum.moderation.forms import (
     BanForm,
@@ -194,7 +195,11 @@ def post_tools(post_id: int) -> str:
     require(current_user, Action.MODERATE_BOARD, post.thread.board)
     flags = queries.open_flags_by_post([post]).get(post.id, [])
     return render_template(
-        "moderation/post.html", post=post, flags=flags, form=ReasonForm(formdata=None)
+        "moderation/post.html",
+        post=post,
+        flags=flags,
+        form=ReasonForm(formdata=None),
+        email=email_of(post),
     )
 
 

@@ -94,6 +94,14 @@ def describe(notice: Notice) -> str:
         "unsuspended": lambda: _("Your account is no longer suspended.", **params),
         "role_granted": lambda: _("You are now %(role)s of %(board)s.", **params),
         "role_revoked": lambda: _("You are no longer %(role)s of %(board)s.", **params),
+        "post_waiting": lambda: _(
+            "A post by %(author)s in “%(thread)s” waits for your approval.", **params
+        ),
+        "mail_bouncing": lambda: _(
+            "Mail to your address bounces, so the forum stopped sending it. Use the link in "
+            "the message we sent you, or change your address in your settings.",
+            **params,
+        ),
     }
     text = texts.get(notice.kind)
     return text() if text else notice.kind

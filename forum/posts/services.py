@@ -1,6 +1,7 @@
 """Writing threads and posts. Every path that posts (web, email, CLI) comes through here."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
@@ -16,6 +17,20 @@ from forum.markup import render_markdown
 from forum.moderation.holds import needs_approval
 from forum.permissions import Action, can, is_banned, is_suspended, listed_threads_clause
 from forum.posts.models import Post, PostRevision, PostSource, PostStatus, Thread
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a post comes from: the web, or an email that keeps its own Message-ID and
+    waits for a coordinator whatever the board's mode (`hold`) when its sender could
+    not be authenticated."""
+
+    source: PostSource = PostSource.WEB
+    message_id: str | None = None
+    hold: bool = False
+
+
+WEB = Origin()
 
 
 class PostingError(Exception):
@@ -59,7 +74,7 @@ def create_thread(
     *,
     title: str,
     body: str,
-    source: PostSource = PostSource.WEB,
+    origin: Origin | None = None,
     at: datetime | None = None,
 ) -> Thread:
     """Start a thread with its first post; `at` backdates it (demo data, imports)."""
@@ -69,7 +84,7 @@ def create_thread(
         board=board, author=author, title=title.strip(), created_at=now, last_activity_at=now
     )
     db.session.add(thread)
-    _add_post(thread, author, body=body, source=source, now=now)
+    _add_post(thread, author, body=body, origin=origin or WEB, now=now)
     return thread
 
 
@@ -78,17 +93,15 @@ def reply(
     author: User,
     *,
     body: str,
-    source: PostSource = PostSource.WEB,
+    origin: Origin | None = None,
     at: datetime | None = None,
 ) -> Post:
     _refuse_unless(author, Action.REPLY, thread)
-    return _add_post(thread, author, body=body, source=source, now=at or utcnow())
+    return _add_post(thread, author, body=body, origin=origin or WEB, now=at or utcnow())
 
 
-def _add_post(
-    thread: Thread, author: User, *, body: str, source: PostSource, now: datetime
-) -> Post:
-    held = needs_approval(author, thread.board)
+def _add_post(thread: Thread, author: User, *, body: str, origin: Origin, now: datetime) -> Post:
+    held = origin.hold or needs_approval(author, thread.board)
     post = Post(
         thread=thread,
         author=author,
@@ -96,7 +109,8 @@ def _add_post(
         body_html=render_markdown(body),
         created_at=now,
         status=PostStatus.PENDING if held else PostStatus.PUBLISHED,
-        source=source,
+        source=origin.source,
+        message_id=origin.message_id,
     )
     db.session.add(post)
     db.session.flush()

@@ -1,0 +1,71 @@
+"""Mail that comes in: every message received, with what became of it, and bounces."""
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from forum.accounts.models import User
+from forum.db import str_enum, utcnow
+from forum.extensions import db
+from forum.posts.models import Post
+
+
+class Outcome(enum.StrEnum):
+    POSTED = "posted"
+    HELD = "held"
+    # A coordinator's "approve" or "reject: reason", carried out.
+    MODERATED = "moderated"
+    REFUSED = "refused"
+    IGNORED = "ignored"
+    # The parser crashed: kept for inspection, and the sender's server told to try later.
+    FAILED = "failed"
+
+
+class InboundMessage(db.Model):
+    """One message as received, raw, with its outcome; a post that came by email keeps
+    its message here, so nothing of the original is lost."""
+
+    __tablename__ = "inbound_messages"
+    __table_args__ = (
+        Index("ix_inbound_messages_message_id", "message_id"),
+        Index("ix_inbound_messages_received", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    envelope_from: Mapped[str] = mapped_column(String(320), default="")
+    recipient: Mapped[str] = mapped_column(String(320), default="")
+    message_id: Mapped[str] = mapped_column(String(255), default="")
+    from_address: Mapped[str] = mapped_column(String(320), default="")
+    subject: Mapped[str] = mapped_column(Text, default="")
+    outcome: Mapped[Outcome] = mapped_column(str_enum(Outcome))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="SET NULL"))
+    # The whole text as sent, quotes and signature included, for moderators.
+    full_text: Mapped[str] = mapped_column(Text, default="")
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+
+    user: Mapped[User | None] = relationship()
+    post: Mapped[Post | None] = relationship()
+
+
+class Bounce(db.Model):
+    """A delivery failure reported for one of our messages to one person."""
+
+    __tablename__ = "bounces"
+    __table_args__ = (Index("ix_bounces_user", "user_id", "received_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id", ondelete="SET NULL"))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    address: Mapped[str] = mapped_column(String(320))
+    # "hard" (the address does not work) or "soft" (try again later).
+    kind: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16), default="")
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+    user: Mapped[User] = relationship()

@@ -1,0 +1,149 @@
+"""Reading a received message: its headers, its text, and what of the text is new.
+
+Whatever the message holds (any charset or transfer encoding, broken MIME, NUL bytes,
+HTML only), reading it gives a result: undecodable bytes are replaced, never fatal.
+"""
+
+import re
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.header import decode_header, make_header
+from email.message import Message
+from email.utils import getaddresses, parseaddr
+
+from forum.inbound.quotes import html_to_text, strip_quotes
+
+_MESSAGE_ID = re.compile(r"<[^<>\s]{1,250}>")
+_SUBJECT_PREFIX = re.compile(r"^\s*((re|aw|sv|fwd?|tr|wg)\s*(\[\d+\])?\s*:\s*|\[[^\]]{1,40}\]\s*)+",
+                             re.IGNORECASE)  # fmt: skip
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@dataclass
+class Received:
+    """What the forum needs of a received message."""
+
+    message_id: str
+    from_address: str
+    from_name: str
+    sender_address: str
+    subject: str
+    in_reply_to: list[str]
+    references: list[str]
+    auto_submitted: str
+    precedence: str
+    list_id: str
+    authentication_results: list[str]
+    content_type: str
+    # The new text of the message (quotes and signature gone), and the whole of it.
+    text: str
+    full_text: str
+    attachments: list[str] = field(default_factory=list)
+    message: Message | None = None
+
+    @property
+    def first_line(self) -> str:
+        return next((line.strip() for line in self.text.splitlines() if line.strip()), "")
+
+    @property
+    def title(self) -> str:
+        """The subject without Re:, Fwd: and [list] tags: a thread's title."""
+        return _SUBJECT_PREFIX.sub("", self.subject).strip()
+
+
+def _header(message: Message, name: str) -> str:
+    try:
+        value = message.get(name)
+    except Exception:  # a header the email package cannot even parse
+        return ""
+    return _CONTROL.sub("", " ".join(str(value).split())) if value is not None else ""
+
+
+def _address(message: Message, name: str) -> tuple[str, str]:
+    raw = _header(message, name)
+    if not raw:
+        return "", ""
+    addresses = getaddresses([raw])
+    name_part, address = addresses[0] if addresses else parseaddr(raw)
+    return name_part.strip(), address.strip().lower()
+
+
+def message_ids(value: str) -> list[str]:
+    return _MESSAGE_ID.findall(value or "")
+
+
+def _decoded(part: Message) -> str:
+    """A text part's content, in whatever charset it declares; bad bytes replaced."""
+    payload = part.get_payload(decode=True) or b""
+    charset = part.get_content_charset() or "utf-8"
+    try:
+        return payload.decode(charset, errors="replace")
+    except LookupError:
+        return payload.decode("utf-8", errors="replace")
+
+
+def _is_attachment(part: Message) -> bool:
+    disposition = (_header(part, "Content-Disposition") or "").lower()
+    return disposition.startswith("attachment") or (
+        bool(part.get_filename()) and not part.get_content_type().startswith("text/")
+    )
+
+
+def _bodies(message: Message) -> tuple[str | None, str | None, list[str]]:
+    """(plain text, HTML, attachment names) of a message, first of each kind."""
+    plain = html = None
+    attachments: list[str] = []
+    for part in message.walk():
+        if part.is_multipart():
+            continue
+        if _is_attachment(part):
+            attachments.append(_CONTROL.sub("", part.get_filename() or "unnamed"))
+            continue
+        kind = part.get_content_type()
+        if kind == "text/plain" and plain is None:
+            plain = _decoded(part)
+        elif kind == "text/html" and html is None:
+            html = _decoded(part)
+        elif kind.startswith(("message/", "text/")):
+            continue
+        else:
+            attachments.append(_CONTROL.sub("", part.get_filename() or kind))
+    return plain, html, attachments
+
+
+def parse(raw: bytes) -> Received:
+    message = message_from_bytes(raw, policy=policy.compat32)
+    plain, html, attachments = _bodies(message)
+    whole = plain if plain is not None else html_to_text(html or "", keep_quotes=True)
+    new = strip_quotes(plain) if plain is not None else strip_quotes(html_to_text(html or ""))
+    from_name, from_address = _address(message, "From")
+    _sender_name, sender_address = _address(message, "Sender")
+    ids = message_ids(_header(message, "Message-ID"))
+    return Received(
+        message_id=ids[0] if ids else "",
+        from_address=from_address,
+        from_name=_decode_words(from_name),
+        sender_address=sender_address,
+        subject=_decode_words(_header(message, "Subject"))[:500],
+        in_reply_to=message_ids(_header(message, "In-Reply-To")),
+        references=message_ids(_header(message, "References")),
+        auto_submitted=_header(message, "Auto-Submitted").lower(),
+        precedence=_header(message, "Precedence").lower(),
+        list_id=_header(message, "List-Id").lower(),
+        authentication_results=[
+            " ".join(str(value).split()) for value in message.get_all("Authentication-Results", [])
+        ],
+        content_type=message.get_content_type(),
+        text=_CONTROL.sub("", new.replace("\x00", "")),
+        full_text=_CONTROL.sub("", whole.replace("\x00", "")),
+        attachments=attachments,
+        message=message,
+    )
+
+
+def _decode_words(value: str) -> str:
+    """RFC 2047 encoded words to text; left as it is when they cannot be decoded."""
+    try:
+        return " ".join(str(make_header(decode_header(value))).split())
+    except (UnicodeError, LookupError, ValueError, TypeError):
+        return value

@@ -1,0 +1,35 @@
+"""What the admin area lists of received mail."""
+
+from sqlalchemy import select
+from sqlalchemy.orm import defer, joinedload
+
+from forum.extensions import db
+from forum.inbound.models import InboundMessage
+from forum.posts.models import Post, PostSource
+
+
+def recent_messages(limit: int = 100) -> list[InboundMessage]:
+    return list(
+        db.session.scalars(
+            select(InboundMessage)
+            .options(
+                defer(InboundMessage.raw),
+                defer(InboundMessage.full_text),
+                joinedload(InboundMessage.user),
+            )
+            .order_by(InboundMessage.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def email_of(post: Post) -> InboundMessage | None:
+    """The message a post came in, for its moderators (None for web posts)."""
+    if post.source != PostSource.EMAIL:
+        return None
+    return db.session.scalar(
+        select(InboundMessage)
+        .where(InboundMessage.post_id == post.id)
+        .options(defer(InboundMessage.raw))
+        .limit(1)
+    )
