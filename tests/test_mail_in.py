@@ -507,3 +507,13 @@ def test_generated_messages_never_break_the_parser_or_the_intake(
                                  recipient=f"c5@{DOMAIN}")  # fmt: skip
     assert answer.exit_code == 0, answer.status
     db.session.rollback()
+
+
+def test_flood_control_counts_mail_like_the_web(lmtp, make_user):
+    make_user(email="eager@example.org")
+    outcomes = []
+    for number in range(4):
+        send(lmtp, email("eager@example.org", f"Thread {number}", "Text"), to=f"c5@{DOMAIN}")
+        outcomes.append(last_record().outcome)
+    assert outcomes == [Outcome.POSTED] * 3 + [Outcome.REFUSED]
+    assert "faster than this forum allows" in last_record().reason

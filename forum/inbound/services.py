@@ -28,6 +28,7 @@ from forum.mail.models import MailKind, OutboxMessage
 from forum.mail.outbox import queue
 from forum.moderation import services as moderation
 from forum.posts import services as posting
+from forum.posts.flood import flood_refusal
 from forum.posts.models import Post, PostSource, PostStatus, Thread
 
 _OWN_POST_ID = re.compile(r"^<post-(\d+)@(.+)>$")
@@ -293,6 +294,15 @@ def _post(
     body = _body(received)
     if not received.text.strip():
         raise _Done(Outcome.REFUSED, _("The message had no text of its own."), tell_sender=True)
+    where = thread.board if thread is not None else board
+    refusal = flood_refusal(author, where, new_thread=thread is None, address=None)
+    if refusal:
+        raise _Done(
+            Outcome.REFUSED,
+            _("You are posting faster than this forum allows. Wait %(n)d minutes and send "
+              "again.", n=refusal.minutes),
+            tell_sender=True,
+        )  # fmt: skip
     origin = posting.Origin(
         source=PostSource.EMAIL,
         message_id=received.message_id or None,
