@@ -1,0 +1,65 @@
+"""What is new in a reply: the quoting styles of the common mail programs."""
+
+import pytest
+
+from forum.inbound.bounces import classify
+from forum.inbound.parse import parse
+from forum.inbound.quotes import html_to_text, strip_quotes
+
+NEW = "Thanks, we agree with the proposal."
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"{NEW}\n\nOn Tue, 4 Mar 2026 at 09:12, Kofi <kofi@example.org> wrote:\n> old\n> older",
+        f"{NEW}\n\nOn Tue, 4 Mar 2026 at 09:12, Kofi Essien <\nkofi@example.org> wrote:\n\n> old",
+        f"{NEW}\n\nLe mar. 4 mars 2026 à 09:12, Kofi <kofi@example.org> a écrit :\n> ancien",
+        f"{NEW}\n\n-----Original Message-----\nFrom: Kofi\nSent: Tuesday\nSubject: Re: x\n\nold",
+        f"{NEW}\n\n________________________________\nFrom: Kofi Essien\nSent: Tuesday\n\nold",
+        f"{NEW}\n\nFrom: Kofi Essien <kofi@example.org>\nSent: Tuesday, 4 March 2026\nTo: x\n\nold",
+        f"{NEW}\n\n-- \nAmina Diallo\nCivil Society Bureau",
+        f"> quoted first\n\n{NEW}",
+    ],
+)
+def test_plain_text_quotes_and_signatures_go(text):
+    assert strip_quotes(text) == NEW
+
+
+def test_code_blocks_and_numbered_lists_survive():
+    text = (
+        "Steps:\n\n1. Draft\n2. Review\n\n```\n> not a quote, a prompt\n-- \n```\n\n"
+        "    indented code\n\nOn Mon, X wrote:\n> old"
+    )
+    kept = strip_quotes(text)
+    assert "1. Draft\n2. Review" in kept
+    assert "> not a quote, a prompt" in kept
+    assert "    indented code" in kept
+    assert "old" not in kept
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        f'<div>{NEW}</div><div class="gmail_quote"><div>On Mon, X wrote:</div>'
+        '<blockquote class="gmail_quote">old</blockquote></div>',
+        f'<div>{NEW}</div><blockquote type="cite"><div>old</div></blockquote>',
+        f'<p>{NEW}</p><div class="moz-cite-prefix">On 04/03/2026 X wrote:</div>'
+        '<blockquote type="cite">old</blockquote>',
+        f'<div>{NEW}</div><div id="divRplyFwdMsg"><b>From:</b> Kofi</div><div>old</div>',
+        f"<html><head><style>p{{color:red}}</style></head><body><p>{NEW}</p></body></html>",
+    ],
+)
+def test_html_quotes_of_gmail_apple_thunderbird_and_outlook_go(html):
+    assert strip_quotes(html_to_text(html)) == NEW
+
+
+def test_a_non_standard_bounce_is_read_for_its_code():
+    raw = (
+        b"From: postmaster@mx.example.org\r\nSubject: failure notice\r\n\r\n"
+        b"Sorry, we were unable to deliver your message.\r\n"
+        b"<gone@example.org>: 550 5.1.1 user unknown\r\n"
+    )
+    assert classify(parse(raw)) == ("hard", "5.1.1")
+    soft = raw.replace(b"550 5.1.1 user unknown", b"452 4.2.2 mailbox full")
+    assert classify(parse(soft)) == ("soft", "4.2.2")
