@@ -173,6 +173,22 @@ def test_reindex_and_status(app, make_thread):
     status = runner.invoke(args=["search", "status"]).output
     assert "Documents indexed: 3" in status
     assert "Waiting in queue:  0" in status
+    assert "another schema" not in status
+
+
+def test_status_tells_when_the_index_predates_the_schema(app, tmp_path):
+    from whoosh import index
+    from whoosh.fields import ID, TEXT, Schema
+
+    from forum.search.whoosh_backend import WhooshBackend
+
+    folder = tmp_path / "old-index-1"
+    folder.mkdir()
+    index.create_in(str(folder), Schema(post_id=ID(stored=True), body=TEXT))
+    (tmp_path / "old-index").symlink_to(folder.name)
+    app.extensions["search"] = WhooshBackend(tmp_path / "old-index")
+    status = app.test_cli_runner().invoke(args=["search", "status"]).output
+    assert "another schema" in status
 
 
 def test_approved_and_moved_posts_follow_in_the_index(app, client, make_user, sign_in):
@@ -195,3 +211,26 @@ def test_approved_and_moved_posts_follow_in_the_index(app, client, make_user, si
     )
     assert _count(client, q="quorum", board="c6-enabling-environment") == 1
     assert _count(client, q="quorum", board="c5-building-confidence-and-security") == 0
+
+
+def test_a_common_word_is_counted_up_to_a_limit(app, client, make_user, monkeypatch):
+    from forum.search import whoosh_backend
+
+    monkeypatch.setattr(whoosh_backend, "COUNT_LIMIT", 22)
+    author = make_user()
+    for number in range(25):
+        make_thread_direct(app, author, f"Common {number}", "a shared word")
+    _index_all(app)
+    page = text_of(client.get("/search", query_string={"q": "shared"}))
+    assert "More than 22 results" in page
+    assert page.count('<li><a href="/p/') == 20
+    assert _count(client, q="common 7", titles="1") == 1
+
+
+def make_thread_direct(app, author, title, body):
+    from forum.posts import services as posting
+    from tests.helpers import board
+
+    with app.test_request_context():
+        posting.create_thread(board("C5"), author, title=title, body=body)
+        db.session.commit()

@@ -46,6 +46,8 @@ class Query:
 class Results:
     post_ids: list[int]
     total: int
+    # Set when there are more matches than were counted (`total` is then a lower bound).
+    more_than_total: bool = False
     # Set when the query could not be parsed and was run as plain words instead.
     fell_back_to_words: bool = False
     terms: list[str] = field(default_factory=list)

@@ -82,3 +82,5 @@ def status_command() -> None:
     click.echo(f"Documents indexed: {services.backend().count()}")
     click.echo(f"Published posts:   {_published()}")
     click.echo(f"Waiting in queue:  {queued}")
+    if not services.backend().schema_is_current():
+        click.echo("The index was built with another schema: run `flask search reindex`.")
