@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from forum.boards.models import Role
+from forum.db import utcnow
 from forum.extensions import db
 from forum.search import services
 from forum.search.models import IndexQueueItem
@@ -160,6 +161,9 @@ def test_filters_and_sorting(app, client, make_user, make_thread):
     assert _count(client, q="roaming", titles="1") == 1
     assert _count(client, q="tariffs", author=str(business.id)) == 1
     assert _count(client, q="tariffs", **{"from": "2000-01-01", "to": "2000-12-31"}) == 0
+    today = utcnow().date().isoformat()
+    assert _count(client, q="tariffs", **{"from": today, "to": today}) == 2, "days inclusive"
+    assert _count(client, q="tariffs", **{"from": "1900-01-01"}) == 2
     newest = text_of(client.get("/search", query_string={"q": "tariffs", "sort": "newest"}))
     assert newest.index("Licensing") < newest.index("Roaming charges")
 

@@ -11,16 +11,16 @@ import shutil
 import threading
 import time
 from collections.abc import Iterable
-from datetime import UTC
+from datetime import UTC, date, datetime
 from itertools import islice
 from pathlib import Path
 
 from whoosh import highlight, index
 from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemFilter
-from whoosh.fields import DATETIME, ID, TEXT, Schema
+from whoosh.fields import DATETIME, ID, NUMERIC, TEXT, Schema
 from whoosh.index import LockError
 from whoosh.qparser import OrGroup, QueryParser
-from whoosh.query import And, AndNot, DateRange, Every, Or, Term, Wildcard
+from whoosh.query import And, AndNot, Every, NumericRange, Or, Term, Wildcard
 from whoosh.searching import Searcher
 
 from forum.search.backend import Document, Query, QuerySyntaxError, Results
@@ -39,6 +39,9 @@ SCHEMA = Schema(
     group=ID,
     country=ID,
     created=DATETIME(sortable=True),
+    # The day (since 1970) for date filters: a range of days is a few dozen terms,
+    # where a range of microsecond timestamps is hundreds (1.5 s against 0.1 s).
+    day=NUMERIC(int, bits=32, signed=False),
     # Everything a search reads (title, body, author's name and organisation) in one
     # field: a word is one posting list to intersect, not three to merge for each word.
     content=TEXT(analyzer=ANALYZER),
@@ -47,10 +50,13 @@ SCHEMA = Schema(
 
 TEXT_FIELDS = ["content", "title"]
 # Changes with the schema: an index built under another version must be rebuilt.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # Matches are counted up to this many: counting every one of 100,000 matches of a
 # common word takes half a second, and nobody reads past this many.
 COUNT_LIMIT = 1000
+
+
+_EPOCH = date(1970, 1, 1)
 
 
 class IndexBusy(RuntimeError):
@@ -68,6 +74,7 @@ def _fields(document: Document) -> dict:
         "group": document.group,
         "country": document.country or "",
         "created": created,
+        "day": _day(document.created_at),
         "content": " ".join(
             [document.title, document.body, document.author_name, document.organisation]
         ),
@@ -266,6 +273,11 @@ class WhooshBackend:
         return highlight.highlight(text, frozenset(terms), ANALYZER, fragmenter, formatter, top=2)
 
 
+def _day(moment: datetime) -> int:
+    """Days since 1970 (UTC); earlier dates count as its first day."""
+    return max((moment.astimezone(UTC).date() - _EPOCH).days, 0)
+
+
 def _field(query: Query) -> str:
     return "title" if query.titles_only else "content"
 
@@ -301,9 +313,9 @@ def _restricted(parsed, query: Query):
         if value is not None
     ]
     if query.date_from or query.date_to:
-        start = query.date_from.astimezone(UTC).replace(tzinfo=None) if query.date_from else None
-        end = query.date_to.astimezone(UTC).replace(tzinfo=None) if query.date_to else None
-        facets.append(DateRange("created", start, end))
+        start = _day(query.date_from) if query.date_from else None
+        end = _day(query.date_to) if query.date_to else None
+        facets.append(NumericRange("day", start, end))
     restricted = And([parsed, *facets]) if facets else parsed
     if query.hidden_board_ids:
         hidden = Or([Term("board_id", str(board_id)) for board_id in query.hidden_board_ids])
