@@ -33,6 +33,7 @@ Viewer = User | AnonymousUserMixin
 class Action(enum.StrEnum):
     READ_BOARD = "read_board"
     START_THREAD = "start_thread"
+    SUBMIT_FOR_REVIEW = "submit_for_review"
     READ_THREAD = "read_thread"
     REPLY = "reply"
     READ_POST = "read_post"
@@ -142,6 +143,19 @@ def can_start_thread(user: Viewer, board: Board) -> bool:
     return False
 
 
+def can_submit_for_review(user: Viewer, board: Board) -> bool:
+    """Whether someone who may not post here may still send a post by mail for the
+    coordinators to approve: where the board takes such mail, from confirmed accounts
+    in good standing that may read it and are not banned from it."""
+    account = _participant(user)
+    return (
+        account is not None
+        and board.holds_outside_mail
+        and can_read_board(account, board)
+        and not is_banned(account, board)
+    )
+
+
 def must_hold(
     user: User, board: Board, *, published_on_board: int, first_posts: int, new_account_days: int
 ) -> bool:
@@ -241,6 +255,7 @@ def can_merge_threads(user: Viewer, merge: tuple[Thread, Thread]) -> bool:
 _RULES: dict[Action, Callable[[Viewer, Any], bool]] = {
     Action.READ_BOARD: can_read_board,
     Action.START_THREAD: can_start_thread,
+    Action.SUBMIT_FOR_REVIEW: can_submit_for_review,
     Action.READ_THREAD: can_read_thread,
     Action.REPLY: can_reply,
     Action.READ_POST: can_read_post,

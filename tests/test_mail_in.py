@@ -24,7 +24,7 @@ from forum.mail import addresses, digests, mail_context, subscriptions
 from forum.mail.models import MailKind, MailMode, MailSettings, OutboxMessage
 from forum.posts.models import Post, PostSource, PostStatus
 from tests.conftest import deliver
-from tests.helpers import board, text_of
+from tests.helpers import board, post_form, text_of
 
 DOMAIN = "forum.example.org"
 
@@ -517,3 +517,27 @@ def test_flood_control_counts_mail_like_the_web(lmtp, make_user):
         outcomes.append(last_record().outcome)
     assert outcomes == [Outcome.POSTED] * 3 + [Outcome.REFUSED]
     assert "faster than this forum allows" in last_record().reason
+
+
+def test_a_board_can_hold_mail_from_people_who_may_not_post_there(
+    app, client, lmtp, make_user, sign_in
+):
+    coordinator = make_user(roles={"CSB": Role.COORDINATOR})
+    sign_in(coordinator)
+    response = post_form(
+        client, "/b/civil-society-bureau/settings", {"mode": "open", "holds_outside_mail": "y"}
+    )
+    assert response.status_code == 302
+    assert board("CSB").holds_outside_mail
+    make_user(email="outsider@example.org")
+    send(lmtp, email("outsider@example.org", "For the bureau", "Please consider"),
+         to=f"csb@{DOMAIN}")  # fmt: skip
+    record = last_record()
+    assert record.outcome == Outcome.HELD
+    assert "may not post here" in record.reason
+    assert latest_post().status == PostStatus.PENDING
+    make_user(email="banned@example.org", roles={"CSB": Role.BANNED})
+    send(lmtp, email("banned@example.org", "Again", "Let me"), to=f"csb@{DOMAIN}")
+    assert last_record().outcome == Outcome.REFUSED, "bans still hold"
+    log = text_of(client.get("/b/civil-society-bureau/log"))
+    assert "outside mail held" in log

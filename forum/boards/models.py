@@ -94,6 +94,9 @@ class Board(db.Model):
     moderation_mode: Mapped[ModerationMode] = mapped_column(
         str_enum(ModerationMode), default=ModerationMode.OPEN
     )
+    # Mail from confirmed people who may not post here waits for the coordinators
+    # instead of being refused.
+    holds_outside_mail: Mapped[bool] = mapped_column(default=False)
     thread_count: Mapped[int] = mapped_column(default=0)
     post_count: Mapped[int] = mapped_column(default=0)
     last_post_id: Mapped[int | None] = mapped_column(

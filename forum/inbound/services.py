@@ -27,6 +27,7 @@ from forum.mail import addresses
 from forum.mail.models import MailKind, OutboxMessage
 from forum.mail.outbox import queue
 from forum.moderation import services as moderation
+from forum.permissions import Action, can
 from forum.posts import services as posting
 from forum.posts.flood import flood_refusal
 from forum.posts.models import Post, PostSource, PostStatus, Thread
@@ -303,10 +304,12 @@ def _post(
               "again.", n=refusal.minutes),
             tell_sender=True,
         )  # fmt: skip
+    dmarc_failed = _dmarc_failed(received)
+    outside = _from_outside(author, thread, where)
     origin = posting.Origin(
         source=PostSource.EMAIL,
         message_id=received.message_id or None,
-        hold=_dmarc_failed(received),
+        hold=dmarc_failed or outside,
     )
     limit = current_app.config["BODY_MAX_LENGTH"]
     try:
@@ -322,8 +325,21 @@ def _post(
         raise _Done(Outcome.REFUSED, str(error), tell_sender=True) from error
     record.post_id = post.id
     held = post.status == PostStatus.PENDING
-    reason = "DMARC failed: held" if origin.hold else ("held for approval" if held else "")
+    reason = (
+        "DMARC failed: held" if dmarc_failed
+        else "held: the sender may not post here, and the board holds such mail" if outside
+        else "held for approval" if held
+        else ""
+    )  # fmt: skip
     raise _Done(Outcome.HELD if held else Outcome.POSTED, reason)
+
+
+def _from_outside(author: User, thread: Thread | None, board: Board) -> bool:
+    """The sender may not post here, but the board holds their mail for review."""
+    allowed = (
+        can(author, Action.REPLY, thread) if thread else can(author, Action.START_THREAD, board)
+    )
+    return not allowed and can(author, Action.SUBMIT_FOR_REVIEW, board)
 
 
 def _moderate(author: User, numbers: tuple[int, ...], received: Received) -> str:

@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     EmailField,
     IntegerField,
@@ -68,6 +69,10 @@ class ModeForm(FlaskForm):
         _l("Moderation"),
         choices=options((mode.value, label) for mode, label in MODERATION_MODE_LABELS.items()),
     )
+    holds_outside_mail = BooleanField(
+        _l("Hold mail from people who may not post here, for the coordinators to approve "
+           "(otherwise it is refused)")
+    )  # fmt: skip
 
 
 _email = [

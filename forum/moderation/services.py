@@ -151,13 +151,22 @@ def trust_author(user: User, board: Board, moderator: User) -> None:
         record(LogAction.TRUST, actor=moderator, board=board, subject=user)
 
 
-def set_moderation_mode(board: Board, actor: User, mode: ModerationMode) -> None:
+def set_moderation_mode(
+    board: Board, actor: User, mode: ModerationMode, *, holds_outside_mail: bool | None = None
+) -> None:
+    """The board's moderation mode, and whether it holds mail from people who may not
+    post there (None leaves that as it is); each change is logged."""
     _require(actor, Action.MODERATE_BOARD, board)
     if board.moderation_mode != mode:
         before = board.moderation_mode
         board.moderation_mode = mode
         board.changed_at = utcnow()
         record(LogAction.SET_MODE, actor=actor, board=board, before=before.value, after=mode.value)
+    if holds_outside_mail is not None and board.holds_outside_mail != holds_outside_mail:
+        board.holds_outside_mail = holds_outside_mail
+        labels = {True: "outside mail held", False: "outside mail refused"}
+        record(LogAction.SET_MODE, actor=actor, board=board,
+               before=labels[not holds_outside_mail], after=labels[holds_outside_mail])  # fmt: skip
 
 
 # Published posts ----------------------------------------------------------------------

@@ -380,11 +380,17 @@ def act_on_thread(thread_id: int) -> object:
 @login_required
 def board_settings(slug: str) -> object:
     board = _board_or_404(slug, Action.MODERATE_BOARD)
-    form = ModeForm(data={"mode": board.moderation_mode.value})
+    form = ModeForm(
+        data={"mode": board.moderation_mode.value, "holds_outside_mail": board.holds_outside_mail}
+    )
     if form.validate_on_submit():
         mode = ModerationMode(form.mode.data)
+        holds = form.holds_outside_mail.data
         if perform_act(
-            lambda: services.set_moderation_mode(board, current_user, mode), _("Saved.")
+            lambda: services.set_moderation_mode(
+                board, current_user, mode, holds_outside_mail=holds
+            ),
+            _("Saved."),
         ):
             return redirect(url_for("moderation.board_settings", slug=board.slug))
     return render_template("moderation/settings.html", board=board, form=form)

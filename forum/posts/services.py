@@ -58,14 +58,28 @@ def why_cannot_post(user: User, board: Board, thread: Thread | None = None) -> s
     return _("You cannot post here.")
 
 
-def _refuse_unless(user: User, action: Action, target: Board | Thread | Post) -> None:
+def _refuse_unless(
+    user: User, action: Action, target: Board | Thread | Post, *, for_review: bool = False
+) -> None:
+    """Refuse with the reason, unless allowed; a post that will wait for approval anyway
+    (`for_review`) may also come from someone the board lets submit for review."""
     if can(user, action, target):
+        return
+    if for_review and _may_submit_for_review(user, target):
         return
     if isinstance(target, Post):
         target = target.thread
     if isinstance(target, Thread):
         raise PostingError(why_cannot_post(user, target.board, target))
     raise PostingError(why_cannot_post(user, target))
+
+
+def _may_submit_for_review(user: User, target: Board | Thread | Post) -> bool:
+    if isinstance(target, Board):
+        return can(user, Action.SUBMIT_FOR_REVIEW, target)
+    thread = target.thread if isinstance(target, Post) else target
+    live = not (thread.is_deleted or thread.is_locked or thread.merged_into_id is not None)
+    return live and thread.post_count > 0 and can(user, Action.SUBMIT_FOR_REVIEW, thread.board)
 
 
 def create_thread(
@@ -78,7 +92,7 @@ def create_thread(
     at: datetime | None = None,
 ) -> Thread:
     """Start a thread with its first post; `at` backdates it (demo data, imports)."""
-    _refuse_unless(author, Action.START_THREAD, board)
+    _refuse_unless(author, Action.START_THREAD, board, for_review=bool(origin and origin.hold))
     now = at or utcnow()
     thread = Thread(
         board=board, author=author, title=title.strip(), created_at=now, last_activity_at=now
@@ -96,7 +110,7 @@ def reply(
     origin: Origin | None = None,
     at: datetime | None = None,
 ) -> Post:
-    _refuse_unless(author, Action.REPLY, thread)
+    _refuse_unless(author, Action.REPLY, thread, for_review=bool(origin and origin.hold))
     return _add_post(thread, author, body=body, origin=origin or WEB, now=at or utcnow())
 
 
