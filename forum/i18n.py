@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from datetime import datetime
 from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
 from babel.dates import (
@@ -13,6 +14,14 @@ from babel.dates import (
     parse_pattern,
 )
 from flask_babel import get_locale, get_timezone
+
+
+def zone(name: str | None) -> ZoneInfo:
+    """The named time zone, or UTC when the name is empty or unknown."""
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
 
 
 @cache

@@ -143,16 +143,21 @@ def can_start_thread(user: Viewer, board: Board) -> bool:
     return False
 
 
-def can_submit_for_review(user: Viewer, board: Board) -> bool:
+def can_submit_for_review(user: Viewer, target: Board | Thread) -> bool:
     """Whether someone who may not post here may still send a post by mail for the
     coordinators to approve: where the board takes such mail, from confirmed accounts
-    in good standing that may read it and are not banned from it."""
+    in good standing that may read it and are not banned from it; into a thread, only
+    one that is listed and open to replies."""
+    if isinstance(target, Thread):
+        if target.is_locked or not is_listed(target):
+            return False
+        target = target.board
     account = _participant(user)
     return (
         account is not None
-        and board.holds_outside_mail
-        and can_read_board(account, board)
-        and not is_banned(account, board)
+        and target.holds_outside_mail
+        and can_read_board(account, target)
+        and not is_banned(account, target)
     )
 
 
@@ -339,6 +344,11 @@ def visible_posts_clause(user: Viewer, board: Board) -> ColumnElement[bool]:
         Post.status == PostStatus.PUBLISHED,
         (Post.author_id == account.id) & Post.status.in_(own),
     )
+
+
+def is_listed(thread: Thread) -> bool:
+    """`listed_threads_clause` for one loaded thread."""
+    return thread.post_count > 0 and not thread.is_deleted and thread.merged_into_id is None
 
 
 def listed_threads_clause() -> ColumnElement[bool]:

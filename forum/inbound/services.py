@@ -33,6 +33,8 @@ from forum.posts.flood import flood_refusal
 from forum.posts.models import Post, PostSource, PostStatus, Thread
 
 _OWN_POST_ID = re.compile(r"^<post-(\d+)@(.+)>$")
+# Precedence values of mail sent to many at once: never posted, never answered.
+_BULK = frozenset({"bulk", "junk", "list"})
 _BOARD_TAG = re.compile(r"\[([A-Za-z0-9-]{1,16})\]")
 
 
@@ -55,10 +57,15 @@ def route(address: str) -> Recipient | None:
     token = addresses.read_token_address(local)
     if token is not None:
         return Recipient(kind=token[0], numbers=token[1])
-    for board in db.session.scalars(select(Board)):
-        if addresses.list_name(board) == local:
-            return Recipient(kind="board", board=board)
+    board = _board_by_code(local)
+    if board is not None and addresses.list_name(board) == local:
+        return Recipient(kind="board", board=board)
     return None
+
+
+def _board_by_code(code: str) -> Board | None:
+    """Board codes are their addresses' local parts (`C7-EGOV`, `c7-egov@…`)."""
+    return db.session.scalar(select(Board).where(func.lower(Board.code) == code.lower()))
 
 
 class _Done(Exception):
@@ -116,7 +123,7 @@ def _refuse_loops_and_junk(received: Received, envelope: str) -> None:
         raise _Done(
             Outcome.IGNORED, f"automatic message (Auto-Submitted: {received.auto_submitted})"
         )
-    if received.precedence in {"bulk", "junk", "list"}:
+    if received.precedence in _BULK:
         raise _Done(Outcome.IGNORED, f"bulk mail (Precedence: {received.precedence})")
     if received.list_id.endswith(f".{addresses.domain().lower()}>"):
         raise _Done(Outcome.IGNORED, "the forum's own list mail came back (a loop)")
@@ -258,10 +265,9 @@ def _from_digest(outbox_id: int, received: Received) -> tuple[Thread | None, Boa
             return _live(thread), None
     boards = {thread.board.id: thread.board for thread in threads}
     tag = _BOARD_TAG.search(received.subject)
-    if tag:
-        tagged = [b for b in db.session.scalars(select(Board)) if b.code.lower() == tag[1].lower()]
-        if tagged:
-            return None, tagged[0]
+    tagged = _board_by_code(tag[1]) if tag else None
+    if tagged is not None:
+        return None, tagged
     if len(boards) == 1:
         return None, next(iter(boards.values()))
     raise _Done(
@@ -336,10 +342,8 @@ def _post(
 
 def _from_outside(author: User, thread: Thread | None, board: Board) -> bool:
     """The sender may not post here, but the board holds their mail for review."""
-    allowed = (
-        can(author, Action.REPLY, thread) if thread else can(author, Action.START_THREAD, board)
-    )
-    return not allowed and can(author, Action.SUBMIT_FOR_REVIEW, board)
+    target, action = (thread, Action.REPLY) if thread else (board, Action.START_THREAD)
+    return not can(author, action, target) and can(author, Action.SUBMIT_FOR_REVIEW, target)
 
 
 def _moderate(author: User, numbers: tuple[int, ...], received: Received) -> str:
@@ -378,7 +382,7 @@ def _explain(record: InboundMessage, received: Received, envelope_from: str) -> 
     to = envelope_from.strip("<>").lower()
     if not to or to.rpartition("@")[2] == addresses.domain().lower():
         return
-    if received.list_id or received.precedence in {"bulk", "junk", "list"}:
+    if received.list_id or received.precedence in _BULK:
         return
     if _automatic(received):
         return

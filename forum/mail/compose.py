@@ -16,7 +16,6 @@ from email.charset import BASE64, Charset
 from email.mime.base import MIMEBase
 from email.mime.text import MIMEText
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app, render_template, url_for
 from flask_babel import force_locale
@@ -28,12 +27,13 @@ from sqlalchemy.orm import joinedload, selectinload
 from forum.accounts.models import User
 from forum.boards.models import Board
 from forum.extensions import db
+from forum.i18n import zone
 from forum.mail import addresses, ids
 from forum.mail.ids import message_id, references
 from forum.mail.models import MailFormat, MailKind, MailSettings, OutboxMessage
 from forum.notices.models import Notice
 from forum.notices.services import describe, link_for
-from forum.permissions import can_receive_list_mail
+from forum.permissions import can_receive_list_mail, is_listed
 from forum.posts.models import Post, PostStatus, Thread
 from forum.web import group_labels, url_maker
 
@@ -122,15 +122,8 @@ def _unsubscribe_headers(link: str) -> dict[str, str]:
     return {"List-Unsubscribe": f"<{link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
-def _zone(user: User) -> ZoneInfo:
-    try:
-        return ZoneInfo(user.timezone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
 def _local_time(moment: datetime, user: User) -> str:
-    return moment.astimezone(_zone(user)).strftime("%Y-%m-%d %H:%M %Z")
+    return moment.astimezone(zone(user.timezone)).strftime("%Y-%m-%d %H:%M %Z")
 
 
 @dataclass
@@ -184,8 +177,15 @@ class Batch:
                     select(MailSettings).where(MailSettings.user_id.in_(user_ids))
                 )
             }
+        notice_ids = {row.payload["notice"] for row in self.rows if "notice" in row.payload}
+        if notice_ids:
+            self.notices = {
+                notice.id: notice
+                for notice in db.session.scalars(select(Notice).where(Notice.id.in_(notice_ids)))
+            }
         post_ids = {row.post_id for row in self.rows if row.post_id}
         post_ids |= {pid for row in self.rows for pid in row.payload.get("posts", [])}
+        post_ids |= {n.params["post_id"] for n in self.notices.values() if n.kind == "post_waiting"}
         if post_ids:
             self.posts = {
                 post.id: post
@@ -200,12 +200,6 @@ class Batch:
             }
             copies = [self.posts[row.post_id] for row in self.rows if row.post_id in self.posts]
             self._chains = references(copies)
-        notice_ids = {row.payload["notice"] for row in self.rows if "notice" in row.payload}
-        if notice_ids:
-            self.notices = {
-                notice.id: notice
-                for notice in db.session.scalars(select(Notice).where(Notice.id.in_(notice_ids)))
-            }
         return self
 
     def settings_of(self, user: User) -> MailSettings:
@@ -253,7 +247,7 @@ class Batch:
 
     def _post_copy(self, row: OutboxMessage, user: User, settings: MailSettings) -> Message:
         post = self.posts.get(row.post_id or 0)
-        if post is None or post.status != PostStatus.PUBLISHED or not _listed(post.thread):
+        if post is None or post.status != PostStatus.PUBLISHED or not is_listed(post.thread):
             raise Skip("the post is no longer public")
         parts = self._parts_of(post)
         board, thread = parts.board, post.thread
@@ -369,7 +363,7 @@ class Batch:
         notice with "approve" or "reject: reason"."""
         if notice.kind != "post_waiting":
             return None
-        post = db.session.get(Post, notice.params.get("post_id", 0))
+        post = self.posts.get(notice.params.get("post_id", 0))
         if post is None or post.status != PostStatus.PENDING:
             raise Skip("the post no longer waits for approval")
         return post
@@ -388,14 +382,10 @@ def _shortened(text: str, length: int) -> str:
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
 
-def _listed(thread: Thread) -> bool:
-    return thread.post_count > 0 and not thread.is_deleted and thread.merged_into_id is None
-
-
 def _still_for(post: Post, user: User) -> bool:
     return (
         post.status == PostStatus.PUBLISHED
-        and _listed(post.thread)
+        and is_listed(post.thread)
         and can_receive_list_mail(user, post.thread.board)
     )
 

@@ -259,11 +259,6 @@ def deliver_due(limit: int | None = None) -> Report:
         return report
     try:
         _send_batch(rows, report)
-    except ServerUnavailable as error:
-        handled = {outcome["id"] for outcome in report.outcomes}
-        for row in rows:
-            if row.id not in handled:
-                _temporary(report, row, str(error))
     finally:
         with writing():
             db.session.rollback()

@@ -14,7 +14,6 @@ the number of boards each follows.
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import exists, func, insert, select, update
 from sqlalchemy.orm import selectinload
@@ -23,6 +22,7 @@ from forum.accounts.models import User
 from forum.boards.models import Board
 from forum.db import utcnow, writing
 from forum.extensions import db
+from forum.i18n import zone
 from forum.mail.fanout import lock_publication_log
 from forum.mail.models import (
     MailKind,
@@ -64,16 +64,9 @@ def publication_horizon() -> int:
     return horizon
 
 
-def _zone(name: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
 def last_scheduled(period: str, settings: MailSettings, timezone: str | None, now: datetime):
     """The latest moment at or before `now` when this person's digest was due."""
-    local = now.astimezone(_zone(timezone))
+    local = now.astimezone(zone(timezone))
     moment = local.replace(hour=settings.digest_hour, minute=0, second=0, microsecond=0)
     if period == "weekly":
         moment -= timedelta(days=(local.weekday() - settings.digest_weekday) % 7)

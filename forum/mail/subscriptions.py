@@ -48,12 +48,16 @@ def board_modes(user: User) -> dict[int, MailMode]:
 
 
 def board_mode(user: User, board: Board) -> MailMode:
-    mode = db.session.scalar(
-        select(Subscription.mode).where(
+    subscription = _subscription(user, board)
+    return subscription.mode if subscription else MailMode.OFF
+
+
+def _subscription(user: User, board: Board) -> Subscription | None:
+    return db.session.scalar(
+        select(Subscription).where(
             Subscription.user_id == user.id, Subscription.board_id == board.id
         )
     )
-    return mode or MailMode.OFF
 
 
 def _latest_publication() -> int:
@@ -73,11 +77,7 @@ def _digest_start(settings: MailSettings, old: MailMode, new: MailMode) -> int:
 def set_board_mode(user: User, board: Board, mode: MailMode) -> None:
     if mode != MailMode.OFF and not can_read_board(user, board):
         raise SubscriptionError(_("You cannot follow a board you may not read."))
-    subscription = db.session.scalar(
-        select(Subscription).where(
-            Subscription.user_id == user.id, Subscription.board_id == board.id
-        )
-    )
+    subscription = _subscription(user, board)
     if subscription is None:
         subscription = Subscription(user_id=user.id, board_id=board.id, mode=MailMode.OFF)
         db.session.add(subscription)
@@ -161,12 +161,7 @@ def apply_role_default(user: User, board: Board, role: Role) -> None:
     mode = default_mode(board, role)
     if mode is None:
         return
-    chosen = db.session.scalar(
-        select(Subscription.id).where(
-            Subscription.user_id == user.id, Subscription.board_id == board.id
-        )
-    )
-    if chosen is None:
+    if _subscription(user, board) is None:
         settings_of(user)
         set_board_mode(user, board, mode)
 

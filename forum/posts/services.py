@@ -65,21 +65,13 @@ def _refuse_unless(
     (`for_review`) may also come from someone the board lets submit for review."""
     if can(user, action, target):
         return
-    if for_review and _may_submit_for_review(user, target):
+    if for_review and can(user, Action.SUBMIT_FOR_REVIEW, target):
         return
     if isinstance(target, Post):
         target = target.thread
     if isinstance(target, Thread):
         raise PostingError(why_cannot_post(user, target.board, target))
     raise PostingError(why_cannot_post(user, target))
-
-
-def _may_submit_for_review(user: User, target: Board | Thread | Post) -> bool:
-    if isinstance(target, Board):
-        return can(user, Action.SUBMIT_FOR_REVIEW, target)
-    thread = target.thread if isinstance(target, Post) else target
-    live = not (thread.is_deleted or thread.is_locked or thread.merged_into_id is not None)
-    return live and thread.post_count > 0 and can(user, Action.SUBMIT_FOR_REVIEW, thread.board)
 
 
 def create_thread(
