@@ -220,3 +220,25 @@ def test_two_workers_never_send_one_message_twice(app, smtp):
     subjects = [str(m["Subject"]) for m in smtp.received]
     assert len(subjects) == 40
     assert len(set(subjects)) == 40
+
+
+def test_the_worker_delivers_mail_queues_digests_and_indexes_posts(
+    app, outbox, make_user, make_thread
+):
+    from forum.mail import subscriptions
+    from forum.mail.models import MailMode
+    from forum.search.models import IndexQueueItem
+    from tests.helpers import board
+
+    reader = make_user(email="worker@example.org")
+    with app.test_request_context():
+        subscriptions.set_board_mode(reader, board("C5"), MailMode.DAILY)
+        db.session.commit()
+    make_thread(title="For the worker")
+    assert db.session.scalar(select(func.count()).select_from(IndexQueueItem)) > 0
+    result = app.test_cli_runner().invoke(args=["worker", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "Worker stopped: 1 sent" in result.output
+    assert db.session.scalar(select(func.count()).select_from(IndexQueueItem)) == 0
+    [digest] = [m for m in outbox() if m["To"] == "worker@example.org"]
+    assert "daily digest" in str(digest["Subject"])

@@ -108,12 +108,15 @@ def worker_command(once: bool) -> None:
     """Deliver mail, index posts and queue digests, until stopped."""
     app = current_app._get_current_object()
     worker = Worker(app, idle_seconds=app.config["WORKER_IDLE_SECONDS"])
-    signal.signal(signal.SIGTERM, worker.stop)
-    signal.signal(signal.SIGINT, worker.stop)
+    previous = {sig: signal.signal(sig, worker.stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     where = app.config["MAIL_SERVER"] or "instance/maildir"
-    with single_worker_on_sqlite(app):
-        click.echo(f"Worker started: mail to {where}.", err=True)
-        worker.run(once=once)
+    try:
+        with single_worker_on_sqlite(app):
+            click.echo(f"Worker started: mail to {where}.", err=True)
+            worker.run(once=once)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     click.echo(
         f"Worker stopped: {worker.totals['sent']} sent, {worker.totals['indexed']} indexed.",
         err=True,
