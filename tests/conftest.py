@@ -303,6 +303,9 @@ def fresh_search_index(app: Flask, tmp_path_factory: pytest.TempPathFactory) -> 
     from forum.search.whoosh_backend import WhooshBackend
 
     original = app.extensions["search"]
-    app.extensions["search"] = WhooshBackend(tmp_path_factory.mktemp("index") / "search-index")
+    fresh = WhooshBackend(tmp_path_factory.mktemp("index") / "search-index")
+    app.extensions["search"] = fresh
     yield
+    app.extensions["search"].close()
+    fresh.close()
     app.extensions["search"] = original

@@ -10,7 +10,7 @@ from forum.db import utcnow
 from forum.extensions import db
 from forum.search import services
 from forum.search.models import IndexQueueItem
-from forum.search.whoosh_backend import IndexBusy
+from forum.search.whoosh_backend import IndexBusy, pair_term
 from tests.helpers import post_form, text_of
 
 C5 = "/b/c5-building-confidence-and-security"
@@ -121,10 +121,41 @@ def test_long_query_is_cut_with_a_note(client):
     assert "only its first 500 characters" in page
 
 
-def test_lone_star_falls_back_to_words(client, make_thread):
+@pytest.mark.parametrize("query", ["*", "a*", "NOT anything"])
+def test_queries_matching_everything_fall_back_to_words(client, make_thread, query):
     make_thread("C5", body="anything at all")
-    page = text_of(client.get("/search", query_string={"q": "*"}))
+    page = text_of(client.get("/search", query_string={"q": query}))
     assert "could not be read as written" in page
+
+
+def test_phrases_and_prefixes_are_searched_as_written(app, client, make_thread):
+    make_thread("C5", title="One", body="The digital divide remains wide.")
+    make_thread("C5", title="Two", body="Divide the digital budget between broadband users.")
+    make_thread("C5", title="Three", body="A digital divide, then the divide remains.")
+    _index_all(app)
+    _assert_phrases_found(client)
+    # A rebuild finds the common words and indexes their pairs; phrases then read them.
+    result = app.test_cli_runner().invoke(args=["search", "reindex", "--processes", "1"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        reader = services.backend()._searcher().reader()
+        assert ("content", pair_term("digit", "divid")) in reader
+    _assert_phrases_found(client)
+
+
+def _assert_phrases_found(client) -> None:
+    page = text_of(client.get("/search", query_string={"q": '"digital budget"'}))
+    assert "could not be read as written" not in page
+    assert "<h2>1 result</h2>" in page
+    assert "broadband users" in page
+    assert _count(client, q='"digital divide"') == 2
+    assert _count(client, q='"budget digital"') == 0
+    assert _count(client, q='"digital divide remains"') == 1, "both pairs, one phrase"
+    assert _count(client, q='"digital divide remains"', titles="1") == 0
+    assert _count(client, q="digital divide") == 3
+    assert _count(client, q="digital NOT budget") == 2
+    assert _count(client, q="broadb*") == 1
+    assert "could not be read" not in text_of(client.get("/search", query_string={"q": "wid*"}))
 
 
 def test_empty_query_shows_the_form(client):
@@ -168,12 +199,28 @@ def test_filters_and_sorting(app, client, make_user, make_thread):
     assert newest.index("Licensing") < newest.index("Roaming charges")
 
 
-def test_reindex_and_status(app, make_thread):
+def test_relevance_prefers_a_word_said_often_in_a_short_post(app, client, make_thread):
+    filler = " ".join(f"filler{number}" for number in range(120))
+    make_thread("C5", title="Lengthy essay", body=f"Roaming once. {filler}")
+    make_thread("C5", title="Brief note", body="Roaming, roaming and more roaming.")
+    make_thread("C5", title="Unrelated", body="Nothing to see.")
+    _index_all(app)
+    page = text_of(client.get("/search", query_string={"q": "roaming"}))
+    assert "<h2>2 results</h2>" in page
+    assert page.index("Brief note") < page.index("Lengthy essay")
+
+
+@pytest.mark.parametrize("processes", ["1", "2"])
+def test_reindex_and_status(app, client, make_thread, monkeypatch, processes):
+    from forum.search import whoosh_backend
+
+    monkeypatch.setattr(whoosh_backend, "REBUILD_CHUNK", 2)
     make_thread("C5", body="rebuilt", replies=2)
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["search", "reindex", "--processes", "1"])
+    result = runner.invoke(args=["search", "reindex", "--processes", processes])
     assert result.exit_code == 0, result.output
     assert "Indexed 3 posts" in result.output
+    assert _count(client, q="thread") == 3, "every post, from its segment"
     status = runner.invoke(args=["search", "status"]).output
     assert "Documents indexed: 3" in status
     assert "Waiting in queue:  0" in status

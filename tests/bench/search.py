@@ -30,12 +30,27 @@ def _percentiles(values: list[float]) -> dict:
     }
 
 
+SHAPES = [
+    "common word",
+    "phrase",
+    "two words",
+    "prefix",
+    "rarer word",
+    "OR",
+    "NOT",
+    "board",
+    "group, newest",
+    "dates",
+    "titles",
+]
+
+
 def query_set(board_slugs: list[str]) -> list[dict]:
     """200 queries of every kind, the same every run."""
     from forum.demo.bulk import VOCABULARY, WORDS
 
     rng = random.Random(4155)
-    shapes = [
+    shapes = [  # in the order of SHAPES
         lambda: {"q": rng.choice(VOCABULARY)},
         lambda: {"q": f'"{rng.choice(VOCABULARY)} {rng.choice(VOCABULARY)}"'},
         lambda: {"q": f"{rng.choice(VOCABULARY)} {rng.choice(VOCABULARY)}"},
@@ -48,7 +63,7 @@ def query_set(board_slugs: list[str]) -> list[dict]:
         lambda: {"q": rng.choice(VOCABULARY), "from": "2025-01-01", "to": "2025-06-30"},
         lambda: {"q": rng.choice(VOCABULARY), "titles": "1"},
     ]
-    return [shapes[index % len(shapes)]() for index in range(QUERIES)]
+    return [shapes[index % len(SHAPES)]() for index in range(QUERIES)]
 
 
 def reindex(built: dict) -> dict:
@@ -92,6 +107,10 @@ def in_process(queries: list[dict]) -> tuple[dict, list[str]]:
             latencies.append((time.perf_counter() - started) * 1000)
             assert response.status_code == 200, params
     figures = _percentiles(latencies)
+    figures["p50_ms_by_shape"] = {
+        shape: round(statistics.median(latencies[number :: len(SHAPES)]), 1)
+        for number, shape in enumerate(SHAPES)
+    }
     figures["index_mb"] = round(size / 2**20, 1)
     figures["peak_memory_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     return figures, [f"/search?{urlencode(params)}" for params in queries]
