@@ -227,6 +227,27 @@ def test_reindex_and_status(app, client, make_thread, monkeypatch, processes):
     assert "another schema" not in status
 
 
+def test_new_posts_segments_merge_but_a_rebuild_stays(app, client, make_thread, monkeypatch):
+    from forum.search import whoosh_backend
+
+    monkeypatch.setattr(whoosh_backend, "SMALL_SEGMENT", 3)
+    make_thread("C5", title="Rebuilt", body="common ground", replies=3)
+    assert (
+        app.test_cli_runner().invoke(args=["search", "reindex", "--processes", "1"]).exit_code == 0
+    )
+    for number in range(11):
+        make_thread("C5", title=f"New {number}", body="common ground")
+        _index_all(app)
+
+    def segment_sizes() -> list[int]:
+        with app.app_context():
+            reader = services.backend()._searcher().reader()
+            return sorted(leaf.doc_count_all() for leaf, _ in reader.leaf_readers())
+
+    assert segment_sizes() == [4, 11], "one-post segments merged, the rebuilt one kept"
+    assert _count(client, q="common ground") == 12
+
+
 def test_status_tells_when_the_index_predates_the_schema(app, tmp_path):
     from whoosh import index
     from whoosh.fields import ID, TEXT, Schema
