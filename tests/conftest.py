@@ -306,6 +306,6 @@ def fresh_search_index(app: Flask, tmp_path_factory: pytest.TempPathFactory) -> 
     fresh = WhooshBackend(tmp_path_factory.mktemp("index") / "search-index")
     app.extensions["search"] = fresh
     yield
-    app.extensions["search"].close()
-    fresh.close()
+    for backend in {app.extensions["search"], fresh}:
+        backend.close()
     app.extensions["search"] = original

@@ -108,7 +108,24 @@ def test_the_worker_recovers_what_a_busy_index_left(app, client, make_user, sign
 
 @pytest.mark.parametrize(
     "query",
-    ['"unbalanced', "AND", "OR OR", "NOT", "*", "?", "(", "title:", "x" * 10_000, '"', "a AND (b"],
+    [
+        '"unbalanced',
+        "AND",
+        "OR OR",
+        "NOT",
+        "*",
+        "?",
+        "(",
+        "title:",
+        "x" * 10_000,
+        '"',
+        "a AND (b",
+        "board_id:1",
+        "created:5",
+        "created:*",
+        "day:[0 TO]",
+        "[a TO]",
+    ],
 )
 def test_bad_queries_get_pages(client, make_thread, query):
     make_thread("C5", body="something")
@@ -121,7 +138,9 @@ def test_long_query_is_cut_with_a_note(client):
     assert "only its first 500 characters" in page
 
 
-@pytest.mark.parametrize("query", ["*", "a*", "NOT anything"])
+@pytest.mark.parametrize(
+    "query", ["*", "a*", "NOT anything", "NOT anything NOT else", "anything OR NOT else", "[a TO]"]
+)
 def test_queries_matching_everything_fall_back_to_words(client, make_thread, query):
     make_thread("C5", body="anything at all")
     page = text_of(client.get("/search", query_string={"q": query}))
@@ -248,7 +267,7 @@ def test_new_posts_segments_merge_but_a_rebuild_stays(app, client, make_thread, 
     assert _count(client, q="common ground") == 12
 
 
-def test_status_tells_when_the_index_predates_the_schema(app, tmp_path):
+def test_status_tells_when_the_index_predates_the_schema(app, tmp_path, make_thread):
     from whoosh import index
     from whoosh.fields import ID, TEXT, Schema
 
@@ -261,6 +280,31 @@ def test_status_tells_when_the_index_predates_the_schema(app, tmp_path):
     app.extensions["search"] = WhooshBackend(tmp_path / "old-index")
     status = app.test_cli_runner().invoke(args=["search", "status"]).output
     assert "another schema" in status
+    make_thread("C5", body="waits")
+    with app.test_request_context():
+        with pytest.raises(IndexBusy):
+            services.drain()
+        db.session.rollback()
+        queued = db.session.scalar(select(func.count()).select_from(IndexQueueItem))
+    assert queued == 1, "changes wait in the queue for the rebuild"
+
+
+def test_dates_with_no_posts_far_off_or_long_ago_get_pages(app, client, make_thread):
+    for number in range(3):
+        make_thread("C5", title=f"Dated {number}", body="tariffs")
+        _index_all(app)  # a segment each
+    for dates in [
+        {"from": "2001-02-03", "to": "2001-02-03"},
+        {"from": "1950-01-01", "to": "1965-01-01"},
+        {"from": "2200-01-01"},
+        {"to": "2200-01-01"},
+    ]:
+        response = client.get("/search", query_string={"q": "tariffs", **dates})
+        assert response.status_code == 200, dates
+    assert _count(client, q="tariffs", **{"from": "2001-02-03", "to": "2001-02-03"}) == 0
+    assert _count(client, q="tariffs", **{"from": "1950-01-01", "to": "1965-01-01"}) == 0
+    assert _count(client, q="tariffs", **{"to": "2200-01-01"}) == 3
+    assert _count(client, q="tariffs", **{"from": "2200-01-01"}) == 0
 
 
 def test_approved_and_moved_posts_follow_in_the_index(app, client, make_user, sign_in):

@@ -14,6 +14,7 @@ from array import array
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from contextlib import suppress
 from datetime import UTC, date, datetime, timedelta
 from itertools import accumulate, chain, islice, pairwise
 from pathlib import Path
@@ -22,7 +23,7 @@ from whoosh import highlight, index
 from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemFilter
 from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher
 from whoosh.columns import NumericColumn
-from whoosh.fields import COLUMN, ID, NUMERIC, TEXT, Schema
+from whoosh.fields import COLUMN, ID, TEXT, Schema
 from whoosh.formats import Positions, tokens
 from whoosh.index import LockError
 from whoosh.matching import ReadTooFar
@@ -33,11 +34,11 @@ from whoosh.query import (
     Every,
     Not,
     NullQuery,
-    NumericRange,
     Or,
     Phrase,
     Prefix,
     Term,
+    TermRange,
     Wildcard,
 )
 from whoosh.reading import SegmentReader
@@ -181,8 +182,9 @@ class ImpactCodec(W3Codec):
 class ImpactScorer(BaseScorer):
     """Scores a post by a stored weight times a factor (idf), bounds blocks likewise."""
 
-    def __init__(self, factor: float) -> None:
+    def __init__(self, factor: float, max_weight: float = 1.0) -> None:
         self.factor = factor
+        self.max_weight = max_weight
 
     def supports_block_quality(self) -> bool:
         return True
@@ -191,7 +193,7 @@ class ImpactScorer(BaseScorer):
         return self.factor * matcher.weight()
 
     def max_quality(self) -> float:
-        return self.factor
+        return self.factor * self.max_weight
 
     def block_quality(self, matcher) -> float:
         return self.factor * matcher.block_max_weight()
@@ -203,7 +205,10 @@ class ImpactWeighting(WeightingModel):
     def scorer(self, searcher, fieldname, text, qf=1):
         if not searcher.schema[fieldname].scorable:
             return ImpactScorer(0.0)
-        return ImpactScorer(searcher.idf(fieldname, text) * (K1 + 1) * qf)
+        # The term's highest stored weight bounds it (below 1, or above it in an index
+        # from an earlier version, whose weights are counts).
+        max_weight = searcher.term_info(fieldname, text).max_weight()
+        return ImpactScorer(searcher.idf(fieldname, text) * (K1 + 1) * qf, max_weight)
 
 
 def schema(common: frozenset[str] = frozenset()) -> Schema:
@@ -216,10 +221,11 @@ def schema(common: frozenset[str] = frozenset()) -> Schema:
         group=ID,
         country=ID,
         # Microseconds since 1970, for sorting only: a column, no terms to index.
-        created=COLUMN(NumericColumn("Q")),
-        # The day (since 1970) for date filters: a range of days is a few dozen terms
-        # to gather posts from, where microsecond timestamps took hundreds.
-        day=NUMERIC(int, bits=16, signed=False),
+        created=COLUMN(NumericColumn("q")),
+        # The day since 1970, six digits, for date filters: a range of days is read as
+        # the terms between two strings. (Whoosh's numeric ranges, split by precision,
+        # missed or added days in a third of the ranges tried.)
+        day=ID,
         # Everything a search reads (title, body, author's name and organisation) in one
         # field: a word is one posting list to intersect, not three to merge for each.
         content=ImpactText(common, analyzer=ANALYZER),
@@ -227,23 +233,26 @@ def schema(common: frozenset[str] = frozenset()) -> Schema:
     )
 
 
-# For parsing queries, and for an index's first, empty version (no common words yet:
-# the first rebuild finds them).
+# For an index's first, empty version (no common words yet: the first rebuild finds
+# them).
 SCHEMA = schema()
+# What a query may name (`title:word`): the text fields only, so that `board_id:2` or
+# `created:5` are read as words, never as filters around the reader's permissions.
+QUERY_SCHEMA = Schema(content=SCHEMA["content"], title=SCHEMA["title"])
 
 TEXT_FIELDS = ["content", "title"]
 # Changes with the schema or the weights: an index built under another version must be
 # rebuilt. Written into the index's folder.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 VERSION_FILE = "forum-schema-version"
 # Matches are counted up to this many: counting every one of 100,000 matches of a
 # common word takes half a second, and nobody reads past this many.
 COUNT_LIMIT = 1000
 # Posts a rebuild gives its writers before committing (see `WhooshBackend.rebuild`).
 REBUILD_CHUNK = 20_000
-# Segments as separate files, which a searcher maps into memory: Whoosh copies the
-# parts of a compound segment file onto the heap (1.5 GB and half a second for a
-# searcher over 200,000 posts, against a few MB and a few ms).
+# Segments as separate files, which a searcher reads as it needs them: Whoosh copies
+# every part of a compound segment file onto the heap when it opens it (1.5 GB and half
+# a second for a searcher over 200,000 posts, against a few MB and a few ms).
 WRITER_OPTIONS = {"codec": ImpactCodec(), "compound": False, "limitmb": 256}
 # Segments of fewer posts than this are merged as new posts come (see
 # `_merge_small_segments`); bigger ones wait for the next rebuild.
@@ -268,7 +277,7 @@ def _fields(document: Document) -> dict:
         "author_id": str(document.author_id),
         "group": document.group,
         "country": document.country or "",
-        "created": max(created // timedelta(microseconds=1), 0),
+        "created": created // timedelta(microseconds=1),
         "day": _day(document.created_at),
         "content": " ".join(
             [document.title, document.body, document.author_name, document.organisation]
@@ -329,6 +338,9 @@ class WhooshBackend:
     # Writing --------------------------------------------------------------------------
 
     def _writer(self):
+        if not self.schema_is_current():
+            # Its fields differ: changes wait in the queue until `search reindex`.
+            raise IndexBusy("the index was built by another version: run `search reindex`")
         try:
             return self._ix().writer(timeout=self.write_timeout, **WRITER_OPTIONS)
         except LockError as error:
@@ -381,7 +393,8 @@ class WhooshBackend:
                 writer.commit(merge=False)
         except BaseException:
             if writer is not None:
-                writer.cancel()
+                with suppress(Exception):  # a writer that failed to commit may be closed
+                    writer.cancel()
             shutil.rmtree(folder, ignore_errors=True)
             raise
         previous = self._target() if self.link.is_symlink() else None
@@ -426,7 +439,7 @@ class WhooshBackend:
         return sum(path.stat().st_size for path in self._target().iterdir() if path.is_file())
 
     def _parse(self, query: Query):
-        parser = QueryParser(_field(query), SCHEMA)
+        parser = QueryParser(_field(query), QUERY_SCHEMA)
         parsed = parser.parse(query.text)
         if _unusable(parsed):
             raise QuerySyntaxError(query.text)
@@ -436,11 +449,20 @@ class WhooshBackend:
         words = [token.text for token in ANALYZER(query.text)]
         if not words:
             return None
-        parser = QueryParser(_field(query), SCHEMA, group=OrGroup.factory(0.9))
+        parser = QueryParser(_field(query), QUERY_SCHEMA, group=OrGroup.factory(0.9))
         quoted = " ".join(f'"{word}"' for word in words)
         return parser.parse(quoted)
 
     def search(self, query: Query) -> Results:
+        try:
+            return self._search(query)
+        except FileNotFoundError:
+            # Another process merged away segments whose files this searcher had not
+            # opened yet: search again with a searcher of the index as it is now.
+            self.close()
+            return self._search(query)
+
+    def _search(self, query: Query) -> Results:
         fell_back = False
         try:
             parsed = self._parse(query)
@@ -524,9 +546,10 @@ def _rebuild_writer(fresh: index.Index, processes: int):
     return fresh.writer(**options)
 
 
-def _day(moment: datetime) -> int:
-    """Days since 1970 (UTC); earlier dates count as its first day."""
-    return max((moment.astimezone(UTC).date() - _EPOCH).days, 0)
+def _day(moment: datetime) -> str:
+    """Days since 1970 (UTC) in six digits, so that they sort as numbers do; earlier
+    dates count as its first day."""
+    return f"{max((moment.astimezone(UTC).date() - _EPOCH).days, 0):06d}"
 
 
 def _field(query: Query) -> str:
@@ -539,15 +562,25 @@ def _text(term: str | bytes) -> str:
 
 def _unusable(parsed) -> bool:
     """A query the parser turned into nothing, or one that would match (nearly) every
-    post: `*`, a one-letter prefix, or only exclusions."""
-    if parsed is None or parsed is NullQuery or isinstance(parsed, Every | Not):
+    post: `*`, a one-letter prefix, a range of words, or a NOT that excludes from
+    everything rather than from other words (`NOT a`, `a OR NOT b`)."""
+    if parsed is None or parsed is NullQuery:
+        return True
+    if any(isinstance(node, Not) for node in _nodes(_exclusions_last(parsed))):
         return True
     for node in parsed.leaves():
-        if isinstance(node, Every):
+        if isinstance(node, Every | TermRange):
             return True
         if isinstance(node, Wildcard | Prefix) and len(node.text.strip("*?")) < 2:
             return True
     return False
+
+
+def _nodes(parsed) -> Iterator:
+    yield parsed
+    if not parsed.is_leaf():
+        for child in parsed.children():
+            yield from _nodes(child)
 
 
 def _exclusions_last(parsed):
@@ -573,17 +606,18 @@ def _posted_within(searcher: Searcher, query: Query) -> set[int] | None:
 
     A set the search checks each match against: as a query ANDed in, Whoosh gathers the
     range's documents in a list it scans one by one and scores every match (0.4 s for a
-    common word over six months of 200,000 posts)."""
+    common word over six months of 200,000 posts). Only days that have posts in a
+    segment are read from it."""
     if not (query.date_from or query.date_to):
         return None
-    start = _day(query.date_from) if query.date_from else None
-    end = _day(query.date_to) if query.date_to else None
-    days = NumericRange("day", start, end)
+    start = _day(query.date_from) if query.date_from else "000000"
+    end = _day(query.date_to) if query.date_to else "999999"
+    days = TermRange("day", start, end)
     found: set[int] = set()
     for leaf, offset in searcher.leaf_searchers():
         reader = leaf.reader()
-        for part in days.simplify(reader).leaves():
-            for fieldname, text in part.expanded_terms(reader):
+        for fieldname, text in days.expanded_terms(reader):
+            if (fieldname, text) in reader:
                 for block in _id_blocks(reader.postings(fieldname, text)):
                     found.update(map(offset.__add__, block) if offset else block)
     return found
