@@ -350,3 +350,31 @@ def make_thread_direct(app, author, title, body):
     with app.test_request_context():
         posting.create_thread(board("C5"), author, title=title, body=body)
         db.session.commit()
+
+
+def test_date_terms_cover_each_day_of_a_range_once():
+    from datetime import date, timedelta
+    from random import Random
+
+    from forum.search.whoosh_backend import _date_terms
+
+    def days_of(field: str, text: str) -> list[date]:
+        if field == "day":
+            return [date.fromisoformat(text)]
+        first = date.fromisoformat(f"{text}-01" if field == "month" else f"{text}-01-01")
+        after = (
+            date(first.year + 1, 1, 1)
+            if field == "year"
+            else date(first.year + first.month // 12, first.month % 12 + 1, 1)
+        )
+        return [first + timedelta(days=n) for n in range((after - first).days)]
+
+    rng = Random(2005)
+    for _ in range(200):
+        first = date(2003, 1, 1) + timedelta(days=rng.randrange(4000))
+        last = first + timedelta(days=rng.randrange(1200))
+        covered = [day for term in _date_terms(first, last) for day in days_of(*term)]
+        assert sorted(covered) == [
+            first + timedelta(days=n) for n in range((last - first).days + 1)
+        ]
+    assert list(_date_terms(date(2025, 1, 1), date(2025, 12, 31))) == [("year", "2025")]
