@@ -104,21 +104,19 @@ def _document_rows():
 
 
 def _document(row) -> Document:
-    (post_id, thread_id, board_id, section_id, author_id, group, country, title, body_html,
-     author_name, organisation, created_at) = row  # fmt: skip
     return Document(
-        post_id=post_id,
-        thread_id=thread_id,
-        board_id=board_id,
-        section_id=section_id,
-        author_id=author_id,
-        group=group.value,
-        country=country or "",
-        title=title,
-        body=plain_text(body_html),
-        author_name=author_name,
-        organisation=organisation,
-        created_at=created_at,
+        post_id=row.id,
+        thread_id=row.thread_id,
+        board_id=row.board_id,
+        section_id=row.section_id,
+        author_id=row.author_id,
+        group=row.stakeholder_group.value,
+        country=row.country or "",
+        title=row.title,
+        body=plain_text(row.body_html),
+        author_name=row.display_name,
+        organisation=row.organisation,
+        created_at=row.created_at,
     )
 
 

@@ -381,7 +381,7 @@ class WhooshBackend:
         sample = (" ".join([document.title, document.body]) for document in first)
         folder = self._new_folder()
         fresh = self._create_in(folder, schema(common_words(sample)))
-        count, writer = 0, None
+        count, pending, writer = 0, 0, None
         try:
             for batch in chain([first], batches):
                 if writer is None:
@@ -389,9 +389,10 @@ class WhooshBackend:
                 for document in batch:
                     writer.add_document(**_fields(document))
                 count += len(batch)
-                if count % REBUILD_CHUNK < len(batch):
+                pending += len(batch)
+                if pending >= REBUILD_CHUNK:
                     writer.commit(merge=False)
-                    writer = None
+                    writer, pending = None, 0
             if writer is not None:
                 writer.commit(merge=False)
         except BaseException:
@@ -443,7 +444,7 @@ class WhooshBackend:
 
     def _parse(self, query: Query):
         parser = QueryParser(_field(query), QUERY_SCHEMA)
-        parsed = parser.parse(query.text)
+        parsed = _exclusions_last(parser.parse(query.text))
         if _unusable(parsed):
             raise QuerySyntaxError(query.text)
         return parsed
@@ -588,7 +589,7 @@ def _unusable(parsed) -> bool:
     everything rather than from other words (`NOT a`, `a OR NOT b`)."""
     if parsed is None or parsed is NullQuery:
         return True
-    if any(isinstance(node, Not) for node in _nodes(_exclusions_last(parsed))):
+    if any(isinstance(node, Not) for node in _nodes(parsed)):
         return True
     for node in parsed.leaves():
         if isinstance(node, Every | TermRange):
@@ -686,7 +687,7 @@ def _restricted(parsed, query: Query, fields: Schema):
         )
         if value is not None
     ]
-    parsed = _phrases_as_pairs(_exclusions_last(parsed), fields)
+    parsed = _phrases_as_pairs(parsed, fields)
     restricted = And([parsed, *facets]) if facets else parsed
     if query.hidden_board_ids:
         hidden = Or([Term("board_id", str(board_id)) for board_id in query.hidden_board_ids])
