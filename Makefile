@@ -29,11 +29,7 @@ run: install
 	$(FLASK) db upgrade
 	$(FLASK) forum load-boards
 	$(FLASK) forum demo --if-empty
-	@$(FLASK) worker & worker=$$!; \
-	$(FLASK) mail lmtp & lmtp=$$!; \
-	$(FLASK) run --host 127.0.0.1 --port 5000 & web=$$!; \
-	trap 'kill $$worker $$lmtp $$web 2>/dev/null; wait' EXIT INT TERM; \
-	wait $$web
+	$(FLASK) serve --host 127.0.0.1 --port 5000
 
 lint: install
 	$(BIN)/ruff check .

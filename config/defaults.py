@@ -7,6 +7,9 @@ ENV = "development"
 
 # Empty means an SQLite file in the instance folder.
 DATABASE_URL = ""
+# SQLite: how long a writer waits for another to finish before giving up ("database is
+# locked"); the worker then tries again later.
+SQLITE_BUSY_SECONDS = 5.0
 # Empty means a key generated once and kept in instance/secret_key.
 SECRET_KEY = ""
 
@@ -82,6 +85,8 @@ MAIL_RETRY_MAX_SECONDS = 6 * 3600
 MAIL_CLAIM_SECONDS = 900
 # How often (seconds) the worker looks for work when it found none.
 WORKER_IDLE_SECONDS = 2.0
+# The admin area warns when mail has been due this long and no worker is alive.
+WORKER_STALL_SECONDS = 180
 
 # Mail in: the LMTP listener, the largest message taken, and the authserv-id of the
 # forum's own MTA, whose Authentication-Results header alone is trusted (DMARC).

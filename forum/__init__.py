@@ -102,10 +102,12 @@ def _register_blueprints(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from forum.cli import forum_cli
     from forum.mail.cli import mail_cli
-    from forum.mail.worker import worker_command
     from forum.search.cli import search_cli
+    from forum.worker.runner import worker_command
+    from forum.worker.supervisor import serve_command
 
     app.cli.add_command(forum_cli)
     app.cli.add_command(search_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(worker_command)
+    app.cli.add_command(serve_command)

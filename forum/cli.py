@@ -14,6 +14,7 @@ from forum.boards.queries import board_by_slug
 from forum.boards.services import CatalogueError, load_boards
 from forum.db import mark_writing, unmark_writing
 from forum.extensions import db
+from forum.posts import services as posting
 from forum.settings import CONFIG_DIR
 
 
@@ -199,3 +200,14 @@ def revoke_command(slug: str, role: str, email: str, by_email: str | None) -> No
         raise click.ClickException(str(error)) from error
     db.session.commit()
     click.echo(f"{person.email} is no longer {role} of {board.code}")
+
+
+@forum_cli.command("recount")
+@with_appcontext
+def recount_command() -> None:
+    """Recount every thread's, board's and person's posts and last posts from the posts."""
+    corrected = posting.recount_everything()
+    db.session.commit()
+    click.echo(
+        "Corrected: " + ", ".join(f"{count} {name}" for name, count in corrected.items()) + "."
+    )

@@ -61,15 +61,15 @@ class Base(DeclarativeBase):
 
 @event.listens_for(Engine, "connect")
 def _configure_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
-    """WAL, foreign keys and a busy timeout; let SQLAlchemy, not pysqlite, begin transactions
-    so that SAVEPOINTs behave."""
+    """WAL and foreign keys; let SQLAlchemy, not pysqlite, begin transactions so that
+    SAVEPOINTs behave. (How long a writer waits for the lock is pysqlite's `timeout`,
+    set from SQLITE_BUSY_SECONDS.)"""
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 

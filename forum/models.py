@@ -14,6 +14,7 @@ from forum.moderation.models import BoardTrust, Flag, LogEntry
 from forum.notices.models import Notice
 from forum.posts.models import Post, PostRevision, Thread
 from forum.search.models import IndexQueueItem
+from forum.worker.models import WorkerHeartbeat
 
 __all__ = [
     "Board",
@@ -35,4 +36,5 @@ __all__ = [
     "Thread",
     "ThreadWatch",
     "User",
+    "WorkerHeartbeat",
 ]

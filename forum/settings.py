@@ -33,7 +33,10 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"] or (
         f"sqlite:///{Path(app.instance_path) / 'forum.sqlite3'}"
     )
-    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    engine_options: dict[str, Any] = {"pool_pre_ping": True}
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        engine_options["connect_args"] = {"timeout": float(app.config["SQLITE_BUSY_SECONDS"])}
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options)
     secure = bool(app.config["HTTPS"])
     app.config.update(
         SESSION_COOKIE_SECURE=secure,

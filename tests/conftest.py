@@ -36,6 +36,8 @@ from forum.posts.models import Thread
 from forum.settings import CONFIG_DIR
 from tests.helpers import PASSWORD, ClosingClient, QueryCounter, board, post_form
 
+pytest_plugins = ["tests.live"]
+
 DATABASE_URL = os.environ.get("FORUM_TEST_DATABASE_URL", "")
 _HASH = generate_password_hash(PASSWORD, method=PASSWORD_METHOD)
 

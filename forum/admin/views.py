@@ -34,6 +34,7 @@ from forum.moderation import services
 from forum.moderation.forms import GrantForm, SuspendForm
 from forum.moderation.views import grant_or_invite, perform_act
 from forum.permissions import Action, require
+from forum.worker import heartbeat
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -60,6 +61,7 @@ def index() -> str:
     text = request.args.get("q", "")[:200]
     return render_template(
         "admin/index.html",
+        stall=heartbeat.stall_warning(),
         people=queries.find_people(text),
         q=text,
         grant_form=_grant_form(),
@@ -168,6 +170,8 @@ def deleted() -> str:
 def outgoing_mail() -> str:
     return render_template(
         "admin/mail.html",
+        stall=heartbeat.stall_warning(),
+        workers=heartbeat.workers(),
         counts=mail_queries.outbox_counts(),
         problems=mail_queries.problems(),
         delivered=mail_queries.delivered() if not current_app.config["MAIL_SERVER"] else None,

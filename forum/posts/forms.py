@@ -1,10 +1,13 @@
 """Forms for writing threads and posts; limits come from the configuration."""
 
+import re
+import secrets
+
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
+from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, ValidationError
 
 
@@ -35,7 +38,27 @@ class PostForm(FlaskForm):
     )
 
 
-class ThreadForm(PostForm):
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def new_submission_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class NewPostForm(PostForm):
+    """A form that writes a new post: it carries a one-time token, so that sending it twice
+    (a double click, the back button) shows the post written the first time."""
+
+    submission = HiddenField(default=new_submission_token)
+
+    def submission_token(self) -> str | None:
+        """The form's token; a damaged one is ignored rather than refused (the post goes
+        through, just without the protection against a second click)."""
+        token = self.submission.data or ""
+        return token if _TOKEN.fullmatch(token) else None
+
+
+class ThreadForm(NewPostForm):
     title = StringField(
         _l("Title"),
         validators=[DataRequired(_l("Give the thread a title.")), _MaxLength("TITLE_MAX_LENGTH")],

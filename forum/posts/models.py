@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.db import str_enum, utcnow
@@ -71,6 +71,7 @@ class Post(db.Model):
     __table_args__ = (
         Index("ix_posts_thread_listing", "thread_id", "status", "created_at", "id"),
         Index("ix_posts_author_listing", "author_id", "status", "created_at"),
+        UniqueConstraint("author_id", "submission_token", name="uq_posts_author_submission"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -87,6 +88,9 @@ class Post(db.Model):
     # The Message-ID a post that arrived by email came with; web posts derive theirs
     # from their id (forum.mail.ids), so it is stored only when it came from outside.
     message_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    # The one-time token of the form it was written in: the same form sent twice (a double
+    # click, the back button) finds this post instead of writing another.
+    submission_token: Mapped[str | None] = mapped_column(String(64))
     moderated_at: Mapped[datetime | None]
     moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     # Why a post was rejected or hidden; shown to its author.

@@ -24,6 +24,15 @@ def thread_with_board(thread_id: int) -> Thread | None:
     )
 
 
+def submitted_post(author: User, token: str | None) -> Post | None:
+    """The post this person already wrote with this form, if they send it again."""
+    if not token:
+        return None
+    return db.session.scalar(
+        select(Post).where(Post.author_id == author.id, Post.submission_token == token)
+    )
+
+
 def visible_post_total(thread: Thread, viewer: Viewer) -> int:
     """Published posts are counted on the thread; only viewers who see more need a COUNT."""
     if sees_only_published(viewer, thread.board):

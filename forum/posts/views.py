@@ -14,7 +14,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
+from sqlalchemy.exc import IntegrityError
 
 from forum.accounts.models import User
 from forum.boards.models import Board
@@ -27,8 +27,9 @@ from forum.pagination import Page, page_of
 from forum.permissions import Action, can, require
 from forum.posts import queries, services
 from forum.posts.flood import flood_refusal
-from forum.posts.forms import PostForm, ThreadForm
+from forum.posts.forms import NewPostForm, PostForm, ThreadForm
 from forum.posts.models import Post, PostStatus, Thread
+from forum.posts.services import Origin
 from forum.ratelimit import Refusal, client_address
 
 bp = Blueprint("posts", __name__)
@@ -80,7 +81,7 @@ def _render_thread(thread: Thread, page: Page) -> str:
         why_not=services.why_cannot_post(viewer, thread.board, thread)
         if viewer.is_authenticated
         else None,
-        form=PostForm(formdata=None),
+        form=NewPostForm(formdata=None),
         mail_form=thread_mail_form(_watch_choice(viewer, thread))
         if viewer.is_authenticated
         else None,
@@ -106,27 +107,42 @@ def _after_posting(post: Post) -> object:
     return redirect(post_url(post))
 
 
+def _already_posted(post: Post) -> Response:
+    flash(_("You sent this form before: here is what it posted."), "info")
+    return redirect(post_url(post))
+
+
 def _submit(
-    form: FlaskForm, board: Board, *, new_thread: bool, write: Callable[[], Post]
+    form: NewPostForm, board: Board, *, new_thread: bool, write: Callable[[Origin], Post]
 ) -> tuple[Response | None, int]:
     """Flood control, the posting service and one commit for a submitted form.
 
-    Returns the redirect to the new post, or None and the status with which to show the
-    form again (the user's text is in it)."""
+    Returns the redirect to the new post (or to the one this same form wrote before), or
+    None and the status with which to show the form again (the user's text is in it)."""
     if not form.is_submitted():
         return None, 200
     if not form.validate_on_submit():
         return None, 400
+    token = form.submission_token()
+    earlier = queries.submitted_post(current_user, token)
+    if earlier is not None:
+        return _already_posted(earlier), 302
     refusal = flood_refusal(current_user, board, new_thread=new_thread, address=client_address())
     if refusal:
         _too_fast(refusal)
         return None, 429
     try:
-        post = write()
+        post = write(Origin(submission_token=token))
+        db.session.commit()
     except services.PostingError as error:
         flash(str(error), "error")
         return None, 400
-    db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        earlier = queries.submitted_post(current_user, token)
+        if earlier is None:
+            raise
+        return _already_posted(earlier), 302
     return _after_posting(post), 302
 
 
@@ -137,9 +153,9 @@ def new_thread(slug: str) -> object:
     require(current_user, Action.READ_BOARD, board)
     form = ThreadForm()
 
-    def write() -> Post:
+    def write(origin: Origin) -> Post:
         thread = services.create_thread(
-            board, current_user, title=form.title.data, body=form.body.data
+            board, current_user, title=form.title.data, body=form.body.data, origin=origin
         )
         return thread.first_post
 
@@ -151,15 +167,18 @@ def new_thread(slug: str) -> object:
 @login_required
 def reply(thread_id: int) -> object:
     thread = _thread_or_404(thread_id)
-    form = PostForm()
+    form = NewPostForm()
     done, status = _submit(
         form,
         thread.board,
         new_thread=False,
-        write=lambda: services.reply(thread, current_user, body=form.body.data),
+        write=lambda origin: services.reply(
+            thread, current_user, body=form.body.data, origin=origin
+        ),
     )
-    page = render_template("posts/reply.html", thread=thread, board=thread.board, form=form)
-    return done or (page, status)
+    if done:
+        return done
+    return render_template("posts/reply.html", thread=thread, board=thread.board, form=form), status
 
 
 @bp.route("/p/<int:post_id>/edit", methods=["GET", "POST"])

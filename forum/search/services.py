@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 from forum import events
 from forum.accounts.models import User
 from forum.boards.models import Board
+from forum.db import writing
 from forum.extensions import db
 from forum.permissions import Viewer, listed_threads_clause, readable_boards_clause
 from forum.posts.models import Post, PostStatus, Thread
@@ -148,15 +149,19 @@ def _drain_after_request(response):
         app = current_app._get_current_object()
 
         def drain_quietly() -> None:
-            """The response has gone: whatever happens here, the worker catches up."""
-            with app.app_context():
+            """The response has gone: whatever happens here, the worker catches up. On
+            SQLite the write lock is taken up front, as for the request's own writes."""
+            with app.app_context(), writing():
                 try:
                     drain()
                 except IndexBusy:
                     db.session.rollback()
-                except Exception:
+                except Exception as error:
                     db.session.rollback()
-                    app.logger.exception("search indexing after a request failed")
+                    app.logger.warning(
+                        "search indexing after a request failed; the worker will catch up: %s",
+                        error,
+                    )
 
         response.call_on_close(drain_quietly)
     return response
