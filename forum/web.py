@@ -79,10 +79,16 @@ def _security_headers(response: Response) -> Response:
     headers.setdefault("X-Frame-Options", "DENY")
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    if current_user.is_authenticated:
+        # A signed-in person's page is theirs alone: no browser or proxy keeps it.
+        headers["Cache-Control"] = "no-store"
     return response
 
 
 def _http_error(error: HTTPException) -> Response | tuple[str, int]:
+    if isinstance(error, SecurityError):
+        # A Host the forum does not answer to: no page is built on it, not even this one.
+        return Response("Unknown host.\n", status=400, mimetype="text/plain")
     if isinstance(error, Forbidden) and not current_user.is_authenticated:
         return redirect(url_for("accounts.sign_in", next=request.full_path.rstrip("?")))
     if error.code is None or error.code < 400:
