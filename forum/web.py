@@ -8,7 +8,7 @@ from flask import Flask, Response, g, redirect, render_template, request, url_fo
 from flask_babel import get_locale
 from flask_login import current_user
 from jinja2 import StrictUndefined
-from werkzeug.exceptions import Forbidden, HTTPException
+from werkzeug.exceptions import Forbidden, HTTPException, SecurityError
 from werkzeug.routing import IntegerConverter, Map
 
 from forum import permissions
