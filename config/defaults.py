@@ -55,10 +55,15 @@ MODERATION_NEW_ACCOUNT_DAYS = 7
 # Distinct people whose flags hide a post until a coordinator reviews it.
 FLAGS_TO_HIDE = 3
 
-# Rate limits, in the notation of the `limits` library.
+# How long a sign-in lasts at most (days), kept on this device ("remember me") or not.
+SIGN_IN_DAYS = 30
+
+# Rate limits, in the notation of the `limits` library. Sign-ins count failures only: per
+# account and address, per address, and (only after many, from many addresses) per account.
 RATELIMIT_STORAGE_URI = "memory://"
+LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS = "5 per 10 minutes"
 LOGIN_LIMIT_PER_ADDRESS = "20 per 10 minutes"
-LOGIN_LIMIT_PER_ACCOUNT = "5 per 10 minutes"
+LOGIN_LIMIT_PER_ACCOUNT = "100 per hour"
 RESET_LIMIT_PER_ADDRESS = "5 per 10 minutes"
 REGISTER_LIMIT_PER_ADDRESS = "10 per hour"
 # Posting (flood control): per account, stricter in an account's first week, and per address.
@@ -73,8 +78,11 @@ BABEL_DEFAULT_LOCALE = "en"
 BABEL_DEFAULT_TIMEZONE = "UTC"
 LANGUAGES = {"en": "English"}
 
-# Mail. The address the forum is reached at, for links in mail sent by the worker.
+# The address the forum is reached at: every link in mail is built on it. In production,
+# requests naming another host are refused, except for the host names in EXTRA_HOSTS
+# (such as ["www.forum.example.org"]).
 BASE_URL = "http://127.0.0.1:5000"
+EXTRA_HOSTS: list[str] = []
 # Delivery: messages per batch, attempts before a temporary failure counts as final,
 # and the first retry's delay (doubling each time, up to MAIL_RETRY_MAX_SECONDS).
 MAIL_BATCH_SIZE = 100

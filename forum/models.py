@@ -1,6 +1,6 @@
 """Imports every model module, so that the metadata (and Alembic) sees all tables."""
 
-from forum.accounts.models import User
+from forum.accounts.models import User, UserSession
 from forum.boards.models import Board, BoardRole, Section
 from forum.inbound.models import Bounce, InboundMessage
 from forum.mail.models import (
@@ -36,5 +36,6 @@ __all__ = [
     "Thread",
     "ThreadWatch",
     "User",
+    "UserSession",
     "WorkerHeartbeat",
 ]

@@ -105,11 +105,18 @@ def can_administer(user: Viewer) -> bool:
 
 
 def can_read_board(user: Viewer, board: Board) -> bool:
-    if board.read_policy == ReadPolicy.PUBLIC or is_admin(user):
+    """Members-only boards are their team's own: a suspended account (an admin's too)
+    reads only what any signed-in person reads until the suspension ends."""
+    if board.read_policy == ReadPolicy.PUBLIC:
         return True
+    account = _account(user)
+    if account is None:
+        return False
     if board.read_policy == ReadPolicy.SIGNED_IN:
-        return _account(user) is not None
-    return is_member(user, board)
+        return True
+    if is_suspended(account):
+        return False
+    return account.is_admin or is_member(account, board)
 
 
 def can_moderate_board(user: Viewer, board: Board) -> bool:
@@ -299,11 +306,13 @@ def require(user: Viewer, action: Action | str, target: Any = None) -> None:
 
 def readable_boards_clause(user: Viewer) -> ColumnElement[bool]:
     """SQL condition on Board equivalent to `can_read_board` for this viewer."""
-    if is_admin(user):
-        return true()
     account = _account(user)
     if account is None:
         return Board.read_policy == ReadPolicy.PUBLIC
+    if is_suspended(account):
+        return Board.read_policy.in_([ReadPolicy.PUBLIC, ReadPolicy.SIGNED_IN])
+    if account.is_admin:
+        return true()
     member_of = [r.board_id for r in account.board_roles if r.role in TEAM_ROLES]
     return or_(
         Board.read_policy.in_([ReadPolicy.PUBLIC, ReadPolicy.SIGNED_IN]),
@@ -367,7 +376,8 @@ def can_receive_list_mail(user: User, board: Board) -> bool:
 
 
 def board_readers_clause(board: Board) -> ColumnElement[bool]:
-    """SQL condition on User equivalent to `can_read_board(user, board)`."""
+    """SQL condition on User equivalent to `can_read_board(user, board)` for accounts in
+    good standing (callers add the suspension test with the moment it is made at)."""
     if board.read_policy != ReadPolicy.MEMBERS:
         return true()
     return User.is_admin | exists().where(

@@ -2,10 +2,11 @@
 
 import math
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-import limits
 from flask import current_app, request
+from limits import RateLimitItem, parse
 
 from forum.extensions import limiter
 
@@ -19,14 +20,47 @@ class Refusal:
         return max(1, math.ceil(self.retry_after / 60))
 
 
+@dataclass(frozen=True)
+class Limit:
+    """A limit named by a config setting, counted for these identifiers."""
+
+    setting: str
+    identifiers: tuple[str, ...]
+
+    @property
+    def item(self) -> RateLimitItem:
+        return parse(current_app.config[self.setting])
+
+    @property
+    def key(self) -> tuple[str, ...]:
+        return (self.setting.lower(), *self.identifiers)
+
+    def refusal(self) -> Refusal:
+        reset_at = limiter.limiter.get_window_stats(self.item, *self.key).reset_time
+        return Refusal(retry_after=max(1, int(reset_at - time.time())))
+
+
 def hit(setting: str, *identifiers: str) -> Refusal | None:
     """Count one attempt against the limit named by a config setting; a Refusal when over."""
-    item = limits.parse(current_app.config[setting])
-    key = (setting.lower(), *identifiers)
-    if limiter.limiter.hit(item, *key):
+    limit = Limit(setting, identifiers)
+    if limiter.limiter.hit(limit.item, *limit.key):
         return None
-    reset_at = limiter.limiter.get_window_stats(item, *key).reset_time
-    return Refusal(retry_after=max(1, int(reset_at - time.time())))
+    return limit.refusal()
+
+
+def exhausted(limits: Iterable[Limit]) -> Refusal | None:
+    """The first of these limits already used up, without counting anything: for limits
+    that count failures only, checked before the attempt and counted after it fails."""
+    for limit in limits:
+        if not limiter.limiter.test(limit.item, *limit.key):
+            return limit.refusal()
+    return None
+
+
+def count(limits: Iterable[Limit]) -> None:
+    """Count one failure against each of these limits."""
+    for limit in limits:
+        limiter.limiter.hit(limit.item, *limit.key)
 
 
 def client_address() -> str:

@@ -2,8 +2,10 @@
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -30,6 +32,8 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
         _refuse_weak_secret(app.config["SECRET_KEY"])
         if "HTTPS" not in (overrides or {}) and f"{ENV_PREFIX}_HTTPS" not in os.environ:
             app.config["HTTPS"] = True
+        if app.config.get("TRUSTED_HOSTS") is None:
+            app.config["TRUSTED_HOSTS"] = _trusted_hosts(app.config)
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"] or (
         f"sqlite:///{Path(app.instance_path) / 'forum.sqlite3'}"
     )
@@ -42,11 +46,26 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
         SESSION_COOKIE_SECURE=secure,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_DURATION=timedelta(days=app.config["SIGN_IN_DAYS"]),
         REMEMBER_COOKIE_SECURE=secure,
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
         PREFERRED_URL_SCHEME="https" if secure else "http",
     )
+
+
+def _trusted_hosts(config: dict[str, Any]) -> list[str]:
+    """The host names requests may name: BASE_URL's and EXTRA_HOSTS. Any other Host header
+    is answered 400, so nothing the forum builds from the request leads elsewhere."""
+    base_host = urlsplit(config["BASE_URL"]).hostname
+    if not base_host:
+        raise ConfigurationError(
+            f"{ENV_PREFIX}_BASE_URL must be an address like https://forum.example.org"
+        )
+    extra = config["EXTRA_HOSTS"]
+    if isinstance(extra, str):
+        extra = [host.strip() for host in extra.split(",") if host.strip()]
+    return [base_host, *extra]
 
 
 def _stored_secret_key(instance: Path) -> str:

@@ -8,7 +8,7 @@ from flask import Flask, Response, g, redirect, render_template, request, url_fo
 from flask_babel import get_locale
 from flask_login import current_user
 from jinja2 import StrictUndefined
-from werkzeug.exceptions import Forbidden, HTTPException
+from werkzeug.exceptions import Forbidden, HTTPException, SecurityError
 from werkzeug.routing import IntegerConverter, Map
 
 from forum import permissions
@@ -79,10 +79,16 @@ def _security_headers(response: Response) -> Response:
     headers.setdefault("X-Frame-Options", "DENY")
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    if current_user.is_authenticated:
+        # A signed-in person's page is theirs alone: no browser or proxy keeps it.
+        headers["Cache-Control"] = "no-store"
     return response
 
 
 def _http_error(error: HTTPException) -> Response | tuple[str, int]:
+    if isinstance(error, SecurityError):
+        # A Host the forum does not answer to: no page is built on it, not even this one.
+        return Response("Unknown host.\n", status=400, mimetype="text/plain")
     if isinstance(error, Forbidden) and not current_user.is_authenticated:
         return redirect(url_for("accounts.sign_in", next=request.full_path.rstrip("?")))
     if error.code is None or error.code < 400:

@@ -107,7 +107,7 @@ def test_wrong_password_is_a_clear_message(client, make_user):
     assert "Wrong email address or password" in text_of(response)
 
 
-def test_sign_in_is_rate_limited_per_account(client, make_user):
+def test_sign_in_is_rate_limited_per_account_and_address(client, make_user):
     user = make_user()
     for _ in range(5):
         post_form(client, "/sign-in", {"email": user.email, "password": "wrong guess!"})

@@ -1,5 +1,7 @@
 """The permission rules as a table: each kind of person, each board policy, read and post."""
 
+from datetime import timedelta
+
 import pytest
 from flask_login import AnonymousUserMixin
 from sqlalchemy import select
@@ -7,6 +9,7 @@ from werkzeug.exceptions import Forbidden, NotFound
 
 from forum.accounts.models import StakeholderGroup
 from forum.boards.models import Board, PostPolicy, ReadPolicy, Role
+from forum.db import utcnow
 from forum.extensions import db
 from forum.permissions import (
     Action,
@@ -27,13 +30,15 @@ PEOPLE = {
     "coordinator": {"roles": {"C5": Role.COORDINATOR}},
     "coordinator elsewhere": {"roles": {"C6": Role.COORDINATOR}},
     "admin": {"admin": True},
+    "suspended admin": {"admin": True, "suspended": True},
 }
 
-# read policy -> who may read
+# read policy -> who may read; a suspended account reads what any signed-in person reads,
+# not the boards of its teams (nor, for an admin, every board) until the suspension ends
 READERS = {
     ReadPolicy.PUBLIC: set(PEOPLE),
     ReadPolicy.SIGNED_IN: set(PEOPLE) - {"anonymous"},
-    ReadPolicy.MEMBERS: {"member", "coordinator", "admin", "suspended"},
+    ReadPolicy.MEMBERS: {"member", "coordinator", "admin"},
 }
 # post policy -> who may start threads (on a public board)
 POSTERS = {
@@ -130,3 +135,13 @@ def test_require_hides_private_boards_behind_404(make_user):
         require(AnonymousUserMixin(), Action.READ_BOARD, coordinators)
     with pytest.raises(Forbidden):
         require(make_user(), Action.START_THREAD, board("GB"))
+
+
+def test_a_suspension_that_has_ended_gives_the_board_back(make_user):
+    member = make_user(suspended=True, roles={"COORD": Role.MEMBER})
+    coordinators = board("COORD")
+    assert not can_read_board(member, coordinators)
+    member.suspended_until = utcnow() - timedelta(minutes=1)
+    assert can_read_board(member, coordinators)
+    listed = db.session.scalars(select(Board.code).where(readable_boards_clause(member))).all()
+    assert "COORD" in listed

@@ -1,10 +1,14 @@
-"""Flask-Login wiring: loading the signed-in user from the session."""
+"""Flask-Login wiring: loading the signed-in user from the session, signing in and out."""
 
-from flask import Flask
+from flask import Flask, current_app, request
 from flask_babel import lazy_gettext as _l
+from flask_login import login_user, logout_user
+from flask_login.config import COOKIE_NAME
 
+from forum.accounts import sessions
 from forum.accounts.models import User
-from forum.extensions import db, login_manager
+from forum.extensions import login_manager
+from forum.pagination import as_id
 
 
 def init_app(app: Flask) -> None:
@@ -17,11 +21,33 @@ def init_app(app: Flask) -> None:
 
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
-    """The session holds "id:salt"; a changed salt (new password) ends old sessions."""
-    user_id, _, salt = session_id.partition(":")
-    if not user_id.isdigit():
+    """The cookies hold "id:secret"; the secret must name a live session of that account."""
+    user_id, _, token = session_id.partition(":")
+    number = as_id(user_id)
+    if number is None or not token:
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or user.session_salt != salt:
-        return None
-    return user
+    return sessions.session_user(number, token)
+
+
+def sign_in(user: User, *, remember: bool = False) -> None:
+    """Start a server-side session for this browser and put it in its cookies; the caller
+    commits."""
+    sessions.start_session(user)
+    login_user(user, remember=remember)
+
+
+def renew(user: User) -> None:
+    """A new session for this browser, kept on it as the old one was, after a password
+    change has ended them all: copies of its old cookies open nothing."""
+    remembered = current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) in request.cookies
+    sign_in(user, remember=remembered)
+
+
+def sign_out(user: User, *, everywhere: bool = False) -> None:
+    """End this browser's session (or every session of the account) on the server and clear
+    this browser's cookies; the caller commits."""
+    if everywhere:
+        sessions.end_sessions(user)
+    elif user.session_token:
+        sessions.end_session(user, user.session_token)
+    logout_user()

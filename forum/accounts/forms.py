@@ -21,7 +21,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from forum.accounts.models import STAKEHOLDER_GROUP_LABELS
 from forum.accounts.services import password_problem
-from forum.forms import options
+from forum.forms import ascii_int, options
 from forum.mail.models import MAIL_MODE_LABELS, MailMode
 
 
@@ -92,7 +92,7 @@ class RegisterForm(ProfileFields):
     # Choices (the boards anyone may read) are set by the view.
     follow_boards = SelectMultipleField(
         _l("Boards to follow by email"),
-        coerce=int,
+        coerce=ascii_int,
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
         validators=[Optional()],

@@ -1,7 +1,6 @@
 """People who take part in the forum."""
 
 import enum
-import secrets
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -34,10 +33,6 @@ STAKEHOLDER_GROUP_LABELS = {
 }
 
 
-def new_session_salt() -> str:
-    return secrets.token_hex(8)
-
-
 class User(UserMixin, db.Model):
     __tablename__ = "users"
 
@@ -61,15 +56,18 @@ class User(UserMixin, db.Model):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     post_count: Mapped[int] = mapped_column(default=0)
-    # Changing it (on a password change) signs the account out everywhere.
-    session_salt: Mapped[str] = mapped_column(String(16), default=new_session_salt)
 
     board_roles: Mapped[list["BoardRole"]] = relationship(  # noqa: F821
         back_populates="user", cascade="all, delete-orphan", foreign_keys="BoardRole.user_id"
     )
 
+    # The secret of the UserSession this object was loaded through or has just started
+    # (see forum.accounts.sessions); not a column.
+    session_token = None
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_salt}"
+        """What Flask-Login keeps in the session and remember-me cookies."""
+        return f"{self.id}:{self.session_token}"
 
     def suspended_at(self, moment: datetime) -> bool:
         return self.is_suspended and (self.suspended_until is None or self.suspended_until > moment)
@@ -89,3 +87,17 @@ class User(UserMixin, db.Model):
 def email_key(email: str) -> str:
     """Emails are unique case-insensitively: we store and look them up in this form."""
     return email.strip().lower()
+
+
+class UserSession(db.Model):
+    """One signed-in browser. Its session and remember-me cookies name this row, so that
+    signing out ends them on the server: a copied cookie opens nothing afterwards."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # SHA-256 of the secret the cookies carry: the database alone opens no session.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]

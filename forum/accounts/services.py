@@ -4,20 +4,24 @@ Functions change state and flush; the caller commits, which also releases the ma
 that `send_*` writes to the outbox.
 """
 
+import hmac
 from dataclasses import dataclass
 from functools import cache
 
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from forum import events
-from forum.accounts.models import StakeholderGroup, User, email_key, new_session_salt
+from forum.accounts.models import StakeholderGroup, User, email_key
+from forum.accounts.sessions import end_sessions
 from forum.db import utcnow
 from forum.extensions import db
+from forum.mail import link_for
 from forum.mail.outbox import queue_account_mail
+from forum.ratelimit import Limit
 from forum.settings import CONFIG_DIR
 
 PASSWORD_METHOD = "scrypt"  # noqa: S105  (a hashing method, not a password)
@@ -74,11 +78,14 @@ def register_user(
     organisation: str,
     country: str | None,
 ) -> User:
+    # Hashed first, so that a taken address costs as long as a new one and the time of
+    # the answer does not tell who has an account.
+    password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
     if find_user_by_email(email) is not None:
         raise EmailTaken(_("An account with this email address exists already."))
     user = User(
         email=email_key(email),
-        password_hash=generate_password_hash(password, method=PASSWORD_METHOD),
+        password_hash=password_hash,
         display_name=display_name.strip(),
         stakeholder_group=stakeholder_group,
         organisation=organisation.strip(),
@@ -98,10 +105,22 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 def set_password(user: User, password: str) -> None:
-    """New password; every other session of this account ends."""
+    """New password; every session of this account ends."""
     user.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
-    user.session_salt = new_session_salt()
+    end_sessions(user)
     db.session.flush()
+
+
+def sign_in_limits(email: str, address: str) -> list[Limit]:
+    """What failed sign-ins count against: the pair of account and address, so that
+    someone guessing elsewhere does not lock the owner out; the address across accounts;
+    and, with a much higher limit, the account from any address."""
+    account = email_key(email)
+    return [
+        Limit("LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS", (account, address)),
+        Limit("LOGIN_LIMIT_PER_ADDRESS", (address,)),
+        Limit("LOGIN_LIMIT_PER_ACCOUNT", (account,)),
+    ]
 
 
 _SEARCHED_FIELDS = {"display_name", "organisation", "stakeholder_group", "country"}
@@ -137,8 +156,11 @@ def _serializer(kind: _TokenKind) -> URLSafeTimedSerializer:
 
 
 def _password_fingerprint(user: User) -> str:
-    """Part of a reset token: once the password changes, the token no longer matches."""
-    return (user.password_hash or "")[-16:]
+    """Part of a reset token: a keyed digest of the password hash, which changes with
+    every new password (each has a fresh salt), so a link stops working once used or once
+    the password changed; nothing of the hash can be read from it."""
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, (user.password_hash or "").encode(), "sha256").hexdigest()[:32]
 
 
 def make_token(kind: _TokenKind, user: User, **extra: str) -> str:
@@ -158,7 +180,9 @@ def read_token(kind: _TokenKind, token: str) -> tuple[User, dict]:
     user = db.session.get(User, payload.get("user", 0))
     if user is None or user.email != payload.get("email"):
         raise TokenInvalid(_("This link is not valid any more."))
-    if kind is RESET and payload.get("pw") != _password_fingerprint(user):
+    if kind is RESET and not hmac.compare_digest(
+        str(payload.get("pw", "")), _password_fingerprint(user)
+    ):
         raise TokenInvalid(_("This link has been used already. Ask for a new one below."))
     return user, payload
 
@@ -187,7 +211,7 @@ def confirm_email_change(token: str) -> User:
         raise EmailTaken(_("An account with this email address exists already."))
     user.email = new_email
     user.email_verified_at = utcnow()
-    user.session_salt = new_session_salt()
+    end_sessions(user)
     db.session.flush()
     return user
 
@@ -208,26 +232,26 @@ def _queue_account_mail(
 
 
 def send_verification(user: User) -> None:
-    link = url_for("accounts.verify", token=make_token(VERIFY, user), _external=True)
+    link = link_for("accounts.verify", token=make_token(VERIFY, user))
     _queue_account_mail(user, _("Confirm your email address"), "verify_email", link=link)
 
 
 def send_registration_attempt(user: User) -> None:
     """Someone tried to register with an address that has an account: tell its owner."""
-    link = url_for("accounts.forgot_password", _external=True)
+    link = link_for("accounts.forgot_password")
     _queue_account_mail(
         user, _("Your address was used to register again"), "registration_attempt", link=link
     )
 
 
 def send_password_reset(user: User) -> None:
-    link = url_for("accounts.reset_password", token=make_token(RESET, user), _external=True)
+    link = link_for("accounts.reset_password", token=make_token(RESET, user))
     _queue_account_mail(user, _("Reset your password"), "reset_password", link=link)
 
 
 def send_email_change(user: User, new_email: str) -> None:
     token = make_token(CHANGE_EMAIL, user, new_email=email_key(new_email))
-    link = url_for("accounts.confirm_email", token=token, _external=True)
+    link = link_for("accounts.confirm_email", token=token)
     _queue_account_mail(
         user,
         _("Confirm your new email address"),

@@ -2,10 +2,10 @@
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
-from forum.accounts import services
+from forum.accounts import auth, services
 from forum.accounts.forms import (
     ActionForm,
     ChangeEmailForm,
@@ -22,7 +22,7 @@ from forum.forms import options
 from forum.mail.models import MailMode
 from forum.mail.subscriptions import followable_at_sign_up, subscribe_at_sign_up
 from forum.posts.queries import recent_posts_by
-from forum.ratelimit import Refusal, client_address, hit
+from forum.ratelimit import Refusal, client_address, count, exhausted, hit
 from forum.web import safe_next_url
 
 bp = Blueprint("accounts", __name__)
@@ -138,23 +138,26 @@ def sign_in() -> object:
     form = SignInForm()
     if not form.validate_on_submit():
         return render_template("accounts/sign_in.html", form=form), 400 if form.errors else 200
-    refusal = hit("LOGIN_LIMIT_PER_ADDRESS", client_address()) or hit(
-        "LOGIN_LIMIT_PER_ACCOUNT", email_key(form.email.data)
-    )
+    limits = services.sign_in_limits(form.email.data, client_address())
+    refusal = exhausted(limits)
     if refusal:
         return _too_many("accounts/sign_in.html", form, refusal)
     user = services.authenticate(form.email.data, form.password.data)
     if user is None:
+        count(limits)
         form.password.errors.append(_("Wrong email address or password."))
         return render_template("accounts/sign_in.html", form=form), 400
-    login_user(user, remember=form.remember.data)
+    auth.sign_in(user, remember=form.remember.data)
+    db.session.commit()
     return redirect(safe_next_url(request.args.get("next"), url_for("boards.home")))
 
 
 @bp.post("/sign-out")
 def sign_out() -> object:
     if ActionForm(prefix="sign-out").validate_on_submit():
-        logout_user()
+        if current_user.is_authenticated:
+            auth.sign_out(current_user)
+            db.session.commit()
         flash(_("You are signed out."), "info")
     return redirect(url_for("boards.home"))
 
@@ -194,8 +197,8 @@ def reset_password(token: str) -> object:
             "accounts/reset_password.html", form=form, token=token
         ), 400 if form.errors else 200
     user = services.reset_password(token, form.password.data)
+    auth.sign_in(user)
     db.session.commit()
-    login_user(user)
     flash(_("Your new password is set."), "success")
     return redirect(url_for("boards.home"))
 
@@ -215,6 +218,7 @@ def _settings_page(status: int = 200, **forms: object) -> tuple[str, int]:
         forms["profile_form"] = profile_form
     forms.setdefault("password_form", ChangePasswordForm(prefix="password", formdata=None))
     forms.setdefault("email_form", ChangeEmailForm(prefix="email", formdata=None))
+    forms.setdefault("everywhere_form", ActionForm(prefix="everywhere", formdata=None))
     return render_template("accounts/settings.html", **forms), status
 
 
@@ -258,10 +262,23 @@ def change_password() -> object:
     if not (form.validate_on_submit() and _current_password_ok(form)):
         return _settings_page(400, password_form=form)
     services.set_password(current_user, form.password.data)
+    auth.renew(current_user._get_current_object())
     db.session.commit()
-    login_user(current_user._get_current_object())
     flash(_("Your password is changed. Other devices have been signed out."), "success")
     return redirect(url_for("accounts.settings"))
+
+
+@bp.post("/settings/sign-out-everywhere")
+@login_required
+def sign_out_everywhere() -> object:
+    """End every session of the account, on this device and all others."""
+    if not ActionForm(prefix="everywhere").validate_on_submit():
+        flash(_("The page had expired. Press the button again."), "error")
+        return redirect(url_for("accounts.settings"))
+    auth.sign_out(current_user, everywhere=True)
+    db.session.commit()
+    flash(_("You are signed out on every device."), "info")
+    return redirect(url_for("accounts.sign_in"))
 
 
 @bp.post("/settings/email")
@@ -295,7 +312,7 @@ def confirm_email(token: str) -> object:
     except services.AccountError as error:
         flash(str(error), "error")
         return redirect(url_for("boards.home"))
+    auth.sign_in(user)
     db.session.commit()
-    login_user(user)
     flash(_("Your email address is now %(email)s.", email=user.email), "success")
     return redirect(url_for("accounts.settings"))

@@ -157,7 +157,6 @@ def _insert_users(count: int, rng: random.Random, now: datetime, progress: Calla
                 "timezone": "UTC",
                 "created_at": now - SPAN - timedelta(days=1),
                 "post_count": 0,
-                "session_salt": f"{rng.getrandbits(64):016x}",
             }
         )
     _insert(User, rows, progress, "users")

@@ -8,7 +8,7 @@ from wtforms import BooleanField, RadioField, SelectField
 from wtforms.validators import InputRequired, Optional
 
 from forum.boards.models import Board
-from forum.forms import options
+from forum.forms import ascii_int, options
 from forum.mail.models import MAIL_MODE_LABELS, MailFormat, MailMode
 
 WEEKDAYS = (
@@ -44,13 +44,13 @@ class MailSettingsForm(FlaskForm):
     digest_hour = SelectField(
         _l("Digests arrive at"),
         choices=lambda: options((hour, f"{hour:02d}:00") for hour in range(24)),
-        coerce=int,
+        coerce=ascii_int,
         description=_l("In your time zone, set on your account settings page."),
     )
     digest_weekday = SelectField(
         _l("Weekly digests arrive on"),
         choices=lambda: options(enumerate(WEEKDAYS)),
-        coerce=int,
+        coerce=ascii_int,
     )
     format = RadioField(
         _l("Format"),

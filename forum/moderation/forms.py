@@ -6,17 +6,16 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from forum.accounts.forms import group_choices
 from forum.boards.models import MODERATION_MODE_LABELS
-from forum.forms import options
+from forum.forms import WholeNumberField, ascii_int, options
 from forum.moderation.models import FLAG_REASON_LABELS
 from forum.pagination import MAX_ID
 
@@ -43,7 +42,7 @@ class RenameForm(ReasonForm):
 
 
 class MoveForm(ReasonForm):
-    board = SelectField(_l("Move to board"), coerce=int)
+    board = SelectField(_l("Move to board"), coerce=ascii_int)
 
 
 class SplitForm(ReasonForm):
@@ -54,10 +53,10 @@ class SplitForm(ReasonForm):
 
 
 class MergeForm(ReasonForm):
-    target = IntegerField(
+    target = WholeNumberField(
         _l("Merge into thread number"),
         validators=[
-            DataRequired(_l("Give the number of the thread to merge into.")),
+            InputRequired(_l("Give the number of the thread to merge into.")),
             NumberRange(min=1, max=MAX_ID),
         ],
         description=_l("The number in the other thread's address: /t/NUMBER."),
@@ -100,7 +99,7 @@ class MemberForm(FlaskForm):
 class GrantForm(MemberForm):
     """Admins: give a role on any board, to an account or to a new, invited one."""
 
-    board = SelectField(_l("Board"), coerce=int)
+    board = SelectField(_l("Board"), coerce=ascii_int)
     role = SelectField(
         _l("Role"), choices=options([("member", _l("Member")), ("coordinator", _l("Coordinator"))])
     )

@@ -19,6 +19,7 @@ from sqlalchemy import func, select, update
 
 from forum import events
 from forum.accounts.models import StakeholderGroup, User, email_key
+from forum.accounts.sessions import end_sessions
 from forum.boards.models import Board, BoardRole, ModerationMode, ReadPolicy, Role
 from forum.db import utcnow
 from forum.extensions import db
@@ -522,6 +523,7 @@ def suspend_user(user: User, admin: User, *, reason: str, until: datetime | None
     user.is_suspended = True
     user.suspended_until = until
     user.suspension_reason = reason.strip()
+    end_sessions(user)
     record(
         LogAction.SUSPEND,
         actor=admin,
