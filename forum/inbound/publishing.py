@@ -1,5 +1,7 @@
 """Posting a received message through the posting service, as the web posts."""
 
+from typing import NoReturn
+
 from flask import current_app
 from flask_babel import gettext as _
 
@@ -39,7 +41,7 @@ def publish(
     thread: Thread | None,
     board: Board | None,
     dmarc_failed: bool = False,
-) -> None:
+) -> NoReturn:
     """Post the message; always ends in Done (posted, held or refused)."""
     body = _body(received)
     if not received.text.strip():

@@ -14,9 +14,13 @@ bp = Blueprint("inbound", __name__)
 
 def _page(token: str, record: InboundMessage | None, *, error: str = "", done: bool = False) -> str:
     return render_template(
-        "inbound/confirm.html", token=token, record=record, error=error, done=done,
+        "inbound/confirm.html",
+        token=token,
+        record=record,
+        error=error,
+        done=done,
         form=ActionForm(),
-    )  # fmt: skip
+    )
 
 
 def _invalid(token: str) -> tuple[str, int]:
