@@ -102,6 +102,15 @@ LMTP_HOST = "127.0.0.1"
 LMTP_PORT = 8024
 MAIL_MAX_SIZE = 10 * 1024 * 1024
 MAIL_AUTHSERV_ID = "forum.example.org"
+# Verify DKIM signatures here too (DNS look-ups) when the MTA's results do not vouch for
+# the sender of mail to a board's address.
+MAIL_DKIM_VERIFY = True
+# Mail to a board whose sender could not be authenticated waits this many days for the
+# sender's confirmation; at most this many of one person's messages wait at a time.
+MAIL_CONFIRM_DAYS = 7
+MAIL_CONFIRM_MAX_WAITING = 5
+# A message that fails to be read this many times is refused for good (not retried).
+MAIL_READ_ATTEMPTS = 3
 # Answers to mail the forum could not take: at most one an address in this many seconds.
 MAIL_AUTO_REPLY_SECONDS = 3600
 # This many hard bounces within the window pause a person's mail until they confirm.

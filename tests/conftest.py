@@ -267,6 +267,22 @@ class SmtpServer:
 
 
 @pytest.fixture
+def lmtp(app: Flask) -> Iterator[int]:
+    """The forum's LMTP listener on a loopback port of its own; yields the port."""
+    from forum.inbound import lmtp as lmtp_server
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = lmtp_server.controller(app, host="127.0.0.1", port=port)
+    server.start()
+    try:
+        yield port
+    finally:
+        server.stop()
+
+
+@pytest.fixture
 def smtp_server() -> Iterator[tuple[int, list[EmailMessage]]]:
     """A real SMTP server on a loopback port; yields its port and what it received."""
     server = SmtpServer()

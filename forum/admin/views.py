@@ -211,6 +211,7 @@ def received_mail() -> str:
     return render_template(
         "admin/received.html",
         messages=inbound_queries.recent_messages(),
+        awaiting=inbound_queries.awaiting_confirmation(),
         bouncing=bounces.bouncing_people(),
     )
 

@@ -2,7 +2,13 @@
 
 Each message is taken in its own transaction. One that cannot be read at all is kept
 (outcome "failed") and answered with a temporary failure, so the MTA keeps it and tries
-again, and nothing is lost silently.
+again, and nothing is lost silently; after MAIL_READ_ATTEMPTS such failures of the same
+message it is refused for good (kept, with the error), so that it is not retried for
+days. A database that cannot be reached is always worth another try.
+
+The listener takes lines of any length within the size limit (aiosmtpd would answer a
+line over 1,000 characters with a protocol error and no record): the forum records such
+a message and refuses it with its reason.
 """
 
 import signal
@@ -11,7 +17,10 @@ from dataclasses import dataclass
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.lmtp import LMTP
+from aiosmtpd.smtp import DATA_SIZE_DEFAULT
 from flask import Flask
+from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from forum.db import writing
 from forum.extensions import db
@@ -44,19 +53,42 @@ def deliver(app: Flask, raw: bytes, *, envelope_from: str, recipient: str) -> An
         except Exception as error:
             db.session.rollback()
             app.logger.exception("a received message could not be taken in")
-            _keep_failed(raw, envelope_from, recipient, error)
+            if _keep_failed(app, raw, envelope_from, recipient, error) == Outcome.REFUSED:
+                return Answer(f"250 2.0.0 {Outcome.REFUSED.value}", EX_OK)
             return Answer("451 4.3.0 Could not be read now; kept, try again later", EX_TEMPFAIL)
         return Answer(f"250 2.0.0 {record.outcome.value}", EX_OK)
 
 
-def _keep_failed(raw: bytes, envelope_from: str, recipient: str, error: Exception) -> None:
+def _failures(raw: bytes, recipient: str) -> int:
+    """How often this very message failed for this recipient before."""
+    return db.session.scalar(
+        select(func.count()).where(
+            InboundMessage.outcome == Outcome.FAILED,
+            InboundMessage.recipient == recipient[:320],
+            InboundMessage.raw == raw,
+        )
+    )
+
+
+def _keep_failed(
+    app: Flask, raw: bytes, envelope_from: str, recipient: str, error: Exception
+) -> Outcome:
+    """Keep the message as failed, or refused once it has failed often enough."""
     try:
+        attempts = _failures(raw, recipient) + 1
+        final = not isinstance(error, OperationalError) and (
+            attempts >= app.config["MAIL_READ_ATTEMPTS"]
+        )
+        outcome = Outcome.REFUSED if final else Outcome.FAILED
+        reason = f"{type(error).__name__}: {error}"
+        if final:
+            reason = f"could not be read in {attempts} attempts, given up ({reason})"
         db.session.add(
             InboundMessage(
                 envelope_from=envelope_from[:320],
                 recipient=recipient[:320],
-                outcome=Outcome.FAILED,
-                reason=f"{type(error).__name__}: {error}"[:2000],
+                outcome=outcome,
+                reason=reason[:2000],
                 raw=raw,
             )
         )
@@ -64,6 +96,7 @@ def _keep_failed(raw: bytes, envelope_from: str, recipient: str, error: Exceptio
     except Exception:
         db.session.rollback()
         raise
+    return outcome
 
 
 class InboundHandler:
@@ -90,9 +123,19 @@ class InboundHandler:
         return "\r\n".join(answer.status for answer in answers)
 
 
+class LongLinesLMTP(LMTP):
+    """LMTP that hands lines of any length (within the size limit) to the handler."""
+
+    def __init__(
+        self, handler: object, *, data_size_limit: int | None = DATA_SIZE_DEFAULT, **kwargs: object
+    ) -> None:
+        self.line_length_limit = max(data_size_limit or 0, LMTP.line_length_limit)
+        super().__init__(handler, data_size_limit=data_size_limit, **kwargs)
+
+
 class LmtpController(Controller):
     def factory(self) -> LMTP:
-        return LMTP(self.handler, **self.SMTP_kwargs)
+        return LongLinesLMTP(self.handler, **self.SMTP_kwargs)
 
 
 def controller(app: Flask, *, host: str | None = None, port: int | None = None) -> Controller:

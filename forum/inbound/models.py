@@ -17,6 +17,10 @@ class Outcome(enum.StrEnum):
     HELD = "held"
     # A coordinator's "approve" or "reject: reason", carried out.
     MODERATED = "moderated"
+    # Kept until its sender, who could not be authenticated, confirms it (or it lapses).
+    UNCONFIRMED = "unconfirmed"
+    # A sender's reply that confirmed an earlier, unconfirmed message of theirs.
+    CONFIRMED = "confirmed"
     REFUSED = "refused"
     IGNORED = "ignored"
     # The parser crashed: kept for inspection, and the sender's server told to try later.
@@ -31,12 +35,15 @@ class InboundMessage(db.Model):
     __table_args__ = (
         Index("ix_inbound_messages_message_id", "message_id"),
         Index("ix_inbound_messages_received", "received_at"),
+        Index("ix_inbound_messages_outcome_confirm_by", "outcome", "confirm_by"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     envelope_from: Mapped[str] = mapped_column(String(320), default="")
     recipient: Mapped[str] = mapped_column(String(320), default="")
+    # The Message-ID as sent; kept here also when its post could not take it (one on
+    # the forum's own domain, which the forum alone gives out).
     message_id: Mapped[str] = mapped_column(String(255), default="")
     from_address: Mapped[str] = mapped_column(String(320), default="")
     subject: Mapped[str] = mapped_column(Text, default="")
@@ -44,6 +51,12 @@ class InboundMessage(db.Model):
     reason: Mapped[str] = mapped_column(Text, default="")
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="SET NULL"))
+    # How the sender was known to be who the From says: "dmarc" or "dkim" (from the
+    # forum's MTA), "dkim" checked here, "token" (a personal address), "confirmation";
+    # empty when they were not.
+    authenticated_by: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    # Until when an unconfirmed message waits for its sender's confirmation.
+    confirm_by: Mapped[datetime | None]
     # The whole text as sent, quotes and signature included, for moderators.
     full_text: Mapped[str] = mapped_column(Text, default="")
     raw: Mapped[bytes] = mapped_column(LargeBinary)

@@ -1,7 +1,8 @@
 """Reading a received message: its headers, its text, and what of the text is new.
 
-Whatever the message holds (any charset or transfer encoding, broken MIME, NUL bytes,
-HTML only), reading it gives a result: undecodable bytes are replaced, never fatal.
+Whatever the message holds (any charset or transfer encoding, broken MIME, broken
+encoded words, NUL bytes, HTML only, parts nested past reason), reading it gives a
+result: undecodable bytes are replaced, and what cannot be read is said in `unreadable`.
 """
 
 import re
@@ -9,6 +10,7 @@ from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.header import decode_header, make_header
 from email.message import Message
+from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
 
 from forum.inbound.quotes import html_to_text, strip_quotes
@@ -17,6 +19,8 @@ _MESSAGE_ID = re.compile(r"<[^<>\s]{1,250}>")
 _SUBJECT_PREFIX = re.compile(r"^\s*((re|aw|sv|fwd?|tr|wg)\s*(\[\d+\])?\s*:\s*|\[[^\]]{1,40}\]\s*)+",
                              re.IGNORECASE)  # fmt: skip
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Headers that some auto-responders set instead of Auto-Submitted.
+_AUTO_REPLY_HEADERS = ("X-Autoreply", "X-Autorespond", "X-Autoresponse")
 
 
 @dataclass
@@ -26,7 +30,6 @@ class Received:
     message_id: str
     from_address: str
     from_name: str
-    sender_address: str
     subject: str
     in_reply_to: list[str]
     references: list[str]
@@ -40,6 +43,12 @@ class Received:
     full_text: str
     attachments: list[str] = field(default_factory=list)
     message: Message | None = None
+    # How many addresses the From header(s) name (one, in a message that can be posted).
+    from_count: int = 1
+    # The auto-responder header found (X-Autoreply and the like), if any.
+    auto_reply_header: str = ""
+    # Why the message's body could not be read, if it could not.
+    unreadable: str = ""
 
     @property
     def first_line(self) -> str:
@@ -59,13 +68,18 @@ def _header(message: Message, name: str) -> str:
     return _CONTROL.sub("", " ".join(str(value).split())) if value is not None else ""
 
 
-def _address(message: Message, name: str) -> tuple[str, str]:
-    raw = _header(message, name)
-    if not raw:
-        return "", ""
-    addresses = getaddresses([raw])
-    name_part, address = addresses[0] if addresses else parseaddr(raw)
-    return name_part.strip(), address.strip().lower()
+def _addresses(message: Message, name: str) -> list[tuple[str, str]]:
+    """Every (name, address) of all the headers of that name."""
+    try:
+        values = [str(value) for value in message.get_all(name, [])]
+    except Exception:  # a header the email package cannot even parse
+        return []
+    found = []
+    for raw in values:
+        raw = _CONTROL.sub("", " ".join(raw.split()))
+        pairs = [pair for pair in getaddresses([raw]) if pair[1]] or [parseaddr(raw)]
+        found += [(name_part.strip(), address.strip().lower()) for name_part, address in pairs]
+    return [pair for pair in found if pair[1]]
 
 
 def message_ids(value: str) -> list[str]:
@@ -111,19 +125,36 @@ def _bodies(message: Message) -> tuple[str | None, str | None, list[str]]:
     return plain, html, attachments
 
 
+def _read(raw: bytes) -> tuple[Message, tuple[str | None, str | None, list[str]], str]:
+    """The message and its bodies; only its headers when its parts nest too deeply for
+    the email package (which recurses once per level)."""
+    try:
+        message = message_from_bytes(raw, policy=policy.compat32)
+        return message, _bodies(message), ""
+    except RecursionError:
+        headers = BytesParser(policy=policy.compat32).parsebytes(raw, headersonly=True)
+        return headers, (None, None, []), "The message's parts are nested too deeply to read."
+
+
+def _auto_reply_header(message: Message) -> str:
+    for name in _AUTO_REPLY_HEADERS:
+        value = _header(message, name)
+        if value and value.lower() not in {"no", "0", "false"}:
+            return f"{name}: {value}"
+    return ""
+
+
 def parse(raw: bytes) -> Received:
-    message = message_from_bytes(raw, policy=policy.compat32)
-    plain, html, attachments = _bodies(message)
+    message, (plain, html, attachments), unreadable = _read(raw)
     whole = plain if plain is not None else html_to_text(html or "", keep_quotes=True)
     new = strip_quotes(plain) if plain is not None else strip_quotes(html_to_text(html or ""))
-    from_name, from_address = _address(message, "From")
-    _sender_name, sender_address = _address(message, "Sender")
+    senders = _addresses(message, "From")
+    from_name, from_address = senders[0] if senders else ("", "")
     ids = message_ids(_header(message, "Message-ID"))
     return Received(
         message_id=ids[0] if ids else "",
         from_address=from_address,
         from_name=_decode_words(from_name),
-        sender_address=sender_address,
         subject=_decode_words(_header(message, "Subject"))[:500],
         in_reply_to=message_ids(_header(message, "In-Reply-To")),
         references=message_ids(_header(message, "References")),
@@ -138,6 +169,9 @@ def parse(raw: bytes) -> Received:
         full_text=_CONTROL.sub("", whole.replace("\x00", "")),
         attachments=attachments,
         message=message,
+        from_count=len(senders),
+        auto_reply_header=_auto_reply_header(message),
+        unreadable=unreadable,
     )
 
 
@@ -145,5 +179,5 @@ def _decode_words(value: str) -> str:
     """RFC 2047 encoded words to text; left as it is when they cannot be decoded."""
     try:
         return " ".join(str(make_header(decode_header(value))).split())
-    except (UnicodeError, LookupError, ValueError, TypeError):
+    except Exception:  # HeaderParseError, bad base64, unknown charsets: keep it as sent
         return value

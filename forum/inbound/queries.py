@@ -3,8 +3,9 @@
 from sqlalchemy import select
 from sqlalchemy.orm import defer, joinedload
 
+from forum.db import utcnow
 from forum.extensions import db
-from forum.inbound.models import InboundMessage
+from forum.inbound.models import InboundMessage, Outcome
 from forum.posts.models import Post, PostSource
 
 
@@ -32,4 +33,20 @@ def email_of(post: Post) -> InboundMessage | None:
         .where(InboundMessage.post_id == post.id)
         .options(defer(InboundMessage.raw))
         .limit(1)
+    )
+
+
+def awaiting_confirmation(limit: int = 100) -> list[InboundMessage]:
+    """Messages waiting for their senders' confirmation, the soonest to lapse first."""
+    return list(
+        db.session.scalars(
+            select(InboundMessage)
+            .where(
+                InboundMessage.outcome == Outcome.UNCONFIRMED,
+                InboundMessage.confirm_by > utcnow(),
+            )
+            .options(defer(InboundMessage.raw), defer(InboundMessage.full_text))
+            .order_by(InboundMessage.confirm_by)
+            .limit(limit)
+        )
     )

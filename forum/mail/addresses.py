@@ -69,6 +69,7 @@ TOKEN_KINDS = {
     "reply": 2,  # person, thread: their reply to that thread
     "digest": 2,  # person, outbox row: their reply to a digest as a whole
     "moderate": 2,  # coordinator, held post: "approve" or "reject: reason"
+    "confirm": 2,  # person, received message: a reply posts the message it asked about
     "bounces": 1,  # outbox row: the return path (VERP) of one message
 }
 

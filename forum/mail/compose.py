@@ -403,8 +403,8 @@ def _account_message(row: OutboxMessage, user: User | None) -> Message:
     headers = dict(AUTO_GENERATED)
     if row.kind == MailKind.AUTO_REPLY:
         headers["Auto-Submitted"] = "auto-replied"
-        if row.payload.get("in_reply_to"):
-            headers["In-Reply-To"] = headers["References"] = row.payload["in_reply_to"]
+    if row.payload.get("in_reply_to"):
+        headers["In-Reply-To"] = headers["References"] = row.payload["in_reply_to"]
     return _new_message(
         to=to,
         subject=row.subject,
@@ -412,6 +412,7 @@ def _account_message(row: OutboxMessage, user: User | None) -> Message:
         html=None,
         sender_name=_site(),
         headers=headers,
+        reply_to=row.payload.get("reply_to"),
     )
 
 

@@ -1,0 +1,90 @@
+"""Posting a received message through the posting service, as the web posts."""
+
+from typing import NoReturn
+
+from flask import current_app
+from flask_babel import gettext as _
+
+from forum.accounts.models import User
+from forum.boards.models import Board
+from forum.inbound.errors import Done
+from forum.inbound.models import InboundMessage, Outcome
+from forum.inbound.parse import Received
+from forum.mail import ids
+from forum.permissions import Action, can
+from forum.posts import services as posting
+from forum.posts.flood import flood_refusal
+from forum.posts.models import PostSource, PostStatus, Thread
+
+
+def _body(received: Received) -> str:
+    body = received.text.strip()
+    if received.attachments:
+        names = ", ".join(received.attachments[:10])
+        body += "\n\n" + _("(Attachments are not published; left out: %(names)s)", names=names)
+    return body
+
+
+def _own_message_id(received: Received) -> str | None:
+    """The sender's Message-ID for the post, unless it is on the forum's domain: then the
+    post takes its own, and the sender's stays with the received message."""
+    if not received.message_id or ids.is_forum_message_id(received.message_id):
+        return None
+    return received.message_id
+
+
+def publish(
+    record: InboundMessage,
+    author: User,
+    received: Received,
+    *,
+    thread: Thread | None,
+    board: Board | None,
+    dmarc_failed: bool = False,
+) -> NoReturn:
+    """Post the message; always ends in Done (posted, held or refused)."""
+    body = _body(received)
+    if not received.text.strip():
+        raise Done(Outcome.REFUSED, _("The message had no text of its own."), tell_sender=True)
+    where = thread.board if thread is not None else board
+    refusal = flood_refusal(author, where, new_thread=thread is None, address=None)
+    if refusal:
+        raise Done(
+            Outcome.REFUSED,
+            _("You are posting faster than this forum allows. Wait %(n)d minutes and send "
+              "again.", n=refusal.minutes),
+            tell_sender=True,
+        )  # fmt: skip
+    outside = _from_outside(author, thread, where)
+    origin = posting.Origin(
+        source=PostSource.EMAIL,
+        message_id=_own_message_id(received),
+        hold=dmarc_failed or outside,
+    )
+    limit = current_app.config["BODY_MAX_LENGTH"]
+    try:
+        if thread is not None:
+            post = posting.reply(thread, author, body=body[:limit], origin=origin)
+        else:
+            title = (received.title or _("(no subject)"))[: current_app.config["TITLE_MAX_LENGTH"]]
+            new = posting.create_thread(
+                board, author, title=title, body=body[:limit], origin=origin
+            )
+            post = new.first_post
+    except posting.PostingError as error:
+        raise Done(Outcome.REFUSED, str(error), tell_sender=True) from error
+    record.post_id = post.id
+    held = post.status == PostStatus.PENDING
+    reason = (
+        "DMARC failed: held" if dmarc_failed
+        else "held: the sender may not post here, and the board holds such mail" if outside
+        else "held for approval" if held
+        else ""
+    )  # fmt: skip
+    raise Done(Outcome.HELD if held else Outcome.POSTED, reason)
+
+
+def _from_outside(author: User, thread: Thread | None, board: Board) -> bool:
+    """The sender may not post here, but the board holds their mail for review."""
+    target, action = (thread, Action.REPLY) if thread else (board, Action.START_THREAD)
+    return not can(author, action, target) and can(author, Action.SUBMIT_FOR_REVIEW, target)

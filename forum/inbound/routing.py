@@ -1,0 +1,142 @@
+"""Where a received message goes: the address it came to, and the thread it answers.
+
+A message to a board's address answers a thread only of that board: the Message-IDs it
+names are looked up among the forum's own (`<post-N@…>`) first, then among those that
+posts came in with (never on the forum's domain), and one that leads elsewhere is
+passed over, so naming a post of another board cannot move a reply there.
+"""
+
+import re
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from forum.accounts.models import User
+from forum.boards.models import Board
+from forum.extensions import db
+from forum.inbound.errors import Done
+from forum.inbound.models import Outcome
+from forum.inbound.parse import Received
+from forum.mail import addresses, ids
+from forum.mail.models import OutboxMessage
+from forum.posts.models import Post, Thread
+
+_BOARD_TAG = re.compile(r"\[([A-Za-z0-9-]{1,16})\]")
+
+
+@dataclass(frozen=True)
+class Recipient:
+    kind: str  # "board", or a token kind: "reply", "digest", "moderate", "confirm", "bounces"
+    board: Board | None = None
+    numbers: tuple[int, ...] = ()
+
+
+def route(address: str) -> Recipient | None:
+    """What an address of ours stands for, or None."""
+    local, at, domain = address.strip().strip("<>").lower().rpartition("@")
+    if not at or domain != addresses.domain().lower():
+        return None
+    token = addresses.read_token_address(local)
+    if token is not None:
+        return Recipient(kind=token[0], numbers=token[1])
+    board = board_by_code(local)
+    if board is not None and addresses.list_name(board) == local:
+        return Recipient(kind="board", board=board)
+    return None
+
+
+def board_by_code(code: str) -> Board | None:
+    """Board codes are their addresses' local parts (`C7-EGOV`, `c7-egov@…`)."""
+    return db.session.scalar(select(Board).where(func.lower(Board.code) == code.lower()))
+
+
+def require_owner(author: User, user_id: int) -> None:
+    if author.id != user_id:
+        raise Done(
+            Outcome.REFUSED,
+            _("This reply address belongs to someone else: answer from your own mail."),
+            tell_sender=True,
+        )
+
+
+def destination(
+    author: User, target: Recipient, received: Received
+) -> tuple[Thread | None, Board | None]:
+    """(thread, None) for a reply, (None, board) for a new thread."""
+    if target.kind == "reply":
+        user_id, thread_id = target.numbers
+        require_owner(author, user_id)
+        thread = db.session.get(Thread, thread_id)
+        if thread is None:
+            raise Done(Outcome.REFUSED, _("That thread no longer exists."), tell_sender=True)
+        return live(thread), None
+    if target.kind == "digest":
+        user_id, outbox_id = target.numbers
+        require_owner(author, user_id)
+        return _from_digest(outbox_id, received)
+    thread = thread_answered(received, target.board)
+    if thread is not None:
+        return thread, None
+    return None, target.board
+
+
+def live(thread: Thread) -> Thread:
+    """Replies to a merged thread go on in the one it was merged into."""
+    seen = set()
+    while thread.merged_into_id is not None and thread.id not in seen:
+        seen.add(thread.id)
+        thread = db.session.get(Thread, thread.merged_into_id) or thread
+    return thread
+
+
+def thread_answered(received: Received, board: Board) -> Thread | None:
+    """The thread of this board holding the latest message referred to."""
+    for message_id in reversed([*received.references, *received.in_reply_to]):
+        post = post_by_message_id(message_id)
+        if post is None:
+            continue
+        thread = live(post.thread)
+        if thread.board_id == board.id:
+            return thread
+    return None
+
+
+def post_by_message_id(message_id: str) -> Post | None:
+    """The post a Message-ID names: the forum's own scheme first, then one kept from mail."""
+    number = ids.post_number(message_id)
+    if number is not None:
+        return db.session.get(Post, number)
+    if ids.is_forum_message_id(message_id):
+        return None
+    return db.session.scalar(select(Post).where(Post.message_id == message_id))
+
+
+def _from_digest(outbox_id: int, received: Received) -> tuple[Thread | None, Board | None]:
+    """A reply to a whole digest: the digest's thread whose title the subject names, else
+    a new thread on the board the subject tags (or the digest's only board)."""
+    digest = db.session.get(OutboxMessage, outbox_id)
+    post_ids = digest.payload.get("posts", []) if digest is not None else []
+    threads = list(
+        db.session.scalars(
+            select(Thread).join(Post, Post.thread_id == Thread.id).where(Post.id.in_(post_ids))
+        ).unique()
+    )
+    title = received.title.lower()
+    for thread in threads:
+        if thread.title.strip().lower() == title:
+            return live(thread), None
+    boards = {thread.board.id: thread.board for thread in threads}
+    tag = _BOARD_TAG.search(received.subject)
+    tagged = board_by_code(tag[1]) if tag else None
+    if tagged is not None:
+        return None, tagged
+    if len(boards) == 1:
+        return None, next(iter(boards.values()))
+    raise Done(
+        Outcome.REFUSED,
+        _("Your reply to the digest names no thread or board. Reply to an item's own address, "
+          "or write to a board's address (such as %(address)s).",
+          address=f"c1@{addresses.domain()}"),
+        tell_sender=True,
+    )  # fmt: skip
