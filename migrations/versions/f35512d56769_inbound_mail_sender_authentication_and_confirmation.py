@@ -1,7 +1,7 @@
 """Inbound mail: how senders were authenticated, and confirmation of unauthenticated mail
 
 Revision ID: f35512d56769
-Revises: 080048b565eb
+Revises: 9fe1b030dc39
 Create Date: 2026-12-05 10:08:01.160415
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'f35512d56769'
-down_revision = '080048b565eb'
+down_revision = '9fe1b030dc39'
 branch_labels = None
 depends_on = None
 
