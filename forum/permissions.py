@@ -326,24 +326,30 @@ def sees_only_published(user: Viewer, board: Board) -> bool:
     return _account(user) is None
 
 
-def visible_posts_clause(user: Viewer, board: Board) -> ColumnElement[bool]:
-    """SQL condition on Post: which posts of a readable thread this viewer sees listed.
+def visible_posts_clause(user: Viewer, board: Board | None = None) -> ColumnElement[bool]:
+    """SQL condition on Post: which posts of readable threads this viewer sees listed, in
+    one board's threads, or in any board's (no board given: Thread must be joined).
 
     Moderators see held and hidden posts (marked), admins deleted ones too; authors see
     their own held, hidden and rejected posts; everyone else sees published posts only.
     """
     if is_admin(user):
         return Post.status != PostStatus.REJECTED
-    if can_moderate_board(user, board):
-        return Post.status.in_([PostStatus.PUBLISHED, PostStatus.PENDING, PostStatus.HIDDEN])
+    moderated = Post.status.in_([PostStatus.PUBLISHED, PostStatus.PENDING, PostStatus.HIDDEN])
+    if board is not None and can_moderate_board(user, board):
+        return moderated
     account = _account(user)
     if account is None:
         return Post.status == PostStatus.PUBLISHED
     own = [PostStatus.PENDING, PostStatus.HIDDEN, PostStatus.REJECTED]
-    return or_(
+    seen = [
         Post.status == PostStatus.PUBLISHED,
         (Post.author_id == account.id) & Post.status.in_(own),
-    )
+    ]
+    board_ids = moderated_board_ids(account) if board is None else ()
+    if board_ids:
+        seen.append(Thread.board_id.in_(board_ids) & moderated)
+    return or_(*seen)
 
 
 def is_listed(thread: Thread) -> bool:
