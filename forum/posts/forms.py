@@ -3,9 +3,10 @@
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, ValidationError
+
+from forum.forms import ForumForm
 
 
 class _MaxLength:
@@ -14,7 +15,7 @@ class _MaxLength:
     def __init__(self, setting: str) -> None:
         self.setting = setting
 
-    def __call__(self, form: FlaskForm, field: StringField) -> None:
+    def __call__(self, form: ForumForm, field: StringField) -> None:
         limit = current_app.config[self.setting]
         length = len(field.data or "")
         if length > limit:
@@ -27,7 +28,7 @@ class _MaxLength:
             )
 
 
-class PostForm(FlaskForm):
+class PostForm(ForumForm):
     body = TextAreaField(
         _l("Message"),
         validators=[DataRequired(_l("Write a message.")), _MaxLength("BODY_MAX_LENGTH")],

@@ -632,8 +632,12 @@ def _posted_within(searcher: Searcher, query: Query) -> set[int] | None:
     common word over six months of 200,000 posts)."""
     if not (query.date_from or query.date_to):
         return None
-    first = _date(query.date_from) if query.date_from else _EPOCH
-    last = _date(query.date_to) if query.date_to else date(datetime.now(UTC).year + 1, 12, 31)
+    # No post is older than 1970 or dated past next year: a range is cut to those years,
+    # which keeps its terms few and its ends within the calendar (9999-12-31 has no
+    # next day).
+    latest = date(datetime.now(UTC).year + 1, 12, 31)
+    first = max(_date(query.date_from), _EPOCH) if query.date_from else _EPOCH
+    last = min(_date(query.date_to), latest) if query.date_to else latest
     terms = list(_date_terms(first, last))
     found: set[int] = set()
     for leaf, offset in searcher.leaf_searchers():
