@@ -38,6 +38,8 @@ class Action(enum.StrEnum):
     REPLY = "reply"
     READ_POST = "read_post"
     EDIT_POST = "edit_post"
+    REDACT_POST = "redact_post"
+    READ_REDACTED = "read_redacted"
     FLAG_POST = "flag_post"
     MODERATE_BOARD = "moderate_board"
     MANAGE_MEMBERS = "manage_members"
@@ -232,6 +234,16 @@ def can_edit_post(user: Viewer, post: Post) -> bool:
     )
 
 
+def can_read_redacted(user: Viewer, post: Post) -> bool:
+    """The earlier versions of a post that a moderator redacted: its board's moderators."""
+    return can_moderate_board(user, post.thread.board)
+
+
+def can_redact_post(user: Viewer, post: Post) -> bool:
+    """Hiding a post's earlier versions (personal data, say) is a moderator's edit."""
+    return can_read_redacted(user, post) and can_edit_post(user, post)
+
+
 def can_flag_post(user: Viewer, post: Post) -> bool:
     account = _participant(user)
     return (
@@ -265,6 +277,8 @@ _RULES: dict[Action, Callable[[Viewer, Any], bool]] = {
     Action.REPLY: can_reply,
     Action.READ_POST: can_read_post,
     Action.EDIT_POST: can_edit_post,
+    Action.REDACT_POST: can_redact_post,
+    Action.READ_REDACTED: can_read_redacted,
     Action.FLAG_POST: can_flag_post,
     Action.MODERATE_BOARD: can_moderate_board,
     Action.MANAGE_MEMBERS: can_manage_members,

@@ -25,8 +25,16 @@ from forum.extensions import db
 from forum.moderation.models import BoardTrust, Flag, FlagOutcome, FlagReason, LogAction, LogEntry
 from forum.notices.services import notify
 from forum.permissions import Action, can, is_admin
-from forum.posts.models import Post, PostStatus, Thread
-from forum.posts.services import publish, recount, recount_authors, recount_board, touch
+from forum.posts.models import Post, PostRevision, PostStatus, Thread
+from forum.posts.services import (
+    PostingError,
+    edit_post,
+    publish,
+    recount,
+    recount_authors,
+    recount_board,
+    touch,
+)
 
 
 class ModerationError(Exception):
@@ -229,6 +237,31 @@ def restore_post(post: Post, admin: User) -> None:
     recount_authors([post.author_id])
     events.post_published.send(post)
     _record_on_post(LogAction.RESTORE, admin, post)
+
+
+def redact_post(post: Post, moderator: User, *, body: str, reason: str) -> int:
+    """Edit a post (or keep its text) and hide every earlier version from all but the
+    board's moderators: for personal data, say. Returns how many versions were hidden.
+    Copies already mailed cannot be recalled."""
+    if not can(moderator, Action.REDACT_POST, post):
+        raise ModerationError(_("You cannot do this here."))
+    if not reason.strip():
+        raise ModerationError(_("Say why the earlier versions are hidden: the log shows it."))
+    try:
+        edit_post(post, moderator, body=body)
+    except PostingError as error:
+        raise ModerationError(str(error)) from error
+    hidden = db.session.execute(
+        update(PostRevision)
+        .where(PostRevision.post_id == post.id, PostRevision.redacted_at.is_(None))
+        .values(redacted_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not hidden:
+        raise ModerationError(_("This post has no earlier version to hide."))
+    db.session.expire(post, ["revisions"])
+    _record_on_post(LogAction.REDACT, moderator, post, reason=reason, versions=hidden)
+    return hidden
 
 
 def _withdrawn(post: Post, status: PostStatus) -> None:

@@ -3,8 +3,8 @@
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import StringField, TextAreaField
-from wtforms.validators import DataRequired, ValidationError
+from wtforms import BooleanField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from forum.forms import ForumForm
 
@@ -40,4 +40,16 @@ class ThreadForm(PostForm):
     title = StringField(
         _l("Title"),
         validators=[DataRequired(_l("Give the thread a title.")), _MaxLength("TITLE_MAX_LENGTH")],
+    )
+
+
+class EditForm(PostForm):
+    """Editing a post; a moderator may mark the edit as a redaction (shown to them only)."""
+
+    redact = BooleanField(
+        _l("Hide the earlier versions from everyone but the board's moderators "
+           "(personal data, for instance)")
+    )  # fmt: skip
+    reason = StringField(
+        _l("Why (shown in the moderation log)"), validators=[Optional(), Length(max=500)]
     )
