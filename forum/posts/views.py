@@ -22,7 +22,8 @@ from forum.boards.queries import board_by_slug
 from forum.extensions import db
 from forum.mail.forms import thread_mail_form
 from forum.mail.subscriptions import watch_mode
-from forum.moderation import services as moderation
+from forum.moderation.acts import ModerationError
+from forum.moderation.posts_acts import redact_post
 from forum.pagecache import cached
 from forum.pagination import Page, page_of
 from forum.permissions import Action, can, require
@@ -172,7 +173,7 @@ def edit(post_id: int) -> object:
     if form.validate_on_submit():
         try:
             _save_edit(post, form)
-        except (services.PostingError, moderation.ModerationError) as error:
+        except (services.PostingError, ModerationError) as error:
             db.session.rollback()
             flash(str(error), "error")
         else:
@@ -191,9 +192,7 @@ def edit(post_id: int) -> object:
 
 def _save_edit(post: Post, form: EditForm) -> None:
     if form.redact.data:
-        moderation.redact_post(
-            post, current_user, body=form.body.data, reason=form.reason.data or ""
-        )
+        redact_post(post, current_user, body=form.body.data, reason=form.reason.data or "")
     else:
         services.edit_post(post, current_user, body=form.body.data)
 
