@@ -44,6 +44,11 @@ THREADS_PER_PAGE = 30
 POSTS_PER_PAGE = 30
 TITLE_MAX_LENGTH = 200
 BODY_MAX_LENGTH = 50_000
+# The largest request taken, in bytes (larger ones get a 413 page), and the largest form
+# read into memory: a post of BODY_MAX_LENGTH characters takes up to 12 bytes a
+# character once form-encoded (600 KB).
+MAX_CONTENT_LENGTH = 1024 * 1024
+MAX_FORM_MEMORY_SIZE = 1024 * 1024
 PASSWORD_MIN_LENGTH = 10
 EMAIL_TOKEN_MAX_AGE = 3 * 24 * 3600
 RESET_TOKEN_MAX_AGE = 2 * 3600

@@ -38,6 +38,8 @@ class Action(enum.StrEnum):
     REPLY = "reply"
     READ_POST = "read_post"
     EDIT_POST = "edit_post"
+    REDACT_POST = "redact_post"
+    READ_REDACTED = "read_redacted"
     FLAG_POST = "flag_post"
     MODERATE_BOARD = "moderate_board"
     MANAGE_MEMBERS = "manage_members"
@@ -239,6 +241,16 @@ def can_edit_post(user: Viewer, post: Post) -> bool:
     )
 
 
+def can_read_redacted(user: Viewer, post: Post) -> bool:
+    """The earlier versions of a post that a moderator redacted: its board's moderators."""
+    return can_moderate_board(user, post.thread.board)
+
+
+def can_redact_post(user: Viewer, post: Post) -> bool:
+    """Hiding a post's earlier versions (personal data, say) is a moderator's edit."""
+    return can_read_redacted(user, post) and can_edit_post(user, post)
+
+
 def can_flag_post(user: Viewer, post: Post) -> bool:
     account = _participant(user)
     return (
@@ -272,6 +284,8 @@ _RULES: dict[Action, Callable[[Viewer, Any], bool]] = {
     Action.REPLY: can_reply,
     Action.READ_POST: can_read_post,
     Action.EDIT_POST: can_edit_post,
+    Action.REDACT_POST: can_redact_post,
+    Action.READ_REDACTED: can_read_redacted,
     Action.FLAG_POST: can_flag_post,
     Action.MODERATE_BOARD: can_moderate_board,
     Action.MANAGE_MEMBERS: can_manage_members,
@@ -335,24 +349,30 @@ def sees_only_published(user: Viewer, board: Board) -> bool:
     return _account(user) is None
 
 
-def visible_posts_clause(user: Viewer, board: Board) -> ColumnElement[bool]:
-    """SQL condition on Post: which posts of a readable thread this viewer sees listed.
+def visible_posts_clause(user: Viewer, board: Board | None = None) -> ColumnElement[bool]:
+    """SQL condition on Post: which posts of readable threads this viewer sees listed, in
+    one board's threads, or in any board's (no board given: Thread must be joined).
 
     Moderators see held and hidden posts (marked), admins deleted ones too; authors see
     their own held, hidden and rejected posts; everyone else sees published posts only.
     """
     if is_admin(user):
         return Post.status != PostStatus.REJECTED
-    if can_moderate_board(user, board):
-        return Post.status.in_([PostStatus.PUBLISHED, PostStatus.PENDING, PostStatus.HIDDEN])
+    moderated = Post.status.in_([PostStatus.PUBLISHED, PostStatus.PENDING, PostStatus.HIDDEN])
+    if board is not None and can_moderate_board(user, board):
+        return moderated
     account = _account(user)
     if account is None:
         return Post.status == PostStatus.PUBLISHED
     own = [PostStatus.PENDING, PostStatus.HIDDEN, PostStatus.REJECTED]
-    return or_(
+    seen = [
         Post.status == PostStatus.PUBLISHED,
         (Post.author_id == account.id) & Post.status.in_(own),
-    )
+    ]
+    board_ids = moderated_board_ids(account) if board is None else ()
+    if board_ids:
+        seen.append(Thread.board_id.in_(board_ids) & moderated)
+    return or_(*seen)
 
 
 def is_listed(thread: Thread) -> bool:

@@ -136,9 +136,17 @@ def _template_context() -> dict:
         "Action": permissions.Action,
         "lang": locale,
         "text_direction": "rtl" if locale.split("_")[0] in RTL_LANGUAGES else "ltr",
-        "sign_out_form": ActionForm(prefix="sign-out") if current_user.is_authenticated else None,
+        "sign_out_form": _sign_out_form(),
         "waiting_for_moderation": _waiting_for_moderation(),
     }
+
+
+def _sign_out_form() -> ActionForm | None:
+    """The header's sign-out button. Never reads the request's form: pages shown for a
+    request whose form could not be read (too large) render it too."""
+    if not current_user.is_authenticated:
+        return None
+    return ActionForm(formdata=None, prefix="sign-out")
 
 
 def _waiting_for_moderation() -> int | None:

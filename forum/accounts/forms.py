@@ -6,7 +6,6 @@ from zoneinfo import available_timezones
 import pycountry
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -21,7 +20,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from forum.accounts.models import STAKEHOLDER_GROUP_LABELS
 from forum.accounts.services import password_problem
-from forum.forms import ascii_int, options
+from forum.forms import ForumForm, ascii_int, options
 from forum.mail.models import MAIL_MODE_LABELS, MailMode
 
 
@@ -59,7 +58,7 @@ _email = [
 class StrongPassword:
     """Rejects weak passwords, comparing against the form's email and name fields."""
 
-    def __call__(self, form: FlaskForm, field: PasswordField) -> None:
+    def __call__(self, form: ForumForm, field: PasswordField) -> None:
         email = getattr(form, "email", None)
         name = getattr(form, "display_name", None)
         problem = password_problem(
@@ -71,7 +70,7 @@ class StrongPassword:
             raise ValidationError(problem)
 
 
-class ProfileFields(FlaskForm):
+class ProfileFields(ForumForm):
     display_name = StringField(
         _l("Name"), validators=[DataRequired(_l("Enter your name.")), Length(max=100)]
     )
@@ -112,17 +111,17 @@ class SettingsForm(ProfileFields):
     timezone = SelectField(_l("Time zone"), choices=timezone_choices)
 
 
-class SignInForm(FlaskForm):
+class SignInForm(ForumForm):
     email = EmailField(_l("Email address"), validators=_email)
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))])
     remember = BooleanField(_l("Keep me signed in on this device"))
 
 
-class EmailOnlyForm(FlaskForm):
+class EmailOnlyForm(ForumForm):
     email = EmailField(_l("Email address"), validators=_email)
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(ForumForm):
     password = PasswordField(_l("New password"), validators=[DataRequired(), StrongPassword()])
     confirm = PasswordField(
         _l("Repeat the new password"),
@@ -136,12 +135,12 @@ class ChangePasswordForm(ResetPasswordForm):
     )
 
 
-class ChangeEmailForm(FlaskForm):
+class ChangeEmailForm(ForumForm):
     email = EmailField(_l("New email address"), validators=_email)
     current_password = PasswordField(
         _l("Current password"), validators=[DataRequired(_l("Enter your current password."))]
     )
 
 
-class ActionForm(FlaskForm):
+class ActionForm(ForumForm):
     """A form with nothing but its CSRF token, for buttons that change state."""

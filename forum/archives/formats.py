@@ -3,6 +3,7 @@
 import re
 from collections.abc import Iterable
 from datetime import datetime
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
 from xml.etree import ElementTree as ET
@@ -10,15 +11,18 @@ from xml.etree import ElementTree as ET
 from forum.mail.ids import author_address, message_id, references, subject
 from forum.markup import html_to_text
 from forum.posts.models import Post, Thread
+from forum.text import one_line, xml_text
 
 ATOM = "http://www.w3.org/2005/Atom"
 ET.register_namespace("", ATOM)
 
 
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attributes: str) -> ET.Element:
-    element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attributes)
+    """An Atom element; its text and attributes cleaned of what XML 1.0 forbids."""
+    cleaned = {name: xml_text(value) for name, value in attributes.items()}
+    element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", cleaned)
     if text is not None:
-        element.text = text
+        element.text = xml_text(text)
     return element
 
 
@@ -71,14 +75,16 @@ def mbox(posts: Iterable[Post], *, code: str) -> bytes:
 
 
 def _message(post: Post, *, code: str, chain: list[str]) -> EmailMessage:
+    """One post as a message; header values made one clean line, whatever was stored."""
     thread: Thread = post.thread
     message = EmailMessage()
-    message["From"] = f"{post.author.display_name} <{author_address(post)}>"
+    message["From"] = Address(one_line(post.author.display_name), addr_spec=author_address(post))
     message["Date"] = format_datetime(post.created_at)
-    message["Subject"] = subject(code, thread.title, reply=post.id != thread.first_post_id)
-    message["Message-ID"] = message_id(post)
+    title = one_line(thread.title)
+    message["Subject"] = subject(code, title, reply=post.id != thread.first_post_id)
+    message["Message-ID"] = one_line(message_id(post))
     if chain:
-        message["In-Reply-To"] = chain[-1]
-        message["References"] = " ".join(chain)
+        message["In-Reply-To"] = one_line(chain[-1])
+        message["References"] = " ".join(one_line(reference) for reference in chain)
     message.set_content(html_to_text(post.body_html) + "\n", charset="utf-8")
     return message

@@ -3,13 +3,15 @@
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import extract, func, select
-from sqlalchemy.orm import joinedload
+from flask_login import AnonymousUserMixin
+from sqlalchemy import Select, extract, func, select
+from sqlalchemy.orm import contains_eager, joinedload
 
-from forum.boards.models import Board, ReadPolicy
+from forum.boards.models import Board
 from forum.extensions import db
 from forum.permissions import listed_threads_clause
 from forum.posts.models import Post, PostStatus, Thread
+from forum.posts.queries import listed_posts
 
 FEED_SIZE = 30
 
@@ -88,35 +90,28 @@ def thread_posts(thread: Thread) -> list[Post]:
     )
 
 
-def public_posts(*, board: Board | None = None, thread: Thread | None = None) -> list[Post]:
-    """The latest published posts an anonymous reader may see, for Atom feeds."""
-    query = (
-        select(Post)
-        .join(Post.thread)
-        .join(Thread.board)
-        .where(
-            Post.status == PostStatus.PUBLISHED,
-            listed_threads_clause(),
-            Board.read_policy == ReadPolicy.PUBLIC,
-        )
-        .options(joinedload(Post.author), joinedload(Post.thread).joinedload(Thread.board))
-        .order_by(Post.created_at.desc(), Post.id.desc())
-        .limit(FEED_SIZE)
+def _feed_query(board: Board | None) -> Select[tuple[Post]]:
+    """Posts that anyone without an account sees on the pages: feeds are read that way."""
+    return listed_posts(AnonymousUserMixin(), board).options(
+        joinedload(Post.author), contains_eager(Post.thread).contains_eager(Thread.board)
     )
-    if board is not None:
-        query = query.where(Thread.board_id == board.id)
+
+
+def public_posts(*, board: Board | None = None, thread: Thread | None = None) -> list[Post]:
+    """The latest posts an anonymous reader may see, for Atom feeds."""
+    query = _feed_query(board if thread is None else thread.board)
     if thread is not None:
         query = query.where(Post.thread_id == thread.id)
+    query = query.order_by(Post.created_at.desc(), Post.id.desc()).limit(FEED_SIZE)
     return list(db.session.scalars(query))
 
 
-def new_threads(board: Board) -> list[Thread]:
-    return list(
-        db.session.scalars(
-            select(Thread)
-            .where(Thread.board_id == board.id, listed_threads_clause())
-            .options(joinedload(Thread.first_post).joinedload(Post.author))
-            .order_by(Thread.created_at.desc(), Thread.id.desc())
-            .limit(FEED_SIZE)
-        )
+def opening_posts(board: Board) -> list[Post]:
+    """The first posts of the board's newest threads, those an anonymous reader may see."""
+    query = (
+        _feed_query(board)
+        .where(Post.id == Thread.first_post_id)
+        .order_by(Thread.created_at.desc(), Thread.id.desc())
+        .limit(FEED_SIZE)
     )
+    return list(db.session.scalars(query))

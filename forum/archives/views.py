@@ -134,7 +134,7 @@ def board_posts_feed(slug: str) -> Response:
 @bp.get("/b/<slug>/threads.atom")
 def board_threads_feed(slug: str) -> Response:
     board = _public_board(slug)
-    posts = [thread.first_post for thread in queries.new_threads(board) if thread.first_post]
+    posts = queries.opening_posts(board)
     link = url_for("boards.board", slug=board.slug, _external=True)
     return _feed(board.label, link, _entries(posts))
 

@@ -20,7 +20,7 @@ from forum.extensions import db
 from forum.mail import subscriptions
 from forum.mail.models import MailMode
 from forum.moderation.models import FlagReason
-from forum.moderation.services import flag_post
+from forum.moderation.posts_acts import flag_post
 from forum.permissions import can_start_thread
 from forum.posts import services as posting
 from forum.posts.models import Post, Thread

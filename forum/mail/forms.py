@@ -3,12 +3,11 @@
 from collections.abc import Iterable
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField
 from wtforms.validators import InputRequired, Optional
 
 from forum.boards.models import Board
-from forum.forms import ascii_int, options
+from forum.forms import ForumForm, ascii_int, options
 from forum.mail.models import MAIL_MODE_LABELS, MailFormat, MailMode
 
 WEEKDAYS = (
@@ -22,11 +21,11 @@ def mode_choices() -> list:
     return options((mode.value, label) for mode, label in MAIL_MODE_LABELS.items())
 
 
-class BoardMailForm(FlaskForm):
+class BoardMailForm(ForumForm):
     mode = SelectField(_l("Email"), choices=mode_choices, validators=[_mode_required])
 
 
-class ThreadMailForm(FlaskForm):
+class ThreadMailForm(ForumForm):
     mode = SelectField(
         _l("This thread by email"),
         choices=lambda: options(
@@ -40,7 +39,7 @@ class ThreadMailForm(FlaskForm):
     )
 
 
-class MailSettingsForm(FlaskForm):
+class MailSettingsForm(ForumForm):
     digest_hour = SelectField(
         _l("Digests arrive at"),
         choices=lambda: options((hour, f"{hour:02d}:00") for hour in range(24)),

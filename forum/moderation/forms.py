@@ -1,7 +1,6 @@
 """Forms of moderation. Every act is a POST with a CSRF token."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -15,16 +14,16 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 
 from forum.accounts.forms import group_choices
 from forum.boards.models import MODERATION_MODE_LABELS
-from forum.forms import WholeNumberField, ascii_int, options
+from forum.forms import ForumForm, WholeNumberField, ascii_int, options
 from forum.moderation.models import FLAG_REASON_LABELS
 from forum.pagination import MAX_ID
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(ForumForm):
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=2000)])
 
 
-class FlagForm(FlaskForm):
+class FlagForm(ForumForm):
     reason = RadioField(
         _l("What is wrong with this post?"),
         choices=options((reason.value, label) for reason, label in FLAG_REASON_LABELS.items()),
@@ -63,7 +62,7 @@ class MergeForm(ReasonForm):
     )
 
 
-class ModeForm(FlaskForm):
+class ModeForm(ForumForm):
     mode = SelectField(
         _l("Moderation"),
         choices=options((mode.value, label) for mode, label in MODERATION_MODE_LABELS.items()),
@@ -81,7 +80,7 @@ _email = [
 ]
 
 
-class MemberForm(FlaskForm):
+class MemberForm(ForumForm):
     """Add someone to a board; unknown addresses become invited, email-only accounts."""
 
     email = EmailField(_l("Email address"), validators=_email)

@@ -6,9 +6,10 @@ import secrets
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import HiddenField, StringField, TextAreaField
-from wtforms.validators import DataRequired, ValidationError
+from wtforms import BooleanField, HiddenField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from forum.forms import ForumForm
 
 
 class _MaxLength:
@@ -17,7 +18,7 @@ class _MaxLength:
     def __init__(self, setting: str) -> None:
         self.setting = setting
 
-    def __call__(self, form: FlaskForm, field: StringField) -> None:
+    def __call__(self, form: ForumForm, field: StringField) -> None:
         limit = current_app.config[self.setting]
         length = len(field.data or "")
         if length > limit:
@@ -30,7 +31,7 @@ class _MaxLength:
             )
 
 
-class PostForm(FlaskForm):
+class PostForm(ForumForm):
     body = TextAreaField(
         _l("Message"),
         validators=[DataRequired(_l("Write a message.")), _MaxLength("BODY_MAX_LENGTH")],
@@ -62,4 +63,16 @@ class ThreadForm(NewPostForm):
     title = StringField(
         _l("Title"),
         validators=[DataRequired(_l("Give the thread a title.")), _MaxLength("TITLE_MAX_LENGTH")],
+    )
+
+
+class EditForm(PostForm):
+    """Editing a post; a moderator may mark the edit as a redaction (shown to them only)."""
+
+    redact = BooleanField(
+        _l("Hide the earlier versions from everyone but the board's moderators "
+           "(personal data, for instance)")
+    )  # fmt: skip
+    reason = StringField(
+        _l("Why (shown in the moderation log)"), validators=[Optional(), Length(max=500)]
     )

@@ -121,6 +121,8 @@ class PostRevision(db.Model):
     written_at: Mapped[datetime]
     written_by_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     replaced_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set when a moderator redacted this version: only the board's moderators read it.
+    redacted_at: Mapped[datetime | None]
 
     post: Mapped[Post] = relationship(back_populates="revisions")
     written_by: Mapped["User"] = relationship()

@@ -1,6 +1,6 @@
 """Read-side queries for threads and posts, filtered by the permissions module."""
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload
 
 from forum.accounts.models import User
@@ -55,6 +55,22 @@ def thread_posts(thread: Thread, viewer: Viewer, *, page: int, per_page: int) ->
             .offset((page - 1) * per_page)
         )
     )
+
+
+def listed_posts(viewer: Viewer, board: Board | None = None) -> Select[tuple[Post]]:
+    """Posts this viewer sees in the listed threads of the boards they may read (of one
+    board, or of all), by the rule of the thread pages: what feeds list."""
+    query = (
+        select(Post)
+        .join(Post.thread)
+        .join(Thread.board)
+        .where(
+            readable_boards_clause(viewer),
+            listed_threads_clause(),
+            visible_posts_clause(viewer, board),
+        )
+    )
+    return query if board is None else query.where(Thread.board_id == board.id)
 
 
 def post_with_thread(post_id: int) -> Post | None:

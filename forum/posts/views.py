@@ -22,12 +22,14 @@ from forum.boards.queries import board_by_slug
 from forum.extensions import db
 from forum.mail.forms import thread_mail_form
 from forum.mail.subscriptions import watch_mode
+from forum.moderation.acts import ModerationError
+from forum.moderation.posts_acts import redact_post
 from forum.pagecache import cached
 from forum.pagination import Page, page_of
 from forum.permissions import Action, can, require
 from forum.posts import queries, services
 from forum.posts.flood import flood_refusal
-from forum.posts.forms import NewPostForm, PostForm, ThreadForm
+from forum.posts.forms import EditForm, NewPostForm, ThreadForm
 from forum.posts.models import Post, PostStatus, Thread
 from forum.posts.services import Origin
 from forum.ratelimit import Refusal, client_address
@@ -186,24 +188,43 @@ def reply(thread_id: int) -> object:
 def edit(post_id: int) -> object:
     post = _post_or_404(post_id)
     require(current_user, Action.EDIT_POST, post)
-    form = PostForm(data={"body": post.body_source})
+    form = EditForm(data={"body": post.body_source})
     if form.validate_on_submit():
         try:
-            services.edit_post(post, current_user, body=form.body.data)
-        except services.PostingError as error:
+            _save_edit(post, form)
+        except (services.PostingError, ModerationError) as error:
+            db.session.rollback()
             flash(str(error), "error")
         else:
             db.session.commit()
             flash(_("Your changes are saved."), "success")
             return redirect(post_url(post))
     status = 400 if form.is_submitted() else 200
-    return render_template("posts/edit.html", post=post, thread=post.thread, form=form), status
+    return render_template(
+        "posts/edit.html",
+        post=post,
+        thread=post.thread,
+        form=form,
+        can_redact=can(current_user, Action.REDACT_POST, post),
+    ), status
+
+
+def _save_edit(post: Post, form: EditForm) -> None:
+    if form.redact.data:
+        redact_post(post, current_user, body=form.body.data, reason=form.reason.data or "")
+    else:
+        services.edit_post(post, current_user, body=form.body.data)
 
 
 @bp.get("/p/<int:post_id>/history")
 def history(post_id: int) -> str:
     post = _post_or_404(post_id)
-    return render_template("posts/history.html", post=post, thread=post.thread)
+    return render_template(
+        "posts/history.html",
+        post=post,
+        thread=post.thread,
+        reads_redacted=can(current_user, Action.READ_REDACTED, post),
+    )
 
 
 @bp.get("/p/<int:post_id>")

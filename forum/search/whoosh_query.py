@@ -1,0 +1,141 @@
+"""Reading a search as a Whoosh query: parsing it (or its plain words), keeping out what
+would match every post, and writing the reader's filters and hidden boards into it."""
+
+from collections.abc import Iterator
+from itertools import pairwise
+
+from whoosh.fields import Schema
+from whoosh.qparser import OrGroup, QueryParser
+from whoosh.query import (
+    And,
+    AndNot,
+    Every,
+    Not,
+    NullQuery,
+    Or,
+    Phrase,
+    Prefix,
+    Term,
+    TermRange,
+    Wildcard,
+)
+
+from forum.search.backend import Query, QuerySyntaxError
+from forum.search.whoosh_schema import QUERY_SCHEMA, TEXT_FIELDS
+from forum.search.whoosh_weighting import ANALYZER, pair_term
+
+
+def parse(query: Query):
+    """The query as written; QuerySyntaxError when it cannot be read or matches (nearly)
+    everything."""
+    parser = QueryParser(_field(query), QUERY_SCHEMA)
+    parsed = _exclusions_last(parser.parse(query.text))
+    if _unusable(parsed):
+        raise QuerySyntaxError(query.text)
+    return parsed
+
+
+def plain_words(query: Query):
+    """The query's words, any of them, each as a phrase; None when it has no words."""
+    words = [token.text for token in ANALYZER(query.text)]
+    if not words:
+        return None
+    parser = QueryParser(_field(query), QUERY_SCHEMA, group=OrGroup.factory(0.9))
+    quoted = " ".join(f'"{word}"' for word in words)
+    return parser.parse(quoted)
+
+
+def matched_terms(parsed) -> list[str]:
+    """The words of the text fields a parsed query looks for, for highlighting."""
+    return sorted({_text(text) for field, text in parsed.all_terms() if field in TEXT_FIELDS})
+
+
+def _field(query: Query) -> str:
+    return "title" if query.titles_only else "content"
+
+
+def _text(term: str | bytes) -> str:
+    return term.decode() if isinstance(term, bytes) else term
+
+
+def _unusable(parsed) -> bool:
+    """A query the parser turned into nothing, or one that would match (nearly) every
+    post: `*`, a one-letter prefix, a range of words, or a NOT that excludes from
+    everything rather than from other words (`NOT a`, `a OR NOT b`)."""
+    if parsed is None or parsed is NullQuery:
+        return True
+    if any(isinstance(node, Not) for node in _nodes(parsed)):
+        return True
+    for node in parsed.leaves():
+        if isinstance(node, Every | TermRange):
+            return True
+        if isinstance(node, Wildcard | Prefix) and len(node.text.strip("*?")) < 2:
+            return True
+    return False
+
+
+def _nodes(parsed) -> Iterator:
+    yield parsed
+    if not parsed.is_leaf():
+        for child in parsed.children():
+            yield from _nodes(child)
+
+
+def _exclusions_last(parsed):
+    """`a NOT b` as AndNot(a, b) rather than And(a, Not(b)): Whoosh reads a Not as "every
+    other document", visiting all of them, and scores every match (no block skipping)."""
+    if not parsed.is_leaf():
+        parsed = parsed.apply(_exclusions_last)
+    if not isinstance(parsed, And):
+        return parsed
+    kept = [part for part in parsed.subqueries if not isinstance(part, Not)]
+    excluded = [part.query for part in parsed.subqueries if isinstance(part, Not)]
+    if not kept or not excluded:
+        return parsed
+    return AndNot(_joined(And, kept), _joined(Or, excluded))
+
+
+def _joined(kind, parts: list):
+    return parts[0] if len(parts) == 1 else kind(parts)
+
+
+def _phrases_as_pairs(parsed, fields: Schema):
+    """A phrase read through the pair terms of its common words: two common words are
+    one term; other phrases are the posts holding their pairs, checked word by word."""
+    if not parsed.is_leaf():
+        return parsed.apply(lambda part: _phrases_as_pairs(part, fields))
+    if not isinstance(parsed, Phrase) or parsed.slop != 1 or parsed.fieldname not in fields:
+        return parsed
+    common = getattr(fields[parsed.fieldname].format, "common", frozenset())
+    pairs = [
+        Term(parsed.fieldname, pair_term(first, second), boost=parsed.boost)
+        for first, second in pairwise(parsed.words)
+        if first in common and second in common
+    ]
+    if not pairs:
+        return parsed
+    return pairs[0] if len(parsed.words) == 2 else And([*pairs, parsed])
+
+
+def restricted(parsed, query: Query, fields: Schema):
+    """The query with the facets ANDed in and the reader's hidden boards taken out.
+
+    Written into the query rather than passed as Whoosh `filter`/`mask` (which gathers
+    a set from a query the slow way): on 200,000 posts a common word took 4 s with a
+    filter and over a minute with a mask, against under 0.1 s as an intersection."""
+    facets = [
+        Term(field, str(value))
+        for field, value in (
+            ("board_id", query.board_id),
+            ("section_id", query.section_id),
+            ("group", query.group),
+            ("author_id", query.author_id),
+        )
+        if value is not None
+    ]
+    parsed = _phrases_as_pairs(parsed, fields)
+    restricted = And([parsed, *facets]) if facets else parsed
+    if query.hidden_board_ids:
+        hidden = Or([Term("board_id", str(board_id)) for board_id in query.hidden_board_ids])
+        restricted = AndNot(restricted, hidden)
+    return restricted
