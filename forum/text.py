@@ -53,6 +53,12 @@ def one_line(text: str) -> str:
     return " ".join(cleaned.split())
 
 
+def without_control_characters(text: str) -> str:
+    """Text of several lines with the characters `control_characters` finds taken out (for
+    mail, whose sender cannot be asked to type it again)."""
+    return "".join(char for char in text if not _refused(char, multiline=True))
+
+
 def xml_text(text: str) -> str:
     """`text` with every character XML 1.0 forbids replaced by U+FFFD, so a document
     holding it stays well-formed."""

@@ -467,3 +467,22 @@ def test_a_confirmation_link_that_is_not_valid_says_so(client, lmtp, make_user):
         response = method("/mail/confirm-post/not-a-token")
         assert response.status_code == 404
         assert "This link is not valid" in text_of(response)
+
+
+def test_control_characters_in_mail_are_left_out_of_the_post(client, lmtp, make_user):
+    make_user(email="ctl@example.org")
+    raw = (
+        f"Authentication-Results: {mta_verdict('ctl@example.org')}\r\n"
+        "From: ctl@example.org\r\nTo: c5@forum.example.org\r\n"
+        "Subject: Tabs\x0band\x1bescapes\r\nMessage-ID: <ctl-1@example.org>\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+        "One\x00 line\x0b\r\nTwo\tlines\r\n"
+    ).encode()
+
+    code, _ = send(lmtp, raw, to=f"c5@{DOMAIN}", sender="ctl@example.org")
+
+    assert code == 250
+    post = latest_post()
+    assert post.thread.title == "Tabs andescapes"
+    assert post.body_source == "One line\nTwo\tlines"
+    assert client.get(f"/t/{post.thread_id}.mbox").status_code == 200
