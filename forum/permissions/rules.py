@@ -1,24 +1,18 @@
-"""Who may do what: the one place that decides it.
-
-Each rule is a small pure function of an explicit user and object. Views call
-`require`, templates call `can`, services refuse what `can` refuses, and listing
-queries filter with the clauses at the bottom, so a rule is written once whatever asks.
-"""
+"""The permission rules: small pure functions of an explicit user and object, and `can` /
+`require`, which every view, template and service asks."""
 
 import enum
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask_login import AnonymousUserMixin
-from sqlalchemy import ColumnElement, exists, false, or_, true
 from werkzeug.exceptions import Forbidden, NotFound
 
 from forum.accounts.models import User
 from forum.boards.models import (
     TEAM_ROLES,
     Board,
-    BoardRole,
     ModerationMode,
     PostPolicy,
     ReadPolicy,
@@ -52,7 +46,8 @@ class Action(enum.StrEnum):
 # Users --------------------------------------------------------------------------------
 
 
-def _account(user: Viewer) -> User | None:
+def account_of(user: Viewer) -> User | None:
+    """The account of a signed-in viewer; None for anonymous readers."""
     return user if isinstance(user, User) else None
 
 
@@ -61,45 +56,45 @@ def _roles_on(user: User, board: Board) -> set[Role]:
 
 
 def is_admin(user: Viewer) -> bool:
-    account = _account(user)
+    account = account_of(user)
     return account is not None and account.is_admin
 
 
 def is_coordinator(user: Viewer, board: Board) -> bool:
-    account = _account(user)
+    account = account_of(user)
     return account is not None and Role.COORDINATOR in _roles_on(account, board)
 
 
 def is_member(user: Viewer, board: Board) -> bool:
     """Members and coordinators both belong to a board's team."""
-    account = _account(user)
+    account = account_of(user)
     return account is not None and bool(_roles_on(account, board) & TEAM_ROLES)
 
 
 def is_banned(user: Viewer, board: Board) -> bool:
-    account = _account(user)
+    account = account_of(user)
     return account is not None and Role.BANNED in _roles_on(account, board)
 
 
 def is_suspended(user: Viewer, moment: datetime | None = None) -> bool:
-    account = _account(user)
+    account = account_of(user)
     return account is not None and account.suspended_at(moment or utcnow())
 
 
-def _participant(user: Viewer) -> User | None:
+def participant_of(user: Viewer) -> User | None:
     """The account of a viewer who may write at all: signed in, verified, not suspended."""
-    account = _account(user)
+    account = account_of(user)
     if account is None or not account.is_verified or is_suspended(account):
         return None
     return account
 
 
 def can_take_part(user: Viewer) -> bool:
-    return _participant(user) is not None
+    return participant_of(user) is not None
 
 
 def can_administer(user: Viewer) -> bool:
-    account = _participant(user)
+    account = participant_of(user)
     return account is not None and account.is_admin
 
 
@@ -111,7 +106,7 @@ def can_read_board(user: Viewer, board: Board) -> bool:
     reads only what any signed-in person reads until the suspension ends."""
     if board.read_policy == ReadPolicy.PUBLIC:
         return True
-    account = _account(user)
+    account = account_of(user)
     if account is None:
         return False
     if board.read_policy == ReadPolicy.SIGNED_IN:
@@ -123,7 +118,7 @@ def can_read_board(user: Viewer, board: Board) -> bool:
 
 def can_moderate_board(user: Viewer, board: Board) -> bool:
     """Admins and the board's coordinators, as long as their account is in good standing."""
-    account = _participant(user)
+    account = participant_of(user)
     return account is not None and (account.is_admin or is_coordinator(account, board))
 
 
@@ -133,7 +128,7 @@ def can_manage_members(user: Viewer, board: Board) -> bool:
 
 
 def can_start_thread(user: Viewer, board: Board) -> bool:
-    account = _participant(user)
+    account = participant_of(user)
     if account is None or not can_read_board(account, board):
         return False
     if account.is_admin:
@@ -161,7 +156,7 @@ def can_submit_for_review(user: Viewer, target: Board | Thread) -> bool:
         if target.is_locked or not is_listed(target):
             return False
         target = target.board
-    account = _participant(user)
+    account = participant_of(user)
     return (
         account is not None
         and target.holds_outside_mail
@@ -190,7 +185,7 @@ def must_hold(
 
 
 def _is_author(user: Viewer, author_id: int) -> bool:
-    account = _account(user)
+    account = account_of(user)
     return account is not None and account.id == author_id
 
 
@@ -229,7 +224,7 @@ def can_read_post(user: Viewer, post: Post) -> bool:
 
 
 def can_edit_post(user: Viewer, post: Post) -> bool:
-    account = _participant(user)
+    account = participant_of(user)
     if account is None or post.status in (PostStatus.DELETED, PostStatus.REJECTED):
         return False
     if can_moderate_board(account, post.thread.board):
@@ -252,7 +247,7 @@ def can_redact_post(user: Viewer, post: Post) -> bool:
 
 
 def can_flag_post(user: Viewer, post: Post) -> bool:
-    account = _participant(user)
+    account = participant_of(user)
     return (
         account is not None
         and post.status == PostStatus.PUBLISHED
@@ -310,69 +305,9 @@ def require(user: Viewer, action: Action | str, target: Any = None) -> None:
     """
     if can(user, action, target):
         return
-    if Action(action) in _READ_ACTIONS and _account(user) is not None:
+    if Action(action) in _READ_ACTIONS and account_of(user) is not None:
         raise NotFound
     raise Forbidden
-
-
-# Listing queries ----------------------------------------------------------------------
-
-
-def readable_boards_clause(user: Viewer) -> ColumnElement[bool]:
-    """SQL condition on Board equivalent to `can_read_board` for this viewer."""
-    account = _account(user)
-    if account is None:
-        return Board.read_policy == ReadPolicy.PUBLIC
-    if is_suspended(account):
-        return Board.read_policy.in_([ReadPolicy.PUBLIC, ReadPolicy.SIGNED_IN])
-    if account.is_admin:
-        return true()
-    member_of = [r.board_id for r in account.board_roles if r.role in TEAM_ROLES]
-    return or_(
-        Board.read_policy.in_([ReadPolicy.PUBLIC, ReadPolicy.SIGNED_IN]),
-        Board.id.in_(member_of) if member_of else false(),
-    )
-
-
-def moderated_board_ids(user: Viewer) -> Collection[int] | None:
-    """The boards this viewer moderates: None means every board (admins)."""
-    account = _participant(user)
-    if account is None:
-        return ()
-    if account.is_admin:
-        return None
-    return [r.board_id for r in account.board_roles if r.role == Role.COORDINATOR]
-
-
-def sees_only_published(user: Viewer, board: Board) -> bool:
-    """True when `visible_posts_clause` reduces to published posts (no own or held posts)."""
-    return _account(user) is None
-
-
-def visible_posts_clause(user: Viewer, board: Board | None = None) -> ColumnElement[bool]:
-    """SQL condition on Post: which posts of readable threads this viewer sees listed, in
-    one board's threads, or in any board's (no board given: Thread must be joined).
-
-    Moderators see held and hidden posts (marked), admins deleted ones too; authors see
-    their own held, hidden and rejected posts; everyone else sees published posts only.
-    """
-    if is_admin(user):
-        return Post.status != PostStatus.REJECTED
-    moderated = Post.status.in_([PostStatus.PUBLISHED, PostStatus.PENDING, PostStatus.HIDDEN])
-    if board is not None and can_moderate_board(user, board):
-        return moderated
-    account = _account(user)
-    if account is None:
-        return Post.status == PostStatus.PUBLISHED
-    own = [PostStatus.PENDING, PostStatus.HIDDEN, PostStatus.REJECTED]
-    seen = [
-        Post.status == PostStatus.PUBLISHED,
-        (Post.author_id == account.id) & Post.status.in_(own),
-    ]
-    board_ids = moderated_board_ids(account) if board is None else ()
-    if board_ids:
-        seen.append(Thread.board_id.in_(board_ids) & moderated)
-    return or_(*seen)
 
 
 def is_listed(thread: Thread) -> bool:
@@ -380,36 +315,7 @@ def is_listed(thread: Thread) -> bool:
     return thread.post_count > 0 and not thread.is_deleted and thread.merged_into_id is None
 
 
-def listed_threads_clause() -> ColumnElement[bool]:
-    """SQL condition on Thread for a board's listing: threads with something published,
-    never deleted ones (admins restore them from the admin area) or merged ones."""
-    return (Thread.post_count > 0) & Thread.is_deleted.is_(False) & Thread.merged_into_id.is_(None)
-
-
-# Mail ---------------------------------------------------------------------------------
-
-
 def can_receive_list_mail(user: User, board: Board) -> bool:
     """Copies of posts and digests go to verified accounts in good standing that may
     read the board; whatever changes one of these stops the mail at once."""
     return user.is_verified and not is_suspended(user) and can_read_board(user, board)
-
-
-def board_readers_clause(board: Board) -> ColumnElement[bool]:
-    """SQL condition on User equivalent to `can_read_board(user, board)` for accounts in
-    good standing (callers add the suspension test with the moment it is made at)."""
-    if board.read_policy != ReadPolicy.MEMBERS:
-        return true()
-    return User.is_admin | exists().where(
-        BoardRole.user_id == User.id,
-        BoardRole.board_id == board.id,
-        BoardRole.role.in_(TEAM_ROLES),
-    )
-
-
-def list_mail_recipients_clause(board: Board, moment: datetime) -> ColumnElement[bool]:
-    """SQL condition on User equivalent to `can_receive_list_mail` at this moment."""
-    in_good_standing = User.is_suspended.is_(False) | (
-        User.suspended_until.is_not(None) & (User.suspended_until <= moment)
-    )
-    return User.email_verified_at.is_not(None) & in_good_standing & board_readers_clause(board)

@@ -1,0 +1,106 @@
+"""The permission rules as SQL conditions, for queries that list or count things (boards,
+threads, posts, search, feeds, mail recipients): each is equivalent to its rule in
+`forum.permissions.rules`, and the table tests hold both to the same answers."""
+
+from collections.abc import Collection
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, exists, false, or_, true
+
+from forum.accounts.models import User
+from forum.boards.models import TEAM_ROLES, Board, BoardRole, ReadPolicy, Role
+from forum.permissions.rules import (
+    Viewer,
+    account_of,
+    can_moderate_board,
+    is_admin,
+    is_suspended,
+    participant_of,
+)
+from forum.posts.models import Post, PostStatus, Thread
+
+
+def readable_boards_clause(user: Viewer) -> ColumnElement[bool]:
+    """SQL condition on Board equivalent to `can_read_board` for this viewer."""
+    account = account_of(user)
+    if account is None:
+        return Board.read_policy == ReadPolicy.PUBLIC
+    if is_suspended(account):
+        return Board.read_policy.in_([ReadPolicy.PUBLIC, ReadPolicy.SIGNED_IN])
+    if account.is_admin:
+        return true()
+    member_of = [r.board_id for r in account.board_roles if r.role in TEAM_ROLES]
+    return or_(
+        Board.read_policy.in_([ReadPolicy.PUBLIC, ReadPolicy.SIGNED_IN]),
+        Board.id.in_(member_of) if member_of else false(),
+    )
+
+
+def moderated_board_ids(user: Viewer) -> Collection[int] | None:
+    """The boards this viewer moderates: None means every board (admins)."""
+    account = participant_of(user)
+    if account is None:
+        return ()
+    if account.is_admin:
+        return None
+    return [r.board_id for r in account.board_roles if r.role == Role.COORDINATOR]
+
+
+def sees_only_published(user: Viewer, board: Board) -> bool:
+    """True when `visible_posts_clause` reduces to published posts (no own or held posts)."""
+    return account_of(user) is None
+
+
+def visible_posts_clause(user: Viewer, board: Board | None = None) -> ColumnElement[bool]:
+    """SQL condition on Post: which posts of readable threads this viewer sees listed, in
+    one board's threads, or in any board's (no board given: Thread must be joined).
+
+    Moderators see held and hidden posts (marked), admins deleted ones too; authors see
+    their own held, hidden and rejected posts; everyone else sees published posts only.
+    """
+    if is_admin(user):
+        return Post.status != PostStatus.REJECTED
+    moderated = Post.status.in_([PostStatus.PUBLISHED, PostStatus.PENDING, PostStatus.HIDDEN])
+    if board is not None and can_moderate_board(user, board):
+        return moderated
+    account = account_of(user)
+    if account is None:
+        return Post.status == PostStatus.PUBLISHED
+    own = [PostStatus.PENDING, PostStatus.HIDDEN, PostStatus.REJECTED]
+    seen = [
+        Post.status == PostStatus.PUBLISHED,
+        (Post.author_id == account.id) & Post.status.in_(own),
+    ]
+    board_ids = moderated_board_ids(account) if board is None else ()
+    if board_ids:
+        seen.append(Thread.board_id.in_(board_ids) & moderated)
+    return or_(*seen)
+
+
+def listed_threads_clause() -> ColumnElement[bool]:
+    """SQL condition on Thread for a board's listing: threads with something published,
+    never deleted ones (admins restore them from the admin area) or merged ones."""
+    return (Thread.post_count > 0) & Thread.is_deleted.is_(False) & Thread.merged_into_id.is_(None)
+
+
+# Mail ---------------------------------------------------------------------------------
+
+
+def board_readers_clause(board: Board) -> ColumnElement[bool]:
+    """SQL condition on User equivalent to `can_read_board(user, board)` for accounts in
+    good standing (callers add the suspension test with the moment it is made at)."""
+    if board.read_policy != ReadPolicy.MEMBERS:
+        return true()
+    return User.is_admin | exists().where(
+        BoardRole.user_id == User.id,
+        BoardRole.board_id == board.id,
+        BoardRole.role.in_(TEAM_ROLES),
+    )
+
+
+def list_mail_recipients_clause(board: Board, moment: datetime) -> ColumnElement[bool]:
+    """SQL condition on User equivalent to `can_receive_list_mail` at this moment."""
+    in_good_standing = User.is_suspended.is_(False) | (
+        User.suspended_until.is_not(None) & (User.suspended_until <= moment)
+    )
+    return User.email_verified_at.is_not(None) & in_good_standing & board_readers_clause(board)
