@@ -42,10 +42,20 @@ class Limit:
 
 def hit(setting: str, *identifiers: str) -> Refusal | None:
     """Count one attempt against the limit named by a config setting; a Refusal when over."""
-    limit = Limit(setting, identifiers)
+    return take(Limit(setting, identifiers))
+
+
+def take(limit: Limit) -> Refusal | None:
+    """Count one attempt against `limit` before it is made; a Refusal when over. Counting
+    first means attempts sent at once cannot all slip under the limit."""
     if limiter.limiter.hit(limit.item, *limit.key):
         return None
     return limit.refusal()
+
+
+def forget(limit: Limit) -> None:
+    """Start `limit` afresh (after an attempt that succeeded)."""
+    limiter.limiter.clear(limit.item, *limit.key)
 
 
 def exhausted(limits: Iterable[Limit]) -> Refusal | None:

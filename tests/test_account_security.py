@@ -229,3 +229,14 @@ def test_reset_link_works_once(client, make_user, outbox):
     assert again.status_code == 400
     signed_in = post_form(client, "/sign-in", {"email": user.email, "password": first})
     assert signed_in.status_code == 302
+
+
+
+def test_signing_in_starts_the_count_for_that_address_afresh(client, make_user):
+    user = make_user()
+    for _ in range(2):
+        for _ in range(4):
+            wrong = _sign_in_from(client, "198.51.100.9", user.email, "wrong guess!")
+            assert wrong.status_code == 400
+        assert _sign_in_from(client, "198.51.100.9", user.email, PASSWORD).status_code == 302
+        post_form(client, "/sign-out", {}, prefix="sign-out")

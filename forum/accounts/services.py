@@ -112,9 +112,10 @@ def set_password(user: User, password: str) -> None:
 
 
 def sign_in_limits(email: str, address: str) -> list[Limit]:
-    """What failed sign-ins count against: the pair of account and address, so that
-    someone guessing elsewhere does not lock the owner out; the address across accounts;
-    and, with a much higher limit, the account from any address."""
+    """What sign-ins count against: first the pair of account and address (every attempt,
+    counted before it is made, and started afresh by a success), so that someone guessing
+    elsewhere does not lock the owner out; then failures only, of the address across
+    accounts and, with a much higher limit, of the account from any address."""
     account = email_key(email)
     return [
         Limit("LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS", (account, address)),

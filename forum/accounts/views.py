@@ -22,7 +22,7 @@ from forum.forms import options
 from forum.mail.models import MailMode
 from forum.mail.subscriptions import followable_at_sign_up, subscribe_at_sign_up
 from forum.posts.queries import recent_posts_by
-from forum.ratelimit import Refusal, client_address, count, exhausted, hit
+from forum.ratelimit import Refusal, client_address, count, exhausted, forget, hit, take
 from forum.web import safe_next_url
 
 bp = Blueprint("accounts", __name__)
@@ -138,15 +138,16 @@ def sign_in() -> object:
     form = SignInForm()
     if not form.validate_on_submit():
         return render_template("accounts/sign_in.html", form=form), 400 if form.errors else 200
-    limits = services.sign_in_limits(form.email.data, client_address())
-    refusal = exhausted(limits)
+    pair, *wider = services.sign_in_limits(form.email.data, client_address())
+    refusal = exhausted(wider) or take(pair)
     if refusal:
         return _too_many("accounts/sign_in.html", form, refusal)
     user = services.authenticate(form.email.data, form.password.data)
     if user is None:
-        count(limits)
+        count(wider)
         form.password.errors.append(_("Wrong email address or password."))
         return render_template("accounts/sign_in.html", form=form), 400
+    forget(pair)
     auth.sign_in(user, remember=form.remember.data)
     db.session.commit()
     return redirect(safe_next_url(request.args.get("next"), url_for("boards.home")))
