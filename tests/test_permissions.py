@@ -17,7 +17,9 @@ from forum.permissions import (
     can_read_board,
     readable_boards_clause,
     require,
+    visible_posts_clause,
 )
+from forum.posts.models import Post, PostStatus
 from tests.helpers import board
 
 PEOPLE = {
@@ -145,3 +147,29 @@ def test_a_suspension_that_has_ended_gives_the_board_back(make_user):
     assert can_read_board(member, coordinators)
     listed = db.session.scalars(select(Board.code).where(readable_boards_clause(member))).all()
     assert "COORD" in listed
+
+
+@pytest.mark.parametrize("kind", list(PEOPLE))
+def test_listed_posts_agree_with_who_may_read_each_post(kind, make_user, make_thread):
+    """The thread page's SQL condition and the rule for one post give the same answer, for
+    every state a post can be in. (Rejected posts stay readable by admins at their own
+    address, which the moderation log links, without being listed in the thread.)"""
+    user = _person(kind, make_user)
+    thread = make_thread(replies=len(PostStatus))
+    for post, status in zip(_posts(thread)[1:], PostStatus, strict=True):
+        post.status = status
+    db.session.commit()
+    clause = visible_posts_clause(user, thread.board)
+    listed = set(db.session.scalars(select(Post.id).where(Post.thread_id == thread.id, clause)))
+    readable = {
+        post.id
+        for post in _posts(thread)
+        if can(user, Action.READ_POST, post)
+        and not (post.status == PostStatus.REJECTED and kind == "admin")
+    }
+    assert listed == readable
+
+
+def _posts(thread):
+    query = select(Post).where(Post.thread_id == thread.id).order_by(Post.id)
+    return list(db.session.scalars(query))

@@ -12,8 +12,8 @@ from forum.boards.models import TEAM_ROLES, Board, BoardRole, ReadPolicy, Role
 from forum.permissions.rules import (
     Viewer,
     account_of,
+    can_administer,
     can_moderate_board,
-    is_admin,
     is_suspended,
     participant_of,
 )
@@ -58,7 +58,7 @@ def visible_posts_clause(user: Viewer, board: Board | None = None) -> ColumnElem
     Moderators see held and hidden posts (marked), admins deleted ones too; authors see
     their own held, hidden and rejected posts; everyone else sees published posts only.
     """
-    if is_admin(user):
+    if can_administer(user):
         return Post.status != PostStatus.REJECTED
     moderated = Post.status.in_([PostStatus.PUBLISHED, PostStatus.PENDING, PostStatus.HIDDEN])
     if board is not None and can_moderate_board(user, board):

@@ -193,7 +193,7 @@ def can_read_thread(user: Viewer, thread: Thread) -> bool:
     if not can_read_board(user, thread.board):
         return False
     if thread.is_deleted:
-        return is_admin(user)
+        return can_administer(user)
     if thread.post_count == 0:
         return _is_author(user, thread.author_id) or can_moderate_board(user, thread.board)
     return True
@@ -219,8 +219,8 @@ def can_read_post(user: Viewer, post: Post) -> bool:
         case PostStatus.PENDING | PostStatus.HIDDEN:
             return _is_author(user, post.author_id) or can_moderate_board(user, post.thread.board)
         case PostStatus.REJECTED:
-            return _is_author(user, post.author_id) or is_admin(user)
-    return is_admin(user)
+            return _is_author(user, post.author_id) or can_administer(user)
+    return can_administer(user)
 
 
 def can_edit_post(user: Viewer, post: Post) -> bool:
