@@ -92,7 +92,7 @@ def test_the_worker_carries_on_when_the_database_stays_busy(
     with app.app_context():
         [beat] = db.session.scalars(select(WorkerHeartbeat)).all()
         assert beat.totals["sent"] == 1
-        assert beat.last_error.startswith(("delivery: OperationalError", "search index: "))
+        assert ": OperationalError: " in beat.last_error
         db.session.remove()
 
 
@@ -225,3 +225,46 @@ def test_serve_starts_again_a_worker_that_exits(tmp_path: Path):
     assert supervisor.run() == 0
     assert len(starts.read_text()) >= 3
     assert supervisor.children[0].restarts >= 2
+
+
+def test_no_warning_while_any_worker_runs(client, sign_in, make_user):
+    admin = make_user(admin=True)
+    _waiting_mail(admin, 3, minutes_ago=30)
+    _heartbeat(minutes_ago=0.5)
+    db.session.add(
+        WorkerHeartbeat(
+            name="other:77",
+            started_at=utcnow() - timedelta(hours=2),
+            beat_at=utcnow(),
+            stopped_at=utcnow(),
+            totals={},
+            last_error="",
+        )
+    )
+    db.session.commit()
+    sign_in(admin)
+
+    assert "messages wait" not in text_of(client.get("/admin/mail"))
+
+
+def test_the_worker_sweeps_ended_sign_in_sessions(app, make_user):
+    from forum.accounts.models import UserSession
+
+    person = make_user()
+    for days in (-1, 5):
+        db.session.add(
+            UserSession(
+                user_id=person.id,
+                token_hash=f"{days:064d}",
+                expires_at=utcnow() + timedelta(days=days),
+            )
+        )
+    db.session.commit()
+
+    result = app.test_cli_runner().invoke(args=["worker", "--once"])
+
+    assert result.exit_code == 0, result.output
+    left = db.session.scalars(
+        select(UserSession.expires_at).where(UserSession.user_id == person.id)
+    )
+    assert [when > utcnow() for when in left] == [True]

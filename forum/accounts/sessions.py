@@ -69,3 +69,9 @@ def end_sessions(user: User) -> None:
     """Sign the account out everywhere."""
     db.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
     db.session.flush()
+
+
+def sweep_expired() -> int:
+    """Delete every session past its end date (the worker does it now and then)."""
+    result = db.session.execute(delete(UserSession).where(UserSession.expires_at <= utcnow()))
+    return result.rowcount

@@ -71,8 +71,8 @@ def _alive(row: WorkerHeartbeat) -> bool:
 
 def stall_warning() -> str | None:
     """A plain sentence when mail has waited for minutes and no worker is alive."""
-    states = workers(limit=1)
-    if states and states[0].alive:
+    states = workers()
+    if any(state.alive for state in states):
         return None
     now = utcnow()
     due = (OutboxMessage.status == OutboxStatus.QUEUED) & (OutboxMessage.next_attempt_at <= now)

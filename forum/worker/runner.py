@@ -22,6 +22,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from forum.accounts import sessions
 from forum.db import utcnow, writing
 from forum.extensions import db
 from forum.mail import delivery, digests, mail_context
@@ -30,16 +31,19 @@ from forum.search.whoosh_backend import IndexBusy
 from forum.worker import heartbeat
 
 DIGEST_CHECK_SECONDS = 60
+HOUSEKEEPING_SECONDS = 3600
 BEAT_SECONDS = 10
 BACKOFF_MAX_SECONDS = 300
 
 
 @dataclass
 class Job:
-    """One kind of work, and how its recent failures delay it."""
+    """One kind of work: how often it runs (every round, or every so many seconds), and
+    how its recent failures delay it."""
 
     name: str
     run: Callable[[], int]
+    every: float = 0.0
     failures: int = 0
     next_try: float = 0.0
 
@@ -54,19 +58,19 @@ class Worker:
     name: str = field(default_factory=heartbeat.worker_name)
     started_at: datetime = field(default_factory=utcnow)
     stopping: bool = False
-    next_digest_check: float = 0.0
     next_beat: float = 0.0
     last_error: str | None = None
     totals: dict[str, int] = field(
         default_factory=lambda: {"sent": 0, "indexed": 0, "digests": 0, "failures": 0}
     )
-    jobs: list[Job] = field(default_factory=list)
+    jobs: list[Job] = field(init=False)
 
     def __post_init__(self) -> None:
         self.jobs = [
-            Job("digests", self._digests),
+            Job("digests", self._digests, every=DIGEST_CHECK_SECONDS),
             Job("delivery", self._deliver),
             Job("search index", self._index),
+            Job("housekeeping", self._housekeeping, every=HOUSEKEEPING_SECONDS),
         ]
 
     def stop(self, *_args: object) -> None:
@@ -101,6 +105,7 @@ class Worker:
             )  # fmt: skip
             return 0
         job.failures = 0
+        job.next_try = now + job.every
         return done
 
     def _beat(self, *, stopped: bool = False) -> None:
@@ -142,17 +147,21 @@ class Worker:
         return indexed
 
     def _digests(self) -> int:
-        if time.monotonic() < self.next_digest_check:
-            return 0
         queued = 0
         for period in digests.PERIODS:
             run = digests.queue_due(period)
             if run.queued:
                 click.echo(f"digests: {run.queued} {period} digests queued", err=True)
             queued += run.queued
-        self.next_digest_check = time.monotonic() + DIGEST_CHECK_SECONDS
         self.totals["digests"] += queued
         return queued
+
+    def _housekeeping(self) -> int:
+        """Rows that outlived their use: ended sign-in sessions."""
+        with writing():
+            swept = sessions.sweep_expired()
+            db.session.commit()
+        return swept
 
     def run(self, *, once: bool = False) -> None:
         while not self.stopping:
