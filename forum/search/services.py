@@ -128,18 +128,27 @@ def documents_for(post_ids: Iterable[int]) -> list[Document]:
 
 def drain(limit: int = 500) -> int:
     """Bring the index up to date for up to `limit` queued posts; returns how many.
-    Leaves the queue as it is when another process holds the index."""
+    Leaves the queue as it is when another process holds the index.
+
+    The queue and the posts are read in a read-only transaction, and the queue rows taken
+    off in a short write afterwards: the write lock (SQLite) is never held while the
+    index is written. A post changed meanwhile has a new queue row, which stays."""
     items = db.session.execute(
         select(IndexQueueItem.id, IndexQueueItem.post_id).order_by(IndexQueueItem.id).limit(limit)
     ).all()
     if not items:
+        db.session.commit()
         return 0
     post_ids = {post_id for _, post_id in items}
     documents = documents_for(post_ids)
+    db.session.commit()
     removals = post_ids - {document.post_id for document in documents}
     backend().apply(documents, removals)
-    db.session.execute(delete(IndexQueueItem).where(IndexQueueItem.id.in_([i for i, _ in items])))
-    db.session.commit()
+    with writing():
+        db.session.execute(
+            delete(IndexQueueItem).where(IndexQueueItem.id.in_([i for i, _ in items]))
+        )
+        db.session.commit()
     return len(items)
 
 
@@ -149,9 +158,8 @@ def _drain_after_request(response):
         app = current_app._get_current_object()
 
         def drain_quietly() -> None:
-            """The response has gone: whatever happens here, the worker catches up. On
-            SQLite the write lock is taken up front, as for the request's own writes."""
-            with app.app_context(), writing():
+            """The response has gone: whatever happens here, the worker catches up."""
+            with app.app_context():
                 try:
                     drain()
                 except IndexBusy:

@@ -138,8 +138,7 @@ class Worker:
 
     def _index(self) -> int:
         try:
-            with writing():
-                indexed = search.drain()
+            indexed = search.drain()
         except IndexBusy:
             db.session.rollback()
             return 0
