@@ -107,6 +107,9 @@ LMTP_HOST = "127.0.0.1"
 LMTP_PORT = 8024
 MAIL_MAX_SIZE = 10 * 1024 * 1024
 MAIL_AUTHSERV_ID = "forum.example.org"
+# A signed message counts as its sender's post only when it names the board in To or Cc
+# and was written within this many days (else its sender is asked to confirm it).
+MAIL_AUTHENTICATED_MAX_AGE_DAYS = 7
 # Verify DKIM signatures here too (DNS look-ups) when the MTA's results do not vouch for
 # the sender of mail to a board's address.
 MAIL_DKIM_VERIFY = True

@@ -2,7 +2,7 @@
 
 import smtplib
 from email.message import EmailMessage
-from email.utils import parseaddr
+from email.utils import formatdate, parseaddr
 
 from sqlalchemy import select
 
@@ -14,9 +14,11 @@ DOMAIN = "forum.example.org"
 
 
 def send(port: int, message: EmailMessage | bytes, *, to: str, sender: str = "") -> tuple:
-    """One LMTP transaction; returns the (code, text) answer to DATA."""
-    raw = message if isinstance(message, bytes) else message.as_bytes()
+    """One LMTP transaction; returns the (code, text) answer to DATA. A message without
+    To or Date headers gets them (the envelope recipient, now), as a mail client would
+    have written them."""
     mail_from = sender or _from_of(message)
+    raw = _as_sent(message if isinstance(message, bytes) else message.as_bytes(), to)
     with smtplib.LMTP("127.0.0.1", port) as session:
         session.ehlo_or_helo_if_needed()
         session.mail(mail_from)
@@ -24,6 +26,20 @@ def send(port: int, message: EmailMessage | bytes, *, to: str, sender: str = "")
         if code >= 400:
             return code, text
         return session.data(raw)
+
+
+def _as_sent(raw: bytes, to: str) -> bytes:
+    head, blank, body = raw.partition(b"\r\n\r\n")
+    if not blank:
+        head, blank, body = raw.partition(b"\n\n")
+    if not blank:
+        return raw
+    eol = b"\r\n" if blank == b"\r\n\r\n" else b"\n"
+    names = {line.split(b":", 1)[0].strip().lower() for line in head.split(eol) if b":" in line}
+    added = [] if b"to" in names else [b"To: " + to.encode()]
+    if b"date" not in names:
+        added.append(b"Date: " + formatdate().encode())
+    return eol.join([head, *added]) + blank + body
 
 
 def _from_of(message: EmailMessage | bytes) -> str:
@@ -50,8 +66,10 @@ def email(
     if authenticated:
         message["Authentication-Results"] = mta_verdict(sender)
     message["From"] = sender
-    message["To"] = f"c5@{DOMAIN}"
+    if "To" in headers:
+        message["To"] = headers.pop("To")
     message["Subject"] = subject
+    message["Date"] = headers.pop("date", formatdate())
     message["Message-ID"] = headers.pop(
         "message_id", f"<{abs(hash((sender, subject, body)))}@example.org>"
     )

@@ -231,7 +231,6 @@ def test_reset_link_works_once(client, make_user, outbox):
     assert signed_in.status_code == 302
 
 
-
 def test_signing_in_starts_the_count_for_that_address_afresh(client, make_user):
     user = make_user()
     for _ in range(2):

@@ -224,3 +224,31 @@ def test_a_damaged_submission_token_still_posts(client, sign_in, make_user, make
     assert response.status_code == 302
     bodies = db.session.scalars(select(Post.body_source).where(Post.thread_id == thread.id))
     assert "Kept" in list(bodies)
+
+
+def test_a_message_confirmed_twice_at_once_is_posted_once(make_live_app):
+    from forum.inbound import confirmations
+    from forum.inbound.lmtp import deliver
+    from forum.inbound.models import InboundMessage
+    from tests.mailin import _as_sent, email
+
+    app = make_live_app()
+    add_people(app, 1, prefix="unsigned")
+    message = email("unsigned0@example.org", "Twice", "Confirm me", authenticated=False)
+    raw = _as_sent(message.as_bytes(), "c5@forum.example.org")
+    answer = deliver(app, raw, envelope_from="unsigned0@example.org",
+                     recipient="c5@forum.example.org")  # fmt: skip
+    assert "unconfirmed" in answer.status
+    with app.test_request_context():
+        record = db.session.scalars(select(InboundMessage)).one()
+        url = f"/mail/confirm-post/{confirmations.token_for(record)}"
+        db.session.remove()
+    clients = [app.test_client() for _ in range(2)]
+    tokens = [csrf_token(client) for client in clients]
+
+    responses = _all_at_once(2, lambda n: clients[n].post(url, data={"csrf_token": tokens[n]}))
+
+    assert sorted(r.status_code for r in responses) == [200, 409]
+    with app.app_context():
+        titles = db.session.scalars(select(Thread.title).where(Thread.title == "Twice"))
+        assert len(list(titles)) == 1

@@ -205,7 +205,8 @@ def signed(message: EmailMessage, domain: str, key: bytes, **options: object) ->
 
 def test_dkim_verified_here_posts_at_once(lmtp, make_user, dkim_keys):
     make_user(email="signed@example.org")
-    message = email("signed@example.org", "Signed", "Signed text", authenticated=False)
+    message = email("signed@example.org", "Signed", "Signed text", authenticated=False,
+                    To=f"c5@{DOMAIN}")  # fmt: skip
     raw = signed(message, "example.org", dkim_keys("example.org"))
     send(lmtp, raw, to=f"c5@{DOMAIN}", sender="signed@example.org")
     record = last_record()
@@ -218,7 +219,8 @@ def test_dkim_that_does_not_vouch_for_the_from_waits_for_confirmation(
     lmtp, make_user, dkim_keys, flaw
 ):
     make_user(email="signed@example.org")
-    message = email("signed@example.org", "Signed", "Signed text", authenticated=False)
+    message = email("signed@example.org", "Signed", "Signed text", authenticated=False,
+                    To=f"c5@{DOMAIN}")  # fmt: skip
     if flaw == "other-domain":
         raw = signed(message, "elsewhere.example", dkim_keys("elsewhere.example"))
     else:
@@ -486,3 +488,106 @@ def test_control_characters_in_mail_are_left_out_of_the_post(client, lmtp, make_
     assert post.thread.title == "Tabs andescapes"
     assert post.body_source == "One line\nTwo\tlines"
     assert client.get(f"/t/{post.thread_id}.mbox").status_code == 200
+
+
+def test_a_signed_message_sent_on_to_a_board_it_does_not_name_waits_for_its_sender(
+    lmtp, make_user, dkim_keys
+):
+    """A DKIM-signed mail its author sent elsewhere, replayed to a board unchanged, is not
+    taken as their post: it names another recipient."""
+    make_user(email="signed@example.org")
+    private = email("signed@example.org", "Private", "Just for you", authenticated=False,
+                    To="friend@example.net")  # fmt: skip
+    raw = signed(private, "example.org", dkim_keys("example.org"))
+
+    send(lmtp, raw, to=f"c5@{DOMAIN}", sender="attacker@example.net")
+
+    assert last_record().outcome == Outcome.UNCONFIRMED
+    assert post_count() == 0
+
+
+def test_a_signature_that_leaves_the_recipients_unsigned_does_not_vouch(lmtp, make_user, dkim_keys):
+    make_user(email="signed@example.org")
+    message = email("signed@example.org", "Open", "x", authenticated=False, To=f"c5@{DOMAIN}")
+    raw = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+    key = dkim_keys("example.org")
+    raw = dkim.sign(raw, b"test", b"example.org", key, include_headers=[b"from", b"subject"]) + raw
+
+    send(lmtp, raw, to=f"c5@{DOMAIN}", sender="signed@example.org")
+
+    assert last_record().outcome == Outcome.UNCONFIRMED
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"To": "friend@example.net"},
+        {"date": "Mon, 02 Jan 2023 10:00:00 +0000"},
+        {"repeat": b"Subject: Another subject"},
+    ],
+    ids=["other-recipient", "old", "repeated-headers"],
+)
+def test_what_the_mta_vouches_for_counts_only_for_mail_written_for_the_board(
+    lmtp, make_user, headers
+):
+    make_user(email="vouched@example.org")
+    repeat = headers.pop("repeat", b"")
+    message = email("vouched@example.org", "Vouched", "Signed by the provider", **headers)
+    raw = message.as_bytes()
+    if repeat:
+        raw = raw.replace(b"Subject:", repeat + b"\nSubject:", 1)
+
+    send(lmtp, raw, to=f"c5@{DOMAIN}", sender="vouched@example.org")
+
+    assert last_record().outcome == Outcome.UNCONFIRMED
+    assert post_count() == 0
+
+
+def test_an_encoded_subject_cannot_carry_control_characters(lmtp, make_user):
+    make_user(email="encoded@example.org")
+    message = email("encoded@example.org", "placeholder", "Body")
+    message.replace_header("Subject", "=?utf-8?b?SGkAdGhlcmUbIQ==?=")
+
+    send(lmtp, message, to=f"c5@{DOMAIN}")
+
+    assert latest_post().thread.title.replace(" ", "") == "Hithere!"
+
+
+def test_a_message_id_outside_ascii_is_not_kept(client, lmtp, make_user):
+    make_user(email="eight@example.org")
+    raw = email("eight@example.org", "Eight bits", "Body").as_bytes()
+    raw = raw.replace(b"Message-ID: <", "Message-ID: <é".encode(), 1)
+
+    send(lmtp, raw, to=f"c5@{DOMAIN}", sender="eight@example.org")
+
+    post = latest_post()
+    assert post.message_id is None
+    assert client.get(f"/t/{post.thread_id}.mbox").status_code == 200
+
+
+def test_a_reply_to_a_confirmation_must_say_yes(app, lmtp, outbox, make_user):
+    make_user(email="unsigned@example.org")
+    send(lmtp, email("unsigned@example.org", "Unsigned", "Please post", authenticated=False),
+         to=f"c5@{DOMAIN}")  # fmt: skip
+    [ask] = [m for m in outbox() if m["To"] == "unsigned@example.org"]
+    confirm_address = str(ask["Reply-To"])
+
+    away = email("unsigned@example.org", "Re: away", "I am away until Monday.",
+                 authenticated=False)  # fmt: skip
+    send(lmtp, away, to=confirm_address)
+    assert post_count() == 0
+
+    yes = email("unsigned@example.org", "Re: confirm", "Yes\n\n> Post this message?",
+                authenticated=False)  # fmt: skip
+    send(lmtp, yes, to=confirm_address)
+    assert post_count() == 1
+
+
+def test_no_confirmation_is_asked_for_mail_that_could_not_be_posted_there(lmtp, outbox, make_user):
+    make_user(email="outsider2@example.org")
+    message = email("outsider2@example.org", "Coordinators only", "x", authenticated=False)
+
+    send(lmtp, message, to=f"coord@{DOMAIN}")
+
+    assert last_record().outcome == Outcome.REFUSED
+    assert not [m for m in outbox() if m["To"] == "outsider2@example.org"]

@@ -15,12 +15,14 @@ is set (a function of (name, timeout) returning the TXT record's bytes, or None)
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 import dkim
 from dkim.dnsplug import get_txt
 from dkim.util import InvalidTagValueList, parse_tag_value
 from flask import current_app
 
+from forum.db import utcnow
 from forum.inbound.parse import Received
 
 DnsLookup = Callable[..., bytes | None]
@@ -123,13 +125,34 @@ def assess(received: Received) -> Authenticity:
     return Authenticity(method=method, spf_domain=_spf_domain(verdicts))
 
 
+def meant_for(received: Received, recipient: str) -> bool:
+    """Whether an authenticated message was written for this address, now: a signed
+    message taken from elsewhere (a private mail, another list's post) and sent on to a
+    board does not name the board in To or Cc, or is old, or has headers added twice
+    (a second From or To that a client would show instead of the signed one)."""
+    if received.repeated_headers or recipient.lower() not in received.addressed_to:
+        return False
+    if received.sent_at is None:
+        return False
+    age = utcnow() - received.sent_at
+    limit = timedelta(days=current_app.config["MAIL_AUTHENTICATED_MAX_AGE_DAYS"])
+    return -timedelta(days=1) < age < limit
+
+
 def _dns() -> DnsLookup:
     return current_app.extensions.get("dkim_dns") or get_txt
 
 
+def _signs_recipients(tags: dict[bytes, bytes]) -> bool:
+    """Whether the signature covers To or Cc, so that the recipients it names are theirs."""
+    signed = {name.strip().lower() for name in tags.get(b"h", b"").split(b":")}
+    return bool(signed & {b"to", b"cc"})
+
+
 def dkim_verified(raw: bytes, from_address: str) -> bool:
     """Whether a DKIM signature of the From's domain (or a parent of it) verifies here.
-    Signatures limited to a body length (`l=`) are not taken: text could follow."""
+    Signatures limited to a body length (`l=`) are not taken (text could follow), nor
+    those that leave To and Cc unsigned (the recipients could be changed)."""
     from_domain = _domain(from_address)
     if not from_domain or not current_app.config["MAIL_DKIM_VERIFY"]:
         return False
@@ -145,7 +168,7 @@ def dkim_verified(raw: bytes, from_address: str) -> bool:
         except InvalidTagValueList:
             continue
         domain = tags.get(b"d", b"").decode("ascii", "replace")
-        if b"l" in tags or not aligned(domain, from_domain):
+        if b"l" in tags or not aligned(domain, from_domain) or not _signs_recipients(tags):
             continue
         if checked == _SIGNATURES_CHECKED:
             break

@@ -136,12 +136,31 @@ def why_not(record: InboundMessage) -> str:
     return _("This message was confirmed already.")
 
 
+def _claim(record: InboundMessage) -> bool:
+    """Take the message out of waiting, unless a confirmation sent at the same moment (a
+    second click, the link and a reply) took it first."""
+    claimed = db.session.execute(
+        update(InboundMessage)
+        .where(
+            InboundMessage.id == record.id,
+            InboundMessage.outcome == Outcome.UNCONFIRMED,
+            InboundMessage.confirm_by > utcnow(),
+        )
+        .values(outcome=Outcome.CONFIRMED)
+        .execution_options(synchronize_session=False)
+    )
+    return claimed.rowcount == 1
+
+
 def confirm(record: InboundMessage) -> None:
     """Post a message its sender confirmed, as if it had come authenticated; its outcome
     and reason say what became of it."""
     refusal = why_not(record)
     if refusal:
         raise ConfirmationError(refusal)
+    if not _claim(record):
+        db.session.refresh(record)
+        raise ConfirmationError(why_not(record) or _("This message was confirmed already."))
     target = route(record.recipient)
     if record.user is None or target is None or target.kind != "board":
         raise ConfirmationError(_("This message can no longer be posted."))

@@ -43,9 +43,13 @@ class Answer:
 
 def deliver(app: Flask, raw: bytes, *, envelope_from: str, recipient: str) -> Answer:
     """Take in one message for one recipient; never raises."""
+    with mail_context(app):
+        reading = _read_first(app, raw)
     with mail_context(app), writing():
         try:
-            record = services.receive(raw, envelope_from=envelope_from, recipient=recipient)
+            record = services.receive(
+                raw, envelope_from=envelope_from, recipient=recipient, reading=reading
+            )
             db.session.commit()
         except services.UnknownRecipient:
             db.session.rollback()
@@ -57,6 +61,16 @@ def deliver(app: Flask, raw: bytes, *, envelope_from: str, recipient: str) -> An
                 return Answer(f"250 2.0.0 {Outcome.REFUSED.value}", EX_OK)
             return Answer("451 4.3.0 Could not be read now; kept, try again later", EX_TEMPFAIL)
         return Answer(f"250 2.0.0 {record.outcome.value}", EX_OK)
+
+
+def _read_first(app: Flask, raw: bytes) -> services.Reading | None:
+    """Read the message and check its signature outside the transaction (DNS can be slow);
+    None when that fails, and taking it in reads it again and records the failure."""
+    try:
+        return services.read(raw)
+    except Exception:
+        app.logger.warning("a received message could not be read before taking it in")
+        return None
 
 
 def _failures(raw: bytes, recipient: str) -> int:

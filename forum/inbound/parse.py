@@ -7,18 +7,23 @@ result: undecodable bytes are replaced, and what cannot be read is said in `unre
 
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.header import decode_header, make_header
 from email.message import Message
 from email.parser import BytesParser
-from email.utils import getaddresses, parseaddr
+from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 
 from forum.inbound.quotes import html_to_text, strip_quotes
+from forum.text import one_line
 
-_MESSAGE_ID = re.compile(r"<[^<>\s]{1,250}>")
+# RFC 5322 msg-id: printable ASCII between angle brackets.
+_MESSAGE_ID = re.compile(r"<[!-;=?-~]{1,250}>")
 _SUBJECT_PREFIX = re.compile(r"^\s*((re|aw|sv|fwd?|tr|wg)\s*(\[\d+\])?\s*:\s*|\[[^\]]{1,40}\]\s*)+",
                              re.IGNORECASE)  # fmt: skip
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Headers a message may carry once only (RFC 5322, section 3.6).
+_SINGLE_HEADERS = ("From", "Sender", "To", "Cc", "Subject", "Date", "Message-ID")
 # Headers that some auto-responders set instead of Auto-Submitted.
 _AUTO_REPLY_HEADERS = ("X-Autoreply", "X-Autorespond", "X-Autoresponse")
 
@@ -49,6 +54,10 @@ class Received:
     auto_reply_header: str = ""
     # Why the message's body could not be read, if it could not.
     unreadable: str = ""
+    # The addresses in To and Cc; when it says it was written; headers it has twice.
+    addressed_to: list[str] = field(default_factory=list)
+    sent_at: datetime | None = None
+    repeated_headers: list[str] = field(default_factory=list)
 
     @property
     def first_line(self) -> str:
@@ -172,12 +181,24 @@ def parse(raw: bytes) -> Received:
         from_count=len(senders),
         auto_reply_header=_auto_reply_header(message),
         unreadable=unreadable,
-    )
+        addressed_to=[address for _name, address in [*_addresses(message, "To"),
+                                                     *_addresses(message, "Cc")]],
+        sent_at=_date(_header(message, "Date")),
+        repeated_headers=[name for name in _SINGLE_HEADERS if len(message.get_all(name, [])) > 1],
+    )  # fmt: skip
+
+
+def _date(value: str) -> datetime | None:
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def _decode_words(value: str) -> str:
     """RFC 2047 encoded words to text; left as it is when they cannot be decoded."""
     try:
-        return " ".join(str(make_header(decode_header(value))).split())
+        return one_line(str(make_header(decode_header(value))))
     except Exception:  # HeaderParseError, bad base64, unknown charsets: keep it as sent
-        return value
+        return one_line(value)

@@ -90,9 +90,15 @@ def live(thread: Thread) -> Thread:
     return thread
 
 
+# The Message-IDs of References read at most: the latest ones (a long thread's References
+# keeps its first message and the nearest ones; a forged list of thousands is cut short).
+_REFERENCES_READ = 20
+
+
 def thread_answered(received: Received, board: Board) -> Thread | None:
     """The thread of this board holding the latest message referred to."""
-    for message_id in reversed([*received.references, *received.in_reply_to]):
+    referred = list(dict.fromkeys([*received.references, *received.in_reply_to]))
+    for message_id in reversed(referred[-_REFERENCES_READ:]):
         post = post_by_message_id(message_id)
         if post is None:
             continue

@@ -14,6 +14,7 @@ the token's owner.
 """
 
 import re
+from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -21,6 +22,7 @@ from sqlalchemy import select
 
 from forum.accounts.models import User
 from forum.accounts.services import find_user_by_email
+from forum.boards.models import Board
 from forum.extensions import db
 from forum.inbound import answers, authenticity, bounces, confirmations
 from forum.inbound.authenticity import Authenticity
@@ -31,8 +33,9 @@ from forum.inbound.publishing import publish
 from forum.inbound.routing import Recipient, destination, require_owner, route
 from forum.mail import addresses
 from forum.moderation import services as moderation
+from forum.permissions import Action, can
 from forum.posts import services as posting
-from forum.posts.models import Post
+from forum.posts.models import Post, Thread
 
 # RFC 5321 and 5322: a line holds at most 998 characters before its CRLF.
 LINE_MAX = 998
@@ -43,18 +46,40 @@ _AUTO_REPLY_SUBJECT = re.compile(
     r"out of (the )?office( auto[- ]?reply)?)\s*(:|$)",
     re.IGNORECASE,
 )
+# What the first line of a reply confirming a message says (in the six UN languages).
+_CONFIRMING_WORD = re.compile(
+    r"^\W*(yes|confirm|confirmed|ok|oui|sí|si|да|نعم|是|确认)\b", re.IGNORECASE
+)
 # Token addresses whose secret, mailed only to its owner, authenticates that owner.
 _PERSONAL = frozenset({"reply", "digest", "moderate", "confirm"})
 _TAKEN = (Outcome.POSTED, Outcome.HELD, Outcome.MODERATED, Outcome.UNCONFIRMED, Outcome.CONFIRMED)
 
 
-def receive(raw: bytes, *, envelope_from: str, recipient: str) -> InboundMessage:
+@dataclass(frozen=True)
+class Reading:
+    """A message read and its DKIM signature checked: the slow part (DNS look-ups), done
+    before the transaction that takes the message in, so no lock waits on it."""
+
+    received: Received
+    dkim: bool
+
+
+def read(raw: bytes) -> Reading:
+    received = parse(raw)
+    vouched = authenticity.assess(received).method
+    return Reading(received, not vouched and authenticity.dkim_verified(raw, received.from_address))
+
+
+def receive(
+    raw: bytes, *, envelope_from: str, recipient: str, reading: Reading | None = None
+) -> InboundMessage:
     """Take in one message for one recipient, and record what became of it."""
     target = route(recipient)
     if target is None:
         raise UnknownRecipient(recipient)
     confirmations.expire_lapsed()
-    received = parse(raw)
+    reading = reading or read(raw)
+    received = reading.received
     record = InboundMessage(
         envelope_from=envelope_from[:320],
         recipient=recipient[:320],
@@ -67,6 +92,10 @@ def receive(raw: bytes, *, envelope_from: str, recipient: str) -> InboundMessage
     )
     db.session.add(record)
     sender = authenticity.assess(received)
+    if reading.dkim:
+        sender.method = "dkim"
+    if sender.method and not authenticity.meant_for(received, recipient):
+        sender.method = ""
     try:
         _take(record, raw, received, target, envelope_from, sender)
     except Done as done:
@@ -95,15 +124,14 @@ def _take(
     if target.kind in _PERSONAL:
         require_owner(author, target.numbers[0])
         sender.method = "token"
-    elif not sender.method and authenticity.dkim_verified(raw, received.from_address):
-        sender.method = "dkim"
     if target.kind == "moderate":
         raise Done(Outcome.MODERATED, _moderate(author, target.numbers, received))
     if target.kind == "confirm":
-        _confirm(author, target.numbers[1])
-    if not sender.method:
-        confirmations.hold(record, author, received)
+        _confirm(author, target.numbers[1], received)
     thread, board = destination(author, target, received)
+    if not sender.method:
+        _refuse_unless_allowed(author, thread, board)
+        confirmations.hold(record, author, received)
     publish(record, author, received, thread=thread, board=board,
             dmarc_failed=_dmarc_failed(received))  # fmt: skip
 
@@ -180,11 +208,28 @@ def _dmarc_failed(received: Received) -> bool:
     )
 
 
-def _confirm(author: User, record_id: int) -> None:
-    """A reply to a confirmation request posts the message it asked about."""
+def _refuse_unless_allowed(author: User, thread: Thread | None, board: Board | None) -> None:
+    """Before asking anyone to confirm a message: it could be posted where it is sent (so
+    the forum never mails a confirmation request for something it would refuse)."""
+    target, action = (thread, Action.REPLY) if thread else (board, Action.START_THREAD)
+    if not can(author, action, target) and not can(author, Action.SUBMIT_FOR_REVIEW, target):
+        where = thread.board if thread else board
+        raise Done(Outcome.REFUSED, posting.why_cannot_post(author, where, thread))
+
+
+def _confirm(author: User, record_id: int, received: Received) -> None:
+    """A reply to a confirmation request that says yes posts the message it asked about
+    (a reply without the word, such as an auto-reply, posts nothing)."""
     waiting = db.session.get(InboundMessage, record_id)
     if waiting is None or waiting.user_id != author.id:
         raise Done(Outcome.REFUSED, _("That message is no longer known."), tell_sender=True)
+    if not _CONFIRMING_WORD.match(received.first_line):
+        raise Done(
+            Outcome.REFUSED,
+            _("To post your message, reply with the word “yes” on the first line, or open "
+              "the link in the confirmation email."),
+            tell_sender=True,
+        )  # fmt: skip
     try:
         confirmations.confirm(waiting)
     except confirmations.ConfirmationError as error:
