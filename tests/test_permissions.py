@@ -145,3 +145,10 @@ def test_a_suspension_that_has_ended_gives_the_board_back(make_user):
     assert can_read_board(member, coordinators)
     listed = db.session.scalars(select(Board.code).where(readable_boards_clause(member))).all()
     assert "COORD" in listed
+
+
+@pytest.mark.parametrize("kind", list(PEOPLE))
+def test_only_the_boards_coordinators_and_admins_see_who_follows_it(kind, make_user):
+    user = _person(kind, make_user)
+    allowed = kind in {"coordinator", "admin"}
+    assert can(user, Action.VIEW_SUBSCRIBERS, board("C5")) is allowed

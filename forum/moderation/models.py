@@ -67,6 +67,7 @@ class LogAction(enum.StrEnum):
     ACCREDIT = "accredit"
     UNACCREDIT = "unaccredit"
     SET_MODE = "set_mode"
+    SET_MAIL_FOOTER = "set_mail_footer"
 
 
 LOG_ACTION_LABELS = {
@@ -99,6 +100,7 @@ LOG_ACTION_LABELS = {
     LogAction.ACCREDIT: _l("marked an account as accredited"),
     LogAction.UNACCREDIT: _l("removed an account's accreditation"),
     LogAction.SET_MODE: _l("changed the board's moderation"),
+    LogAction.SET_MAIL_FOOTER: _l("changed the footer of the board's mail"),
 }
 
 

@@ -10,6 +10,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, ValidationError
 
+from forum.pagination import as_id
+
 
 class _MaxLength:
     """Length limit read from config at validation time, with a message giving the numbers."""
@@ -63,3 +65,12 @@ class ThreadForm(NewPostForm):
         _l("Title"),
         validators=[DataRequired(_l("Give the thread a title.")), _MaxLength("TITLE_MAX_LENGTH")],
     )
+
+
+class ReplyForm(NewPostForm):
+    """A reply, with the post it answers (the thread's first post when empty or unknown)."""
+
+    reply_to = HiddenField()
+
+    def answered_id(self) -> int | None:
+        return as_id(self.reply_to.data)
