@@ -1,4 +1,5 @@
-"""The only place that turns Markdown into sanitised HTML, and HTML into plain text."""
+"""The only place that turns Markdown into sanitised HTML, and into plain text (for
+mail and the archives), and HTML into plain text."""
 
 import re
 from functools import partial
@@ -43,6 +44,46 @@ def render_markdown(source: str) -> str:
     """Markdown source to HTML safe to show as is: raw HTML is escaped by the parser,
     and bleach keeps only the tags, attributes and URL schemes listed above."""
     return _cleaner.clean(_markdown.render(source))
+
+
+# An inline code span, or a link or image outside one: `[text](url "title")`, a URL
+# with balanced parentheses in it as Markdown allows (Wikipedia's), and no escaped `\[`.
+_INLINE = re.compile(
+    r"(?P<code>(`+).*?(?<!`)\2(?!`))"
+    r"|(?<!\\)!?\[(?P<text>[^\]\n]*)\]"
+    r"\(\s*<?(?P<url>(?:[^()\s<>]|\([^()\s]*\))+)>?(?:\s+(?:\"[^\"]*\"|'[^']*'))?\s*\)"
+)
+
+
+def _plain_link(match: re.Match[str]) -> str:
+    if match["code"]:
+        return match["code"]
+    text, url = match["text"].strip(), match["url"]
+    return f"<{url}>" if text in ("", url) else f"{text} <{url}>"
+
+
+def _code_lines(source: str) -> set[int]:
+    """Numbers of the lines that fenced or indented code blocks take, quoted ones too."""
+    lines: set[int] = set()
+    for token in _markdown.parse(source):
+        if token.type in ("fence", "code_block") and token.map:
+            lines.update(range(*token.map))
+    return lines
+
+
+def markdown_to_text(source: str) -> str:
+    """A post as plain text, for mail and the archives: its Markdown source as written
+    (paragraphs, lists, `> ` quotes and code read as text already), with inline links
+    spelled `text <url>`; code is left exactly as it is."""
+    source = source.replace("\r\n", "\n").replace("\r", "\n").lstrip("\n").rstrip()
+    if "](" not in source:
+        return source
+    code = _code_lines(source)
+    lines = source.split("\n")
+    for number, line in enumerate(lines):
+        if number not in code and "](" in line:
+            lines[number] = _INLINE.sub(_plain_link, line)
+    return "\n".join(lines)
 
 
 def html_to_text(html: str) -> str:

@@ -112,6 +112,7 @@ def test_mbox_threads_in_a_mail_client(app, client, make_user, tmp_path):
             thread,
             first_post.author,
             body="From the start\nFrom here on",
+            reply_to=db.session.get(Post, thread.last_post_id),
             at=datetime(2009, 4, 3, tzinfo=UTC),
         )
         db.session.commit()
@@ -129,12 +130,11 @@ def test_mbox_threads_in_a_mail_client(app, client, make_user, tmp_path):
     root = messages[0]
     assert root["Message-ID"] == f"<post-{thread.first_post_id}@forum.example.org>"
     assert root["Subject"] == "[C5] Mbox thread"
-    chain = [root["Message-ID"]]
-    for reply in messages[1:]:
-        assert reply["In-Reply-To"] == chain[-1], "each post answers the one before it"
-        assert reply["References"].split() == chain, "from the first post to the parent"
+    chains = [[root], [root], [root, messages[2]]]
+    for reply, chain in zip(messages[1:], chains, strict=True):
+        assert reply["In-Reply-To"] == chain[-1]["Message-ID"], "the post it answers"
+        assert reply["References"].split() == [m["Message-ID"] for m in chain], "root to parent"
         assert reply["Subject"] == "Re: [C5] Mbox thread"
-        chain.append(reply["Message-ID"])
         assert "@example.org" not in reply["From"], "real addresses are never exported"
     assert b"\n>From the start" in response.data, "mboxrd quoting"
     assert client.get(f"/t/{thread.id}.mbox").status_code == 200

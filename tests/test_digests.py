@@ -10,7 +10,7 @@ from sqlalchemy import select
 from forum.boards.models import ModerationMode, Role
 from forum.extensions import db
 from forum.mail import digests, mail_context, subscriptions
-from forum.mail.compose import DIGEST_MAX_BYTES
+from forum.mail.digest_mail import DIGEST_MAX_BYTES
 from forum.mail.models import MailKind, MailMode, MailSettings, OutboxMessage
 from forum.moderation import services as moderation
 from forum.posts import services as posting
@@ -55,7 +55,7 @@ def test_a_digest_groups_marks_trims_and_offers_a_reply_per_item(app, smtp, make
     assert run(app, force=True).queued == 1
     deliver(app)
     [message] = [m for m in smtp.received if "digest" in str(m["Subject"])]
-    assert message["Subject"] == "[WSIS Forum] Your daily digest"
+    assert message["Subject"] == "[WSIS Forum] Daily digest, Vol 1, Issue 1"
     assert message["Auto-Submitted"] == "auto-generated"
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     text = message.get_body(("plain",)).get_content()

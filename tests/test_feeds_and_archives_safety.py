@@ -2,6 +2,7 @@
 characters older versions let into titles, names and bodies."""
 
 import mailbox
+import re
 from email.utils import getaddresses
 from xml.etree import ElementTree as ET
 
@@ -113,8 +114,11 @@ def _stored_with(make_thread, *, title: str, name: str, body_html: str) -> Threa
     thread = make_thread("C5", replies=1)
     db.session.execute(update(Thread).where(Thread.id == thread.id).values(title=title))
     db.session.execute(update(User).where(User.id == thread.author_id).values(display_name=name))
+    source = re.sub(r"<[^>]+>", "", body_html)
     db.session.execute(
-        update(Post).where(Post.id == thread.first_post_id).values(body_html=body_html)
+        update(Post)
+        .where(Post.id == thread.first_post_id)
+        .values(body_html=body_html, body_source=source)
     )
     db.session.commit()
     return thread

@@ -37,7 +37,8 @@ def to(messages, address) -> list:
 
 
 def unsubscribe_link(message) -> str:
-    return message["List-Unsubscribe"].strip("<>")
+    """The https one-click link of List-Unsubscribe (a mailto fallback may follow it)."""
+    return re.search(r"<(https?://[^>]+)>", message["List-Unsubscribe"])[1]
 
 
 def test_a_post_reaches_followers_once_with_list_headers(app, smtp, make_user, make_thread):
@@ -54,12 +55,23 @@ def test_a_post_reaches_followers_once_with_list_headers(app, smtp, make_user, m
     assert message["From"].addresses[0].addr_spec == "forum@forum.example.org"
     assert message["Reply-To"] == "c5@forum.example.org"
     assert message["Message-ID"] == f"<post-{post_id}@forum.example.org>"
-    assert message["List-Id"] == "<c5.forum.example.org>"
+    assert message["List-Id"] == (
+        '"C5 Building confidence and security in the use of ICTs" <c5.forum.example.org>'
+    )
     assert message["List-Post"] == "<mailto:c5@forum.example.org>"
+    assert message["List-Help"] == "<mailto:c5-request@forum.example.org?subject=help>"
+    assert message["List-Subscribe"] == (
+        "<http://forum.test/b/c5-building-confidence-and-security>, "
+        "<mailto:c5-join@forum.example.org>"
+    )
+    assert message["List-Owner"] == "<mailto:c5-owner@forum.example.org>"
     assert (
         message["List-Archive"].strip()
         == "<http://forum.test/b/c5-building-confidence-and-security/archive>"
     )
+    one_click, leave = message["List-Unsubscribe"].split(", ")
+    assert one_click.startswith("<http://forum.test/unsubscribe/")
+    assert leave == "<mailto:c5-leave@forum.example.org>"
     assert message["Archived-At"].strip() == f"<http://forum.test/p/{post_id}>"
     assert message["Precedence"] == "list"
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
@@ -76,22 +88,50 @@ def test_a_post_reaches_followers_once_with_list_headers(app, smtp, make_user, m
     assert recipients == ["ingrid@example.org"]
 
 
-def test_replies_thread_as_a_chain_in_mail_clients(app, smtp, make_user, make_thread):
+def test_replies_thread_as_the_tree_they_were_written_in(app, smtp, make_user, make_thread):
     follow(app, make_user(email="reader@example.org"))
     author = make_user()
-    thread = make_thread(author=author, title="Chain")
-    for number in range(3):
-        reply_as(app, thread, author, f"Reply {number}")
+    thread = make_thread(author=author, title="Tree")
+    with app.test_request_context():
+        root = thread.first_post
+        first = posting.reply(thread, author, body="Answers the root")
+        deeper = posting.reply(thread, author, body="Answers the first reply", reply_to=first)
+        beside = posting.reply(thread, author, body="Answers the root again", reply_to=root)
+        db.session.commit()
     deliver(app)
-    messages = sorted(smtp.received, key=lambda m: int(re.search(r"\d+", m["Message-ID"])[0]))
-    assert len(messages) == 4
-    assert "In-Reply-To" not in messages[0]
-    chain = [messages[0]["Message-ID"]]
-    for message in messages[1:]:
-        assert message["Subject"] == "Re: [C5] Chain"
-        assert message["In-Reply-To"] == chain[-1]
-        assert message["References"].split() == chain
-        chain.append(message["Message-ID"])
+    by_id = {m["Message-ID"]: m for m in smtp.received}
+    assert len(by_id) == 4
+
+    def mail_of(post):
+        return by_id[f"<post-{post.id}@forum.example.org>"]
+
+    assert "In-Reply-To" not in mail_of(root)
+    root_id, first_id = mail_of(root)["Message-ID"], mail_of(first)["Message-ID"]
+    for post, chain in ((first, [root_id]), (deeper, [root_id, first_id]), (beside, [root_id])):
+        message = mail_of(post)
+        assert message["Subject"] == "Re: [C5] Tree"
+        assert message["In-Reply-To"] == chain[-1], "the post it answers, not the one before"
+        assert message["References"].split() == chain, "from the first post down to it"
+
+
+def test_references_of_a_deep_reply_keep_the_first_post_and_the_nearest(
+    app, smtp, make_user, make_thread
+):
+    follow(app, make_user(email="reader@example.org"))
+    author = make_user()
+    thread = make_thread(author=author, title="Deep")
+    with app.test_request_context():
+        chain = [thread.first_post]
+        for depth in range(12):
+            chain.append(posting.reply(thread, author, body=f"Depth {depth}", reply_to=chain[-1]))
+        db.session.commit()
+    deliver(app)
+    ids = [f"<post-{post.id}@forum.example.org>" for post in chain]
+    [deepest] = [m for m in smtp.received if m["Message-ID"] == ids[-1]]
+    assert deepest["In-Reply-To"] == ids[-2]
+    assert deepest["References"].split() == [ids[0], *ids[-10:-1]]
+    raw = deepest.as_bytes()
+    assert all(len(line) <= 998 for line in raw.splitlines())
 
 
 def test_the_author_gets_no_copy_unless_asked(app, smtp, make_user, make_thread):
@@ -125,8 +165,11 @@ def test_watching_and_following_send_one_copy_and_mute_sends_none(
     reply_as(app, thread, author, "News")
     deliver(app)
     assert sorted(m["To"] for m in smtp.received) == ["both@example.org", "watch@example.org"]
-    stop = unsubscribe_link(to(smtp.received, "watch@example.org")[0])
-    assert "unsubscribe" in stop
+    [watched] = to(smtp.received, "watch@example.org")
+    assert "unsubscribe" in unsubscribe_link(watched)
+    assert "mailto:" not in watched["List-Unsubscribe"], "leaving the board would not stop it"
+    [followed] = to(smtp.received, "both@example.org")
+    assert "<mailto:c5-leave@forum.example.org>" in followed["List-Unsubscribe"]
 
 
 def test_held_posts_go_out_only_when_approved(app, smtp, make_user, make_thread, client, sign_in):
@@ -311,6 +354,7 @@ def test_board_page_control_and_settings_page(app, client, make_user, sign_in):
             "digest_hour": "18",
             "digest_weekday": "4",
             "format": "text",
+            "digest_form": "mime",
             "paused": "y",
             f"board_{board('C5').id}": "weekly",
             f"board_{c6.id}": "every_post",
@@ -321,6 +365,8 @@ def test_board_page_control_and_settings_page(app, client, make_user, sign_in):
     stored = db.session.get(MailSettings, user.id)
     assert (stored.digest_hour, stored.digest_weekday, stored.paused) == (18, 4, True)
     assert stored.format == "text"
+    assert stored.digest_form == "mime"
+    assert re.search(r'<input checked[^>]*value="mime"', text_of(client.get("/settings/mail")))
     assert _mode(user, "C5") == MailMode.WEEKLY
     assert _mode(user, "C6") == MailMode.EVERY_POST
     bad = post_form(client, "/settings/mail", {"digest_hour": "99", "format": "text"})

@@ -241,4 +241,4 @@ def test_the_worker_delivers_mail_queues_digests_and_indexes_posts(
     assert "Worker stopped: 1 sent" in result.output
     assert db.session.scalar(select(func.count()).select_from(IndexQueueItem)) == 0
     [digest] = [m for m in outbox() if m["To"] == "worker@example.org"]
-    assert "daily digest" in str(digest["Subject"])
+    assert str(digest["Subject"]) == "[WSIS Forum] Daily digest, Vol 1, Issue 1"

@@ -173,3 +173,10 @@ def test_listed_posts_agree_with_who_may_read_each_post(kind, make_user, make_th
 def _posts(thread):
     query = select(Post).where(Post.thread_id == thread.id).order_by(Post.id)
     return list(db.session.scalars(query))
+
+
+@pytest.mark.parametrize("kind", list(PEOPLE))
+def test_only_the_boards_coordinators_and_admins_see_who_follows_it(kind, make_user):
+    user = _person(kind, make_user)
+    allowed = kind in {"coordinator", "admin"}
+    assert can(user, Action.VIEW_SUBSCRIBERS, board("C5")) is allowed

@@ -9,7 +9,7 @@ from email.utils import format_datetime
 from xml.etree import ElementTree as ET
 
 from forum.mail.ids import author_address, message_id, references, subject
-from forum.markup import html_to_text
+from forum.markup import markdown_to_text
 from forum.posts.models import Post, Thread
 from forum.text import one_line, xml_text
 
@@ -60,7 +60,7 @@ _FROM_LINE = re.compile(rb"^(>*From )", re.MULTILINE)
 
 def mbox(posts: Iterable[Post], *, code: str) -> bytes:
     """An mboxrd file: one message a post, threaded by Message-ID, In-Reply-To and
-    References, bodies in UTF-8 plain text."""
+    References, each body the post's own text in UTF-8 (see `markdown_to_text`)."""
     posts = list(posts)
     chains = references(posts)
     chunks = []
@@ -86,5 +86,5 @@ def _message(post: Post, *, code: str, chain: list[str]) -> EmailMessage:
     if chain:
         message["In-Reply-To"] = one_line(chain[-1])
         message["References"] = " ".join(one_line(reference) for reference in chain)
-    message.set_content(html_to_text(post.body_html) + "\n", charset="utf-8")
+    message.set_content(markdown_to_text(post.body_source) + "\n", charset="utf-8")
     return message

@@ -97,6 +97,8 @@ class Board(db.Model):
     # Mail from confirmed people who may not post here waits for the coordinators
     # instead of being refused.
     holds_outside_mail: Mapped[bool] = mapped_column(default=False)
+    # Set by the coordinators: added to every copy and digest of the board's posts.
+    mail_footer: Mapped[str] = mapped_column(Text, default="")
     thread_count: Mapped[int] = mapped_column(default=0)
     post_count: Mapped[int] = mapped_column(default=0)
     last_post_id: Mapped[int | None] = mapped_column(

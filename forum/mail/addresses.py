@@ -1,6 +1,7 @@
 """The forum's mail addresses and the signed tokens inside them.
 
-Every board has a posting address and a List-Id; each copy of a message carries the
+Every board has a posting address, the addresses of a mailing list beside it (`-request`,
+`-join`, `-leave`, `-owner`) and a List-Id; each copy of a message carries the
 recipient's own reply address (`reply+TOKEN@`, naming person and thread), a VERP return
 path (`bounces+TOKEN@`, naming the outbox row) and an unsubscribe token. Tokens are
 signed with the forum's secret key, so nobody can make one for someone else.
@@ -9,6 +10,7 @@ signed with the forum's secret key, so nobody can make one for someone else.
 import hashlib
 import hmac
 import re
+from email.header import Header
 from email.utils import parseaddr
 from typing import Any
 
@@ -41,8 +43,40 @@ def posting_address(board: Board) -> str:
     return f"{list_name(board)}@{domain()}"
 
 
+# A board's other addresses, as Mailman names them: email commands (`subscribe`, `help`,
+# ...), joining, leaving, and its coordinators.
+LIST_ROLES = ("request", "join", "leave", "owner")
+
+
+def list_address(board: Board, role: str) -> str:
+    """`c5-request@`, `c5-join@`, `c5-leave@` or `c5-owner@`."""
+    if role not in LIST_ROLES:
+        raise ValueError(f"not a list address: {role}")
+    return f"{list_name(board)}-{role}@{domain()}"
+
+
+def read_list_address(local_part: str) -> tuple[str, str] | None:
+    """(list name, role) of a local part such as `c7-egov-leave`; None for any other."""
+    name, dash, role = local_part.lower().rpartition("-")
+    return (name, role) if dash and name and role in LIST_ROLES else None
+
+
+def _phrase(text: str) -> str:
+    """A display name for a header written as is: quoted, or RFC 2047 when not ASCII."""
+    text = " ".join(text.split())
+    if not text.isascii():
+        return Header(text, "utf-8").encode(linesep="\r\n")
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def list_id(board: Board) -> str:
-    return f"<{list_name(board)}.{domain()}>"
+    """`"C5 Building confidence and security" <c5.forum.example.org>` (RFC 2919)."""
+    return f"{_phrase(board.label)} <{list_name(board)}.{domain()}>"
+
+
+def forum_list_id() -> str:
+    """The forum's own List-Id, for mail from several boards at once (digests)."""
+    return f"{_phrase(current_app.config['SITE_NAME'])} <{domain()}>"
 
 
 def _mac(*parts: object) -> str:

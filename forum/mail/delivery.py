@@ -27,6 +27,7 @@ from forum.db import utcnow, writing
 from forum.extensions import db, mail
 from forum.mail.addresses import bounce_address
 from forum.mail.compose import Batch, Skip
+from forum.mail.message import ForumMessage
 from forum.mail.models import OutboxMessage, OutboxStatus
 
 _LINK = re.compile(r"https?://\S+")
@@ -62,6 +63,7 @@ class SmtpTransport:
 
     def send(self, message: Message, envelope_from: str) -> None:
         try:
+            self._declare_8bit(message)
             self.connection.send(message, envelope_from=envelope_from)
         except smtplib.SMTPRecipientsRefused as error:
             code, text = next(iter(error.recipients.values()))
@@ -70,6 +72,16 @@ class SmtpTransport:
             raise _by_code(error.smtp_code, error.smtp_error) from error
         except (smtplib.SMTPServerDisconnected, OSError) as error:
             raise ServerUnavailable(_reason(error)) from error
+
+    def _declare_8bit(self, message: Message) -> None:
+        """8-bit text to a server that takes it (BODY=8BITMIME, RFC 6152); to another,
+        quoted-printable."""
+        host = self.connection.host
+        if host is None or not isinstance(message, ForumMessage):
+            return
+        host.ehlo_or_helo_if_needed()
+        message.eight_bit = host.has_extn("8bitmime")
+        message.mail_options = ["BODY=8BITMIME"] if message.eight_bit else []
 
     def close(self) -> None:
         with suppress(OSError, smtplib.SMTPException):

@@ -175,21 +175,39 @@ def _queue_batch(run: DigestRun, user_ids: list[int], *, now: datetime, force: b
         )
         boards = {board.id: board for board in db.session.scalars(select(Board))}
         digests = []
+        moved = {"user_id": 0, f"{run.period}_watermark": run.horizon, f"{run.period}_sent_at": now}
+        served, numbered = [], []
         for settings in locked:
             user = users[settings.user_id]
             items = _items_for(user, settings, run, follows, muted, posts, boards)
             if items and not settings.paused and settings.bouncing_since is None:
-                digests.append(_digest_row(user, run.period, items))
+                numbers = _next_issue(settings, run.period, now.astimezone(zone(user.timezone)))
+                digests.append(_digest_row(user, run.period, items, numbers))
+                numbered.append({**moved, "user_id": user.id, **numbers})
                 run.posts += len(items)
+            else:
+                served.append({**moved, "user_id": user.id})
         if digests:
             db.session.execute(insert(OutboxMessage), digests)
             run.queued += len(digests)
-        watermark, sent = f"{run.period}_watermark", f"{run.period}_sent_at"
-        db.session.execute(
-            update(MailSettings),
-            [{"user_id": user_id, watermark: run.horizon, sent: now} for user_id in ids],
-        )
+        for values in (served, numbered):
+            if values:
+                db.session.execute(update(MailSettings), values)
         db.session.commit()
+
+
+def _next_issue(settings: MailSettings, period: str, local_now: datetime) -> dict[str, int]:
+    """The volume and issue of the person's next digest of this period, as the columns
+    that keep them: volume 1 is the year of their first digest, issues count from 1 in
+    each volume."""
+    first_year = settings.digest_first_year or local_now.year
+    volume = local_now.year - first_year + 1
+    last_volume, last_issue = (
+        getattr(settings, f"{period}_volume"),
+        getattr(settings, f"{period}_issue"),
+    )
+    issue = last_issue + 1 if last_volume == volume else 1
+    return {"digest_first_year": first_year, f"{period}_volume": volume, f"{period}_issue": issue}
 
 
 def _follows(user_ids: list[int], mode: MailMode) -> dict[int, list[tuple[int, int]]]:
@@ -283,12 +301,14 @@ def _items_for(
     return items
 
 
-def _digest_row(user: User, period: str, items: list[_Published]) -> dict:
+def _digest_row(user: User, period: str, items: list[_Published], numbers: dict[str, int]) -> dict:
     return {
         "kind": MailKind.DIGEST,
         "user_id": user.id,
         "payload": {
             "period": period,
+            "volume": numbers[f"{period}_volume"],
+            "issue": numbers[f"{period}_issue"],
             "posts": [item.post_id for item in items],
             "new_threads": sorted({item.thread_id for item in items if item.starts_thread}),
         },

@@ -8,7 +8,7 @@ from wtforms.validators import InputRequired, Optional
 
 from forum.boards.models import Board
 from forum.forms import ForumForm, ascii_int, options
-from forum.mail.models import MAIL_MODE_LABELS, MailFormat, MailMode
+from forum.mail.models import DIGEST_FORM_LABELS, MAIL_MODE_LABELS, MailFormat, MailMode
 
 WEEKDAYS = (
     _l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"),
@@ -60,6 +60,11 @@ class MailSettingsForm(ForumForm):
             ]
         ),
         validators=[InputRequired()],
+    )
+    digest_form = RadioField(
+        _l("Digests"),
+        choices=lambda: options((form.value, label) for form, label in DIGEST_FORM_LABELS.items()),
+        validators=[InputRequired(_l("Choose how digests are made."))],
     )
     notices = BooleanField(_l("Email me what happens to my posts, flags and roles"))
     own_posts = BooleanField(_l("Send me copies of my own posts"))

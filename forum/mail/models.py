@@ -45,6 +45,24 @@ class MailFormat(enum.StrEnum):
     HTML = "html"
 
 
+class DigestForm(enum.StrEnum):
+    """How a digest is made: a summary with a table of contents and the start of each post
+    (in the person's format), every post in full as plain text (RFC 1153), or a MIME
+    digest (RFC 2046) of the posts as messages of their own."""
+
+    SUMMARY = "summary"
+    PLAIN = "plain"
+    MIME = "mime"
+
+
+DIGEST_FORM_LABELS = {
+    DigestForm.SUMMARY: _l("Summary: contents and the start of each post, with links"),
+    DigestForm.PLAIN: _l("Plain text: every post in full, one after the other"),
+    DigestForm.MIME: _l("MIME digest: every post as a message of its own, to answer in any "
+                        "mail program"),
+}  # fmt: skip
+
+
 class Subscription(db.Model):
     """One person's way of following one board by email."""
 
@@ -91,6 +109,9 @@ class MailSettings(db.Model):
     digest_hour: Mapped[int] = mapped_column(default=7)
     digest_weekday: Mapped[int] = mapped_column(default=0)
     format: Mapped[MailFormat] = mapped_column(str_enum(MailFormat), default=MailFormat.HTML)
+    digest_form: Mapped[DigestForm] = mapped_column(
+        str_enum(DigestForm), default=DigestForm.SUMMARY
+    )
     paused: Mapped[bool] = mapped_column(default=False)
     own_posts: Mapped[bool] = mapped_column(default=False)
     # What happens to one's posts, flags and roles, by email as well as on the web.
@@ -100,6 +121,13 @@ class MailSettings(db.Model):
     weekly_watermark: Mapped[int] = mapped_column(default=0)
     daily_sent_at: Mapped[datetime | None]
     weekly_sent_at: Mapped[datetime | None]
+    # Digests are numbered in volumes: the first is the year of the person's first digest,
+    # and each period's issues count from 1 in every volume ("Vol 3, Issue 42").
+    digest_first_year: Mapped[int | None]
+    daily_volume: Mapped[int] = mapped_column(default=0)
+    daily_issue: Mapped[int] = mapped_column(default=0)
+    weekly_volume: Mapped[int] = mapped_column(default=0)
+    weekly_issue: Mapped[int] = mapped_column(default=0)
     # Set when too many messages to the address bounced: mail is paused until the
     # person confirms the address works (see forum.inbound.bounces).
     bouncing_since: Mapped[datetime | None]

@@ -1,18 +1,23 @@
-"""What the admin area shows of outgoing mail: the outbox by state, its problems, and
-(with no SMTP server configured) the messages delivered to the instance Maildir."""
+"""What the admin area shows of outgoing mail (the outbox by state, its problems, and,
+with no SMTP server configured, the messages delivered to the instance Maildir), and
+who follows a board, for its coordinators."""
 
 import mailbox
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
+from forum.accounts.models import User
+from forum.boards.models import Board
 from forum.extensions import db
 from forum.mail.delivery import maildir_path
-from forum.mail.models import OutboxMessage, OutboxStatus
+from forum.mail.models import MailMode, MailSettings, OutboxMessage, OutboxStatus, Subscription
+from forum.permissions import can_receive_list_mail
 
 
 def outbox_counts() -> dict[OutboxStatus, int]:
@@ -88,3 +93,44 @@ def read_delivered(key: str) -> Delivered | None:
     if box is None or key not in box:
         return None
     return Delivered(key, _parse(box.get_bytes(key)))
+
+
+@dataclass(frozen=True)
+class Follower:
+    """One person who follows a board by email, as its roster shows them: no address."""
+
+    user: User
+    mode: MailMode
+    paused: bool
+    bouncing_since: datetime | None
+    receives: bool
+
+
+def _following(board: Board) -> tuple:
+    return (Subscription.board_id == board.id, Subscription.mode != MailMode.OFF)
+
+
+def follower_total(board: Board) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(Subscription).where(*_following(board))
+    )
+
+
+def followers(board: Board, *, page: int, per_page: int) -> list[Follower]:
+    """Who follows the board by email, by name: how, and whether their mail goes out
+    (paused by them, paused by bounces, or stopped by the rules: an address not
+    confirmed, a suspension, lost access to the board)."""
+    rows = db.session.execute(
+        select(User, Subscription.mode, MailSettings.paused, MailSettings.bouncing_since)
+        .join(Subscription, Subscription.user_id == User.id)
+        .outerjoin(MailSettings, MailSettings.user_id == User.id)
+        .where(*_following(board))
+        .options(selectinload(User.board_roles))
+        .order_by(User.display_name, User.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return [
+        Follower(user, mode, bool(paused), bouncing, can_receive_list_mail(user, board))
+        for user, mode, paused, bouncing in rows
+    ]

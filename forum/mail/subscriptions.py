@@ -40,6 +40,11 @@ def settings_of(user: User) -> MailSettings:
     return settings
 
 
+def current_settings(user: User) -> MailSettings:
+    """The person's mail settings as they stand, or the defaults; nothing is written."""
+    return db.session.get(MailSettings, user.id) or MailSettings.defaults_for(user.id)
+
+
 def board_modes(user: User) -> dict[int, MailMode]:
     rows = db.session.execute(
         select(Subscription.board_id, Subscription.mode).where(Subscription.user_id == user.id)

@@ -1,6 +1,6 @@
 """Following boards and threads by email, the email settings page, and unsubscribing."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -9,7 +9,7 @@ from forum.boards.models import Board
 from forum.boards.queries import board_by_slug
 from forum.extensions import db
 from forum.inbound import bounces
-from forum.mail import subscriptions
+from forum.mail import queries, subscriptions
 from forum.mail.forms import (
     BoardMailForm,
     ThreadMailForm,
@@ -17,7 +17,8 @@ from forum.mail.forms import (
     chosen_modes,
     settings_form,
 )
-from forum.mail.models import MailFormat, MailMode, WatchMode
+from forum.mail.models import DigestForm, MailFormat, MailMode, WatchMode
+from forum.pagination import page_of
 from forum.permissions import Action, readable_boards_clause, require
 from forum.posts.queries import thread_with_board
 
@@ -37,26 +38,33 @@ def _readable_boards() -> list[Board]:
     )
 
 
-@bp.route("/settings/mail", methods=["GET", "POST"])
+@bp.get("/settings/mail")
 @login_required
-def preferences() -> object:
+def preferences() -> str:
     boards = _readable_boards()
-    settings = subscriptions.settings_of(current_user)
+    settings = subscriptions.current_settings(current_user)
     modes = subscriptions.board_modes(current_user)
-    if request.method == "GET":
-        data = {name: getattr(settings, name) for name in _SETTINGS_FIELDS}
-        data["format"] = settings.format.value
-        data |= {board_field_name(b): modes.get(b.id, MailMode.OFF).value for b in boards}
-        form = settings_form(boards, formdata=None, data=data)
-        db.session.commit()
-        return render_template("mail_settings/preferences.html", form=form, boards=boards)
+    data = {name: getattr(settings, name) for name in _SETTINGS_FIELDS}
+    data["format"] = settings.format.value
+    data["digest_form"] = settings.digest_form.value
+    data |= {board_field_name(b): modes.get(b.id, MailMode.OFF).value for b in boards}
+    form = settings_form(boards, formdata=None, data=data)
+    return render_template("mail_settings/preferences.html", form=form, boards=boards)
+
+
+@bp.post("/settings/mail")
+@login_required
+def save_preferences() -> object:
+    boards = _readable_boards()
     form = settings_form(boards)
     if not form.validate_on_submit():
         page = render_template("mail_settings/preferences.html", form=form, boards=boards)
         return page, 400
+    settings = subscriptions.settings_of(current_user)
     for name in _SETTINGS_FIELDS:
         setattr(settings, name, form[name].data)
     settings.format = MailFormat(form.format.data)
+    settings.digest_form = DigestForm(form.digest_form.data)
     subscriptions.set_board_modes(current_user, chosen_modes(form, boards))
     db.session.commit()
     flash(_("Your email settings are saved."), "success")
@@ -100,14 +108,31 @@ def thread_mail(thread_id: int) -> object:
     return redirect(url_for("posts.thread", thread_id=thread_id))
 
 
-@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@bp.get("/b/<slug>/subscribers")
+@login_required
+def subscribers(slug: str) -> str:
+    """The board's roster, for its coordinators: names and how they follow, no addresses."""
+    board = board_by_slug(slug) or abort(404)
+    require(current_user, Action.READ_BOARD, board)
+    require(current_user, Action.VIEW_SUBSCRIBERS, board)
+    page = page_of(queries.follower_total(board), current_app.config["THREADS_PER_PAGE"])
+    rows = queries.followers(board, page=page.number, per_page=page.per_page)
+    return render_template("mail_settings/subscribers.html", board=board, rows=rows, page=page)
+
+
+@bp.get("/unsubscribe/<token>")
 def unsubscribe(token: str) -> object:
-    """GET asks (mail scanners follow links); POST unsubscribes, from the page's button or
-    from a mail client's one-click request (RFC 8058), with no session or CSRF token: the
-    signed token is the authority, and it can only stop what it names."""
-    if request.method == "GET":
-        valid = subscriptions.read_unsubscribe_token(token) is not None
-        return _unsubscribe_page(token, valid=valid), 200 if valid else 400
+    """Asks, and changes nothing: mail scanners follow links, and `curl -I` sends HEAD.
+    The button POSTs to `unsubscribe_now`."""
+    valid = subscriptions.read_unsubscribe_token(token) is not None
+    return _unsubscribe_page(token, valid=valid), 200 if valid else 400
+
+
+@bp.post("/unsubscribe/<token>")
+def unsubscribe_now(token: str) -> object:
+    """From the page's button or a mail client's one-click request (RFC 8058), with no
+    session or CSRF token: the signed token is the authority, and it can only stop what
+    it names."""
     try:
         done = subscriptions.unsubscribe(token)
     except subscriptions.SubscriptionError as error:
@@ -122,12 +147,15 @@ def _unsubscribe_page(token: str, *, valid: bool, done: str = "", error: str = "
     )
 
 
-@bp.route("/mail/confirm-address/<token>", methods=["GET", "POST"])
-def confirm_address(token: str) -> object:
-    """After bounces paused someone's mail: a button (GET never writes) that starts it
-    again, for the address the link was sent to."""
-    if request.method == "GET":
-        return render_template("mail_settings/confirm_address.html", token=token, done=False)
+@bp.get("/mail/confirm-address/<token>")
+def confirm_address(token: str) -> str:
+    """After bounces paused someone's mail: a button that starts it again, for the
+    address the link was sent to. Following the link (GET or HEAD) changes nothing."""
+    return render_template("mail_settings/confirm_address.html", token=token, done=False)
+
+
+@bp.post("/mail/confirm-address/<token>")
+def confirm_address_now(token: str) -> object:
     user = bounces.confirm_address(token)
     if user is None:
         flash(_("This link is not valid any more."), "error")

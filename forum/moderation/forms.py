@@ -62,7 +62,11 @@ class MergeForm(ReasonForm):
     )
 
 
-class ModeForm(ForumForm):
+# A board's mail footer is short: it goes into every copy and digest.
+MAIL_FOOTER_MAX_LENGTH = 1000
+
+
+class BoardSettingsForm(ForumForm):
     mode = SelectField(
         _l("Moderation"),
         choices=options((mode.value, label) for mode, label in MODERATION_MODE_LABELS.items()),
@@ -70,6 +74,12 @@ class ModeForm(ForumForm):
     holds_outside_mail = BooleanField(
         _l("Hold mail from people who may not post here, for the coordinators to approve "
            "(otherwise it is refused)")
+    )  # fmt: skip
+    mail_footer = TextAreaField(
+        _l("Footer of the board's mail"),
+        validators=[Optional(), Length(max=MAIL_FOOTER_MAX_LENGTH)],
+        description=_l("Added to every copy and digest of this board's posts, as plain text: "
+                       "the list's purpose, its rules, where to write to the coordinators."),
     )  # fmt: skip
 
 

@@ -68,6 +68,7 @@ class LogAction(enum.StrEnum):
     UNACCREDIT = "unaccredit"
     SET_MODE = "set_mode"
     REDACT = "redact"
+    SET_MAIL_FOOTER = "set_mail_footer"
 
 
 LOG_ACTION_LABELS = {
@@ -101,6 +102,7 @@ LOG_ACTION_LABELS = {
     LogAction.UNACCREDIT: _l("removed an account's accreditation"),
     LogAction.SET_MODE: _l("changed the board's moderation"),
     LogAction.REDACT: _l("redacted earlier versions of a post"),
+    LogAction.SET_MAIL_FOOTER: _l("changed the footer of the board's mail"),
 }
 
 

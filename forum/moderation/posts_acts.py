@@ -96,6 +96,16 @@ def set_moderation_mode(
                before=labels[not holds_outside_mail], after=labels[holds_outside_mail])  # fmt: skip
 
 
+def set_mail_footer(board: Board, actor: User, footer: str) -> None:
+    """The text added to every copy and digest of the board's posts; a change is logged."""
+    require_permission(actor, Action.MODERATE_BOARD, board)
+    lines = footer.replace("\r\n", "\n").replace("\r", "\n").strip().split("\n")
+    footer = "\n".join(line.rstrip() for line in lines)
+    if footer != board.mail_footer:
+        board.mail_footer = footer
+        record(LogAction.SET_MAIL_FOOTER, actor=actor, board=board, footer=footer)
+
+
 # Published posts ----------------------------------------------------------------------
 
 

@@ -24,10 +24,10 @@ from forum.inbound.queries import email_of
 from forum.moderation import queries, services
 from forum.moderation.forms import (
     BanForm,
+    BoardSettingsForm,
     FlagForm,
     MemberForm,
     MergeForm,
-    ModeForm,
     MoveForm,
     ReasonForm,
     RenameForm,
@@ -380,20 +380,25 @@ def act_on_thread(thread_id: int) -> object:
 @login_required
 def board_settings(slug: str) -> object:
     board = _board_or_404(slug, Action.MODERATE_BOARD)
-    form = ModeForm(
-        data={"mode": board.moderation_mode.value, "holds_outside_mail": board.holds_outside_mail}
+    form = BoardSettingsForm(
+        data={
+            "mode": board.moderation_mode.value,
+            "holds_outside_mail": board.holds_outside_mail,
+            "mail_footer": board.mail_footer,
+        }
     )
     if form.validate_on_submit():
         mode = ModerationMode(form.mode.data)
-        holds = form.holds_outside_mail.data
-        if perform_act(
-            lambda: services.set_moderation_mode(
-                board, current_user, mode, holds_outside_mail=holds
-            ),
-            _("Saved."),
-        ):
+        holds, footer = form.holds_outside_mail.data, form.mail_footer.data or ""
+
+        def save() -> None:
+            services.set_moderation_mode(board, current_user, mode, holds_outside_mail=holds)
+            services.set_mail_footer(board, current_user, footer)
+
+        if perform_act(save, _("Saved.")):
             return redirect(url_for("moderation.board_settings", slug=board.slug))
-    return render_template("moderation/settings.html", board=board, form=form)
+    status = 400 if form.is_submitted() else 200
+    return render_template("moderation/settings.html", board=board, form=form), status
 
 
 def _render_team(board: Board, status: int = 200, **forms: object) -> tuple[str, int]:

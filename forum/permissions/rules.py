@@ -37,6 +37,7 @@ class Action(enum.StrEnum):
     FLAG_POST = "flag_post"
     MODERATE_BOARD = "moderate_board"
     MANAGE_MEMBERS = "manage_members"
+    VIEW_SUBSCRIBERS = "view_subscribers"
     MOVE_THREAD = "move_thread"
     MERGE_THREADS = "merge_threads"
     RESTORE = "restore"
@@ -124,6 +125,12 @@ def can_moderate_board(user: Viewer, board: Board) -> bool:
 
 def can_manage_members(user: Viewer, board: Board) -> bool:
     """Coordinators add and remove the members of their boards; admins do everything."""
+    return can_moderate_board(user, board)
+
+
+def can_view_subscribers(user: Viewer, board: Board) -> bool:
+    """Who follows a board by email (names, never addresses) is for its coordinators and
+    admins, as any list's roster is for its owners."""
     return can_moderate_board(user, board)
 
 
@@ -284,6 +291,7 @@ _RULES: dict[Action, Callable[[Viewer, Any], bool]] = {
     Action.FLAG_POST: can_flag_post,
     Action.MODERATE_BOARD: can_moderate_board,
     Action.MANAGE_MEMBERS: can_manage_members,
+    Action.VIEW_SUBSCRIBERS: can_view_subscribers,
     Action.MOVE_THREAD: can_move_thread,
     Action.MERGE_THREADS: can_merge_threads,
     Action.RESTORE: lambda user, _target: can_administer(user),

@@ -10,6 +10,7 @@ from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from forum.forms import ForumForm
+from forum.pagination import as_id
 
 
 class _MaxLength:
@@ -76,3 +77,12 @@ class EditForm(PostForm):
     reason = StringField(
         _l("Why (shown in the moderation log)"), validators=[Optional(), Length(max=500)]
     )
+
+
+class ReplyForm(NewPostForm):
+    """A reply, with the post it answers (the thread's first post when empty or unknown)."""
+
+    reply_to = HiddenField()
+
+    def answered_id(self) -> int | None:
+        return as_id(self.reply_to.data)

@@ -91,12 +91,18 @@ class Post(db.Model):
     # The one-time token of the form it was written in: the same form sent twice (a double
     # click, the back button) finds this post instead of writing another.
     submission_token: Mapped[str | None] = mapped_column(String(64))
+    # The post this one answers (None for a thread's first post): Reply and Quote on the
+    # web, In-Reply-To in mail. Threading in mail and the archives follows this tree.
+    reply_to_id: Mapped[int | None] = mapped_column(
+        ForeignKey("posts.id", ondelete="SET NULL"), index=True
+    )
     moderated_at: Mapped[datetime | None]
     moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     # Why a post was rejected or hidden; shown to its author.
     moderation_reason: Mapped[str] = mapped_column(Text, default="")
 
     thread: Mapped[Thread] = relationship(foreign_keys=[thread_id])
+    reply_to: Mapped["Post | None"] = relationship(remote_side=[id], foreign_keys=[reply_to_id])
     author: Mapped["User"] = relationship(foreign_keys=[author_id])
     moderated_by: Mapped["User | None"] = relationship(foreign_keys=[moderated_by_id])
     edited_by: Mapped["User | None"] = relationship(foreign_keys=[edited_by_id])

@@ -1,5 +1,7 @@
 """Read-side queries for threads and posts, filtered by the permissions module."""
 
+from dataclasses import dataclass
+
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload
 
@@ -71,6 +73,42 @@ def listed_posts(viewer: Viewer, board: Board | None = None) -> Select[tuple[Pos
         )
     )
     return query if board is None else query.where(Thread.board_id == board.id)
+
+
+@dataclass(frozen=True)
+class Answered:
+    """A post that others on a thread page answer: who wrote it and its number there."""
+
+    id: int
+    author_name: str
+    number: int
+
+
+def answered_posts(thread: Thread, viewer: Viewer, posts: list[Post]) -> dict[int, Answered]:
+    """The posts that these posts answer, other than the thread's first post, numbered
+    as this viewer sees the thread (one query, whatever page they stand on)."""
+    wanted = {
+        post.reply_to_id
+        for post in posts
+        if post.reply_to_id is not None and post.reply_to_id != thread.first_post_id
+    }
+    if not wanted:
+        return {}
+    numbered = (
+        select(
+            Post.id,
+            Post.author_id,
+            func.row_number().over(order_by=(Post.created_at, Post.id)).label("number"),
+        )
+        .where(Post.thread_id == thread.id, visible_posts_clause(viewer, thread.board))
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(numbered.c.id, User.display_name, numbered.c.number)
+        .join(User, User.id == numbered.c.author_id)
+        .where(numbered.c.id.in_(wanted))
+    )
+    return {row.id: Answered(row.id, row.display_name, row.number) for row in rows}
 
 
 def post_with_thread(post_id: int) -> Post | None:

@@ -100,18 +100,55 @@ def reply(
     author: User,
     *,
     body: str,
+    reply_to: Post | None = None,
     origin: Origin | None = None,
     at: datetime | None = None,
 ) -> Post:
+    """A reply in `thread`. `reply_to` is the post it answers: the one the web's Reply or
+    Quote action named, or the one a mail's In-Reply-To names; see `answered_post`."""
     _refuse_unless(author, Action.REPLY, thread, for_review=bool(origin and origin.hold))
-    return _add_post(thread, author, body=body, origin=origin or WEB, now=at or utcnow())
+    answered = answered_post(thread, reply_to)
+    return _add_post(
+        thread, author, body=body, origin=origin or WEB, now=at or utcnow(), reply_to=answered
+    )
 
 
-def _add_post(thread: Thread, author: User, *, body: str, origin: Origin, now: datetime) -> Post:
+def answered_post(thread: Thread, candidate: Post | None) -> Post | None:
+    """The post a reply answers: `candidate` if it is a published post of this thread,
+    else the thread's first post (for no candidate, a held, hidden or deleted one, or one
+    from another thread)."""
+    if (
+        candidate is not None
+        and candidate.thread_id == thread.id
+        and candidate.status == PostStatus.PUBLISHED
+    ):
+        return candidate
+    return thread.first_post
+
+
+def quoted(post: Post) -> str:
+    """The start of a reply that quotes `post`: an attribution line, then its Markdown
+    source with `> ` before every line."""
+    source = post.body_source.replace("\r\n", "\n").strip()
+    lines = [f"> {line}".rstrip() for line in source.split("\n")]
+    attribution = _("%(name)s wrote:", name=post.author.display_name)
+    return "\n".join([attribution, "", *lines, "", ""])
+
+
+def _add_post(
+    thread: Thread,
+    author: User,
+    *,
+    body: str,
+    origin: Origin,
+    now: datetime,
+    reply_to: Post | None = None,
+) -> Post:
     held = origin.hold or needs_approval(author, thread.board)
     post = Post(
         thread=thread,
         author=author,
+        reply_to=reply_to,
         body_source=body,
         body_html=render_markdown(body),
         created_at=now,

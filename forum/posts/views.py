@@ -10,6 +10,7 @@ from flask import (
     flash,
     redirect,
     render_template,
+    request,
     url_for,
 )
 from flask_babel import gettext as _
@@ -25,11 +26,11 @@ from forum.mail.subscriptions import watch_mode
 from forum.moderation.acts import ModerationError
 from forum.moderation.posts_acts import redact_post
 from forum.pagecache import cached
-from forum.pagination import Page, page_of
+from forum.pagination import Page, as_id, page_of
 from forum.permissions import Action, can, require
 from forum.posts import queries, services
 from forum.posts.flood import flood_refusal
-from forum.posts.forms import EditForm, NewPostForm, ThreadForm
+from forum.posts.forms import EditForm, ReplyForm, ThreadForm
 from forum.posts.models import Post, PostStatus, Thread
 from forum.posts.services import Origin
 from forum.ratelimit import Refusal, client_address
@@ -76,6 +77,7 @@ def _render_thread(thread: Thread, page: Page) -> str:
         board=thread.board,
         posts=posts,
         page=page,
+        answered=queries.answered_posts(thread, viewer, posts),
         editable={post.id for post in posts if can(viewer, Action.EDIT_POST, post)},
         flaggable={post.id for post in posts if can(viewer, Action.FLAG_POST, post)},
         moderator=can(viewer, Action.MODERATE_BOARD, thread.board),
@@ -83,7 +85,7 @@ def _render_thread(thread: Thread, page: Page) -> str:
         why_not=services.why_cannot_post(viewer, thread.board, thread)
         if viewer.is_authenticated
         else None,
-        form=NewPostForm(formdata=None),
+        form=ReplyForm(formdata=None),
         mail_form=thread_mail_form(_watch_choice(viewer, thread))
         if viewer.is_authenticated
         else None,
@@ -115,7 +117,7 @@ def _already_posted(post: Post) -> Response:
 
 
 def _submit(
-    form: NewPostForm, board: Board, *, new_thread: bool, write: Callable[[Origin], Post]
+    form: ThreadForm | ReplyForm, board: Board, *, new_thread: bool, write: Callable[[Origin], Post]
 ) -> tuple[Response | None, int]:
     """Flood control, the posting service and one commit for a submitted form.
 
@@ -165,22 +167,40 @@ def new_thread(slug: str) -> object:
     return done or (render_template("posts/new_thread.html", board=board, form=form), status)
 
 
+def _named_post(thread: Thread, post_id: int | None) -> Post | None:
+    """The post a reply form names, if it is one a reply may answer."""
+    candidate = queries.post_with_thread(post_id) if post_id else None
+    answered = services.answered_post(thread, candidate)
+    return answered if candidate is not None and answered is candidate else None
+
+
 @bp.route("/t/<int:thread_id>/reply", methods=["GET", "POST"])
 @login_required
 def reply(thread_id: int) -> object:
+    """The reply form; `?to=ID` answers that post, and `&quote=1` quotes it."""
     thread = _thread_or_404(thread_id)
-    form = NewPostForm()
+    form = ReplyForm()
+    if not form.is_submitted():
+        answered = _named_post(thread, as_id(request.args.get("to")))
+        if answered is not None:
+            form.reply_to.data = str(answered.id)
+            if request.args.get("quote") == "1":
+                form.body.data = services.quoted(answered)
+    else:
+        answered = _named_post(thread, form.answered_id())
     done, status = _submit(
         form,
         thread.board,
         new_thread=False,
         write=lambda origin: services.reply(
-            thread, current_user, body=form.body.data, origin=origin
+            thread, current_user, body=form.body.data, reply_to=answered, origin=origin
         ),
     )
     if done:
         return done
-    return render_template("posts/reply.html", thread=thread, board=thread.board, form=form), status
+    return render_template(
+        "posts/reply.html", thread=thread, board=thread.board, form=form, answered=answered
+    ), status
 
 
 @bp.route("/p/<int:post_id>/edit", methods=["GET", "POST"])

@@ -130,25 +130,27 @@ def drain(limit: int = 500) -> int:
     """Bring the index up to date for up to `limit` queued posts; returns how many.
     Leaves the queue as it is when another process holds the index.
 
-    The queue and the posts are read in a read-only transaction, and the queue rows taken
-    off in a short write afterwards: the write lock (SQLite) is never held while the
-    index is written. A post changed meanwhile has a new queue row, which stays."""
-    items = db.session.execute(
-        select(IndexQueueItem.id, IndexQueueItem.post_id).order_by(IndexQueueItem.id).limit(limit)
-    ).all()
-    if not items:
+    One drain at a time (`turn`): the queue and the posts are read in a read-only
+    transaction, the index written, then the queue rows taken off in a short write, so
+    the write lock (SQLite) is never held while the index is written."""
+    with backend().turn():
+        items = db.session.execute(
+            select(IndexQueueItem.id, IndexQueueItem.post_id)
+            .order_by(IndexQueueItem.id)
+            .limit(limit)
+        ).all()
+        post_ids = {post_id for _, post_id in items}
+        documents = documents_for(post_ids) if items else []
         db.session.commit()
-        return 0
-    post_ids = {post_id for _, post_id in items}
-    documents = documents_for(post_ids)
-    db.session.commit()
-    removals = post_ids - {document.post_id for document in documents}
-    backend().apply(documents, removals)
-    with writing():
-        db.session.execute(
-            delete(IndexQueueItem).where(IndexQueueItem.id.in_([i for i, _ in items]))
-        )
-        db.session.commit()
+        if not items:
+            return 0
+        removals = post_ids - {document.post_id for document in documents}
+        backend().apply(documents, removals)
+        with writing():
+            db.session.execute(
+                delete(IndexQueueItem).where(IndexQueueItem.id.in_([i for i, _ in items]))
+            )
+            db.session.commit()
     return len(items)
 
 

@@ -7,12 +7,13 @@ matched by Term, dates are sortable, writes come in batches from one writer at a
 and full rebuilds use the multiprocessing writer and are swapped in atomically.
 """
 
+import fcntl
 import os
 import shutil
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from datetime import UTC, date, datetime, timedelta
 from itertools import chain, islice
 from pathlib import Path
@@ -112,6 +113,29 @@ class WhooshBackend:
         return self._index
 
     # Writing --------------------------------------------------------------------------
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        """Those who bring the index up to date take turns, across threads and processes
+        (a lock file beside the index): each reads what changed, writes it and clears it
+        as one step, so that a slower one never writes older text over newer text.
+        IndexBusy when the turn does not come within the write timeout."""
+        self.link.parent.mkdir(parents=True, exist_ok=True)
+        path = self.link.parent / f".{self.link.name}.turn"
+        with path.open("a") as lock:
+            deadline = time.monotonic() + self.write_timeout
+            while True:
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise IndexBusy("another process is updating the index") from None
+                    time.sleep(0.01)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
 
     def _writer(self):
         if not self.schema_is_current():
