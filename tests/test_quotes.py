@@ -63,3 +63,50 @@ def test_a_non_standard_bounce_is_read_for_its_code():
     assert classify(parse(raw)) == ("hard", "5.1.1")
     soft = raw.replace(b"550 5.1.1 user unknown", b"452 4.2.2 mailbox full")
     assert classify(parse(soft)) == ("soft", "4.2.2")
+
+
+SOPHIE = "Sophie Martin via WSIS Forum"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            f"On Tue, Mar 03, 2026 at 10:00:00AM +0100, {SOPHIE} wrote:\n> The draft is ready.\n"
+            f"> Comments welcome.\n\n{NEW}\n",
+            NEW,
+        ),
+        (f"On 03/03/2026 10:00, {SOPHIE} wrote:\n> The draft is ready.\n\n{NEW}\n\n-- \nKofi", NEW),
+        (
+            f"On 3 Mar 2026, at 10:00, {SOPHIE} <c5@forum.example.org>\nwrote:\n\n"
+            f"> The draft is ready.\n\n{NEW}",
+            NEW,
+        ),
+        (f"{SOPHIE} wrote:\n> First point?\nYes.\n> Second point?\nNo.\n", "Yes.\n\nNo."),
+        (
+            f"{NEW}\n\nOn Tue, {SOPHIE} wrote:\n> One\n\nMore of mine.\n\n"
+            "On Mon, Kofi wrote:\n> Two",
+            f"{NEW}\n\nMore of mine.",
+        ),
+    ],
+    ids=["mutt-bottom", "thunderbird-bottom", "apple-mail-wrapped", "interleaved", "nested"],
+)
+def test_an_attribution_goes_wherever_it_stands_above_a_removed_quote(text, expected):
+    assert strip_quotes(text) == expected
+
+
+def test_an_html_attribution_above_a_quote_goes_with_it():
+    html = f"<div>On Tue, {SOPHIE} wrote:</div><blockquote>The draft</blockquote><p>{NEW}</p>"
+    assert strip_quotes(html_to_text(html)) == NEW
+
+
+def test_html_links_keep_their_addresses():
+    html = (
+        '<p>Read <a href="https://example.org/report(2026)">the <b>report</b></a>, see '
+        '<a href="https://example.org/x">https://example.org/x</a> or write to '
+        '<a href="mailto:desk@example.org">desk@example.org</a>.</p>'
+    )
+    assert html_to_text(html) == (
+        "Read [the report](https://example.org/report%282026%29), see "
+        "<https://example.org/x> or write to desk@example.org."
+    )

@@ -19,6 +19,13 @@ _MESSAGE_ID = re.compile(r"<[^<>\s]{1,250}>")
 _SUBJECT_PREFIX = re.compile(r"^\s*((re|aw|sv|fwd?|tr|wg)\s*(\[\d+\])?\s*:\s*|\[[^\]]{1,40}\]\s*)+",
                              re.IGNORECASE)  # fmt: skip
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Subjects of auto-replies whose senders set no Auto-Submitted header.
+AUTO_REPLY_SUBJECT = re.compile(
+    r"^\s*(automatic reply|auto[- ]?reply|auto[- ]?response|autosvar|automatische antwort|"
+    r"réponse automatique|respuesta automática|risposta automatica|abwesenheitsnotiz|"
+    r"out of (the )?office( auto[- ]?reply)?)\s*(:|$)",
+    re.IGNORECASE,
+)
 # Headers that some auto-responders set instead of Auto-Submitted.
 _AUTO_REPLY_HEADERS = ("X-Autoreply", "X-Autorespond", "X-Autoresponse")
 

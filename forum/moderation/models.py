@@ -68,6 +68,9 @@ class LogAction(enum.StrEnum):
     UNACCREDIT = "unaccredit"
     SET_MODE = "set_mode"
     REDACT = "redact"
+    # Mail from an address with no account, held for the coordinators.
+    ACCEPT_MAIL = "accept_mail"
+    DISCARD_MAIL = "discard_mail"
 
 
 LOG_ACTION_LABELS = {
@@ -101,6 +104,8 @@ LOG_ACTION_LABELS = {
     LogAction.UNACCREDIT: _l("removed an account's accreditation"),
     LogAction.SET_MODE: _l("changed the board's moderation"),
     LogAction.REDACT: _l("redacted earlier versions of a post"),
+    LogAction.ACCEPT_MAIL: _l("accepted mail from an address with no account"),
+    LogAction.DISCARD_MAIL: _l("discarded mail from an address with no account"),
 }
 
 

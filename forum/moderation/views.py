@@ -15,12 +15,12 @@ from wtforms.fields.choices import SelectChoice
 from forum.accounts.forms import ActionForm
 from forum.accounts.models import StakeholderGroup, User
 from forum.accounts.services import find_user_by_email
-from forum.boards.models import Board, ModerationMode, Role
+from forum.boards.models import Board, ModerationMode, OutsideMail, Role
 from forum.boards.queries import board_by_slug
 from forum.boards.queries import team as board_team
 from forum.extensions import db
 from forum.forms import options
-from forum.inbound.queries import email_of
+from forum.inbound.queries import email_of, held_without_account
 from forum.moderation import queries, services
 from forum.moderation.forms import (
     BanForm,
@@ -94,6 +94,7 @@ def _render_queue(board: Board | None) -> str:
         held=held,
         flagged=flagged,
         flags=queries.open_flags_by_post(flagged),
+        held_mail=held_without_account(current_user, board),
         form=ReasonForm(formdata=None),
     )
 
@@ -381,14 +382,14 @@ def act_on_thread(thread_id: int) -> object:
 def board_settings(slug: str) -> object:
     board = _board_or_404(slug, Action.MODERATE_BOARD)
     form = ModeForm(
-        data={"mode": board.moderation_mode.value, "holds_outside_mail": board.holds_outside_mail}
+        data={"mode": board.moderation_mode.value, "outside_mail": board.outside_mail.value}
     )
     if form.validate_on_submit():
         mode = ModerationMode(form.mode.data)
-        holds = form.holds_outside_mail.data
+        outside_mail = OutsideMail(form.outside_mail.data)
         if perform_act(
             lambda: services.set_moderation_mode(
-                board, current_user, mode, holds_outside_mail=holds
+                board, current_user, mode, outside_mail=outside_mail
             ),
             _("Saved."),
         ):
