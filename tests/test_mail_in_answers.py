@@ -71,6 +71,20 @@ def test_refusals_are_answered_once_an_hour_per_address_and_reason(outbox, lmtp,
     assert "1,000 characters" in body_of(answers[1])
 
 
+def test_an_address_gets_at_most_the_days_share_of_answers(app, outbox, lmtp, make_user):
+    make_user(email="chatty@example.org")
+    app.config["MAIL_ANSWERS_PER_DAY"] = 1
+    try:
+        too_long = email("chatty@example.org", "Long", "y")
+        too_long.set_content("y" * 1500, cte="8bit")
+        send(lmtp, email("chatty@example.org", "Bureau", "One"), to=f"csb@{DOMAIN}")
+        send(lmtp, too_long, to=f"c5@{DOMAIN}")
+    finally:
+        app.config["MAIL_ANSWERS_PER_DAY"] = 10
+    assert last_record().outcome == Outcome.REFUSED
+    assert len(mail_to(outbox, "chatty@example.org")) == 1
+
+
 # postmaster@, abuse@ ----------------------------------------------------------------------
 
 

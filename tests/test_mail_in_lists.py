@@ -43,7 +43,8 @@ def test_a_message_to_two_boards_is_a_thread_on_each_linked_to_the_other(client,
     records = db.session.scalars(select(InboundMessage).order_by(InboundMessage.id)).all()
     assert [r.outcome for r in records] == [Outcome.POSTED, Outcome.POSTED]
     c5_post, c6_post = (db.session.get(Post, r.post_id) for r in records)
-    assert {c5_post.thread.board.code, c6_post.thread.board.code} == {"C5", "C6"}
+    assert (c5_post.thread.board.code, c6_post.thread.board.code) == ("C5", "C6")
+    assert (c5_post.message_id, c6_post.message_id) == ("<shared-1@example.org>", None)
     c5_page = text_of(client.get(f"/t/{c5_post.thread_id}"))
     c6_page = text_of(client.get(f"/t/{c6_post.thread_id}"))
     assert "Also posted in" in c5_page
@@ -189,6 +190,19 @@ def test_the_owner_address_reaches_the_boards_coordinators(outbox, lmtp, make_us
     assert not mail_to(outbox, "coord6@example.org")
 
 
+def test_owner_mail_of_a_board_without_coordinators_goes_to_the_admins_loops_nowhere(
+    outbox, lmtp, make_user
+):
+    make_user(email="admin@example.org", admin=True)
+    send(lmtp, email("visitor@example.net", "Anyone?", "Hello"), to=f"c9-owner@{DOMAIN}")
+    assert last_record().outcome == Outcome.FORWARDED
+    assert len(mail_to(outbox, "admin@example.org")) == 1
+    echo = email("visitor@example.net", "Echo", "x", List_Id=f"<c9.{DOMAIN}>")
+    send(lmtp, echo, to=f"c9-owner@{DOMAIN}")
+    assert last_record().outcome == Outcome.IGNORED
+    assert len(mail_to(outbox, "admin@example.org")) == 1
+
+
 # Non-members ------------------------------------------------------------------------------
 
 
@@ -218,6 +232,8 @@ def test_mail_from_an_address_without_account_waits_and_a_coordinator_accepts_it
     assert "waits for the coordinators" in body_of(told)
     assert "> Hello all." in body_of(told)
     assert "guest@example.net" in text_of(client.get(f"/b/{slug}/queue"))
+    [notice] = mail_to(outbox, "coord@example.org")
+    assert "Guest Speaker, who has no account, waits for your decision" in body_of(notice)
 
     response = post_form(client, f"/queue/mail/{record.id}", {"action": "accept"})
     assert response.status_code == 302

@@ -110,3 +110,25 @@ def test_html_links_keep_their_addresses():
         "Read [the report](https://example.org/report%282026%29), see "
         "<https://example.org/x> or write to desk@example.org."
     )
+
+
+@pytest.mark.parametrize(
+    ("raw", "verdict"),
+    [
+        (b"From: MAILER-DAEMON@mx.example.org\r\nSubject: Undelivered Mail\r\n\r\n"
+         b"The mailbox is full; giving up.\r\n", ("soft", "")),
+        (b"From: Mail Delivery System <postmaster@mx.example.org>\r\nSubject: x\r\n\r\n"
+         b"Sorry, no mailbox here by that name. (#5.1.1)\r\n", ("hard", "5.1.1")),
+        (b"From: someone@example.org\r\nSubject: Re: our call\r\n\r\n"
+         b"Call me on 555 0100, or at 550 5.1.1 street.\r\n", ("", "")),
+        (b"From: MAILER-DAEMON@mx.example.org\r\nSubject: Delayed Mail\r\n"
+         b'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n'
+         b"--B\r\nContent-Type: text/plain\r\n\r\nStill trying.\r\n"
+         b"--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx\r\n\r\n"
+         b"Final-Recipient: rfc822; a@example.org\r\nAction: delayed\r\nStatus: 4.4.1\r\n--B--\r\n",
+         ("", "4.4.1")),
+    ],
+    ids=["phrase", "qmail", "not-from-a-server", "delayed-report"],
+)  # fmt: skip
+def test_only_reports_and_mail_server_failure_texts_count_as_bounces(raw, verdict):
+    assert classify(parse(raw)) == verdict
