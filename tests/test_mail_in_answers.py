@@ -8,6 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from forum.boards.models import Role
+from forum.inbound import services
 from forum.inbound.models import Outcome
 from tests.mailin import DOMAIN, email, last_record, send
 
@@ -83,6 +84,24 @@ def test_an_address_gets_at_most_the_days_share_of_answers(app, outbox, lmtp, ma
         app.config["MAIL_ANSWERS_PER_DAY"] = 10
     assert last_record().outcome == Outcome.REFUSED
     assert len(mail_to(outbox, "chatty@example.org")) == 1
+
+
+def test_a_message_refused_after_failing_every_read_is_answered_to_its_account(
+    outbox, lmtp, make_user, monkeypatch
+):
+    make_user(email="unlucky@example.org")
+
+    def explode(raw):
+        raise RuntimeError("parser bug")
+
+    monkeypatch.setattr(services, "parse", explode)
+    raw = b"From: unlucky@example.org\r\nSubject: Cursed\r\n\r\nMy words, kept.\r\n"
+    answers = [send(lmtp, raw, to=f"c5@{DOMAIN}", sender="x@elsewhere.example")[0] for _ in "123"]
+    assert answers == [451, 451, 250]
+    assert last_record().outcome == Outcome.REFUSED
+    [answer] = mail_to(outbox, "unlucky@example.org")
+    assert "> My words, kept." in body_of(answer)
+    assert not mail_to(outbox, "x@elsewhere.example")
 
 
 # postmaster@, abuse@ ----------------------------------------------------------------------

@@ -13,6 +13,9 @@ a day, whatever they say.
 """
 
 from datetime import timedelta
+from email import policy
+from email.parser import BytesParser
+from email.utils import parseaddr
 
 from flask import current_app, render_template
 from flask_babel import gettext as _
@@ -110,6 +113,31 @@ def quoted(text: str) -> str:
     if len(text) > QUOTE_MAX:
         text = text[:QUOTE_MAX].rstrip() + "\n[…]"
     return "\n".join(f"> {line}" if line.strip() else ">" for line in text.splitlines())
+
+
+def explain_unreadable(record: InboundMessage, raw: bytes) -> None:
+    """The answer about a message refused because it could not be read at all: from its
+    headers alone, to a confirmed account's registered address only (nothing else about
+    the sender can be checked), with its raw text quoted back."""
+    headers = BytesParser(policy=policy.compat32).parsebytes(raw, headersonly=True)
+    sender = parseaddr(str(headers.get("From", "")))[1].lower()
+    account = confirmed_account(sender)
+    robot = str(headers.get("Auto-Submitted", "no")).strip().lower() not in {"", "no"}
+    bulk = str(headers.get("Precedence", "")).strip().lower() in BULK
+    if account is None or robot or bulk or headers.get("List-Id"):
+        return
+    body = raw.partition(b"\r\n\r\n")[2] or raw.partition(b"\n\n")[2]
+    text = render_template(
+        "mail/not_posted.txt",
+        site_name=current_app.config["SITE_NAME"],
+        recipient=record.recipient,
+        subject=str(headers.get("Subject", ""))[:200],
+        reason=_("The forum could not read this message, even after several tries."),
+        held=False,
+        quote=quoted(body.decode("utf-8", "replace")),
+    )
+    send_answer(record, to=account.email, text=text, once_per=REFUSAL_INTERVAL,
+                subject=_("Not posted: %(subject)s", subject=_("your message")))  # fmt: skip
 
 
 def explain(
