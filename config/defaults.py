@@ -119,8 +119,16 @@ MAIL_CONFIRM_DAYS = 7
 MAIL_CONFIRM_MAX_WAITING = 5
 # A message that fails to be read this many times is refused for good (not retried).
 MAIL_READ_ATTEMPTS = 3
-# Answers to mail the forum could not take: at most one an address in this many seconds.
-MAIL_AUTO_REPLY_SECONDS = 3600
+# Answers to received mail (refusals, command results, notes): at most this many to one
+# address a day, whatever they say.
+MAIL_ANSWERS_PER_DAY = 10
+# Mail to postmaster@ and abuse@ is forwarded to these addresses (a list, as JSON in
+# FORUM_MAIL_POSTMASTER_ADDRESSES); empty means the admins' own addresses.
+MAIL_POSTMASTER_ADDRESSES: list[str] = []
+# Where `flask mail recipient-map` answers the MTA's recipient look-ups (Postfix
+# tcp_table), so that unknown addresses are refused during the SMTP conversation.
+RECIPIENT_MAP_HOST = "127.0.0.1"
+RECIPIENT_MAP_PORT = 8025
 # This many hard bounces within the window pause a person's mail until they confirm.
 BOUNCE_THRESHOLD = 3
 BOUNCE_WINDOW_DAYS = 14

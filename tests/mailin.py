@@ -42,6 +42,19 @@ def _as_sent(raw: bytes, to: str) -> bytes:
     return eol.join([head, *added]) + blank + body
 
 
+def send_to_many(port: int, message: EmailMessage, *, to: list[str], sender: str = "") -> list:
+    """One LMTP transaction for several recipients; returns the answer for each, in order
+    (LMTP answers DATA once per recipient)."""
+    with smtplib.LMTP("127.0.0.1", port) as session:
+        session.ehlo_or_helo_if_needed()
+        session.mail(sender or _from_of(message))
+        for address in to:
+            session.rcpt(address)
+        answers = [session.data(_as_sent(message.as_bytes(), ", ".join(to)))]
+        answers += [session.getreply() for _address in to[1:]]
+    return answers
+
+
 def _from_of(message: EmailMessage | bytes) -> str:
     if isinstance(message, bytes):
         return "someone@example.org"

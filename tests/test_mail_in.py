@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from forum.boards.models import ModerationMode, Role
+from forum.boards.models import ModerationMode, OutsideMail, Role
 from forum.extensions import db
 from forum.inbound import lmtp as lmtp_server
 from forum.inbound import services
@@ -471,10 +471,12 @@ def test_a_board_can_hold_mail_from_people_who_may_not_post_there(
     coordinator = make_user(roles={"CSB": Role.COORDINATOR})
     sign_in(coordinator)
     response = post_form(
-        client, "/b/civil-society-bureau/settings", {"mode": "open", "holds_outside_mail": "y"}
+        client,
+        "/b/civil-society-bureau/settings",
+        {"mode": "open", "outside_mail": "hold_accounts"},
     )
     assert response.status_code == 302
-    assert board("CSB").holds_outside_mail
+    assert board("CSB").outside_mail == OutsideMail.HOLD_ACCOUNTS
     make_user(email="outsider@example.org")
     send(lmtp, email("outsider@example.org", "For the bureau", "Please consider"),
          to=f"csb@{DOMAIN}")  # fmt: skip

@@ -338,7 +338,9 @@ def test_at_most_five_messages_of_one_person_wait_for_confirmation(outbox, lmtp,
         send(lmtp, forged, to=f"c5@{DOMAIN}", sender="attacker@elsewhere.example")
     outcomes = db.session.scalars(select(InboundMessage.outcome).order_by(InboundMessage.id))
     assert list(outcomes) == [Outcome.UNCONFIRMED] * 5 + [Outcome.REFUSED] * 2
-    assert len(mail_to(outbox, "flooded@example.org")) == 5
+    delivered = mail_to(outbox, "flooded@example.org")
+    assert len([m for m in delivered if "Post this message?" in m["Subject"]]) == 5
+    assert len([m for m in delivered if "Not posted" in m["Subject"]]) == 1, "told, once"
     assert not mail_to(outbox, "attacker@elsewhere.example")
 
 

@@ -96,6 +96,25 @@ def register_user(
     return user
 
 
+def email_only_account(email: str, *, display_name: str) -> User:
+    """An account for an address whose owner proved it by answering the forum's mail (a
+    subscription by email): it receives mail and takes part by email, and its owner can
+    claim it on the web later by resetting the password."""
+    if find_user_by_email(email) is not None:
+        raise EmailTaken(_("An account with this email address exists already."))
+    user = User(
+        email=email_key(email),
+        password_hash=None,
+        display_name=(display_name.strip() or email.partition("@")[0])[:100],
+        stakeholder_group=StakeholderGroup.CIVIL_SOCIETY,
+        organisation="",
+        email_verified_at=utcnow(),
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
 def authenticate(email: str, password: str) -> User | None:
     user = find_user_by_email(email)
     if user is None or user.password_hash is None:

@@ -51,6 +51,28 @@ class ModerationMode(enum.StrEnum):
     ALL = "all"
 
 
+class OutsideMail(enum.StrEnum):
+    """What becomes of mail to a board from people who may not post there."""
+
+    REFUSE = "refuse"
+    # From confirmed accounts: held for the coordinators to approve.
+    HOLD_ACCOUNTS = "hold_accounts"
+    # From accounts and from addresses with no account (Mailman's non-member hold).
+    HOLD_ALL = "hold_all"
+
+
+OUTSIDE_MAIL_LABELS = {
+    OutsideMail.REFUSE: _l("Refuse it (the sender is told why)"),
+    OutsideMail.HOLD_ACCOUNTS: _l(
+        "Hold it for the coordinators when it comes from a confirmed account"
+    ),
+    OutsideMail.HOLD_ALL: _l(
+        "Hold it for the coordinators, also from addresses with no account (accepting such "
+        "a post makes an invited, email-only account)"
+    ),
+}
+
+
 MODERATION_MODE_LABELS = {
     ModerationMode.OPEN: _l("Open: posts appear at once"),
     ModerationMode.NEW_MEMBERS: _l(
@@ -94,9 +116,10 @@ class Board(db.Model):
     moderation_mode: Mapped[ModerationMode] = mapped_column(
         str_enum(ModerationMode), default=ModerationMode.OPEN
     )
-    # Mail from confirmed people who may not post here waits for the coordinators
-    # instead of being refused.
-    holds_outside_mail: Mapped[bool] = mapped_column(default=False)
+    # Mail from people who may not post here: refused, or held for the coordinators.
+    outside_mail: Mapped[OutsideMail] = mapped_column(
+        str_enum(OutsideMail), default=OutsideMail.REFUSE
+    )
     # Set by the coordinators: added to every copy and digest of the board's posts.
     mail_footer: Mapped[str] = mapped_column(Text, default="")
     thread_count: Mapped[int] = mapped_column(default=0)

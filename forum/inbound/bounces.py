@@ -1,11 +1,16 @@
 """Bounces: which of our messages failed for whom, and pausing mail that keeps failing.
 
 Our messages leave with a VERP return path naming the outbox row, so a bounce says
-which person's address failed whatever its format. Delivery status notifications (RFC
-3464) give the status per recipient; other formats are read for an SMTP code in the
-text. After BOUNCE_THRESHOLD hard bounces within BOUNCE_WINDOW_DAYS, the person's mail
-is paused and they are told, on the web and by a message with a link that confirms the
-address works again.
+which person's address failed whatever its format. Only failures count: a delivery
+status notification (RFC 3464) with its Action and Status, a message that reads as a
+mail server's failure report (a delivery-failure subject or sender, with an SMTP reply
+code and enhanced status, qmail's "#5.1.1", or a known phrase such as "user unknown"),
+or a 5xx answer from the smarthost while the worker delivered (`record_refusal`).
+Auto-replies sent to the return path (out-of-office notes and the like) and anything
+else, such as a telephone number that looks like a code, count for nothing. After
+BOUNCE_THRESHOLD hard bounces within BOUNCE_WINDOW_DAYS, the person's mail is paused and
+they are told, on the web and by a message with a link that confirms the address works
+again.
 """
 
 import re
@@ -20,14 +25,33 @@ from forum.accounts.models import User
 from forum.db import utcnow
 from forum.extensions import db
 from forum.inbound.models import Bounce
-from forum.inbound.parse import Received
+from forum.inbound.parse import AUTO_REPLY_SUBJECT, Received
 from forum.mail.models import MailSettings, OutboxMessage
 from forum.mail.outbox import queue_account_mail
 from forum.mail.subscriptions import settings_of
 from forum.notices.services import notify
 
 _STATUS = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
-_SMTP_CODE = re.compile(r"\b([45])\d\d\b")
+# An SMTP reply with its enhanced status ("550 5.1.1", "550-5.1.1"), qmail's "#5.1.1", or
+# a bare reply after "said:" (Postfix), in that order of preference.
+_FAILURE_CODES = (
+    re.compile(r"\b(?P<digit>[45])\d\d[ -](?P<status>[45]\.\d{1,3}\.\d{1,3})\b"),
+    re.compile(r"#(?P<status>(?P<digit>[45])\.\d{1,3}\.\d{1,3})\b"),
+    re.compile(r"\bsaid:\s*(?P<status>(?P<digit>[45])\d\d)\b"),
+)
+_HARD_PHRASES = re.compile(
+    r"user unknown|unknown user|no such (user|mailbox|recipient)|mailbox (unavailable|not "
+    r"found|does not exist)|recipient address rejected|address rejected|invalid recipient|"
+    r"recipient not found|account (has been )?disabled|does not exist",
+    re.IGNORECASE,
+)
+_SOFT_PHRASES = re.compile(r"mailbox (is )?full|over quota|quota exceeded", re.IGNORECASE)
+_DAEMON = re.compile(r"^(mailer-daemon|postmaster|mail-daemon|mail delivery)", re.IGNORECASE)
+_FAILURE_SUBJECT = re.compile(
+    r"undeliver|undelivered|delivery (status notification \(failure\)|failure|failed)|"
+    r"failure notice|returned mail|mail delivery (failed|system)|non[- ]?delivery",
+    re.IGNORECASE,
+)
 _SALT = "bouncing-address"
 
 
@@ -48,32 +72,70 @@ def _status_fields(received: Received) -> tuple[str, str]:
     return "", ""
 
 
+def _is_report(received: Received) -> bool:
+    return received.content_type == "multipart/report" or any(
+        part.get_content_type() == "message/delivery-status"
+        for part in (received.message.walk() if received.message else [])
+    )
+
+
+def _reads_as_failure_report(received: Received) -> bool:
+    """From a mail server (MAILER-DAEMON, postmaster) or titled as a delivery failure,
+    and not an auto-reply."""
+    if received.auto_reply_header or AUTO_REPLY_SUBJECT.match(received.subject):
+        return False
+    return bool(
+        _DAEMON.match(received.from_address)
+        or _DAEMON.match(received.from_name)
+        or _FAILURE_SUBJECT.search(received.subject)
+    )
+
+
 def classify(received: Received) -> tuple[str, str]:
     """("hard" | "soft" | "", status) of a bounce; "" when it reports no failure."""
-    action, status = _status_fields(received)
-    if action == "delayed" or action in {"delivered", "relayed", "expanded"}:
-        return "", status
-    match = _STATUS.search(status) or _STATUS.search(received.full_text)
-    if match:
-        return ("hard" if match[1] == "5" else "soft" if match[1] == "4" else ""), match[0]
-    code = _SMTP_CODE.search(received.full_text)
-    if code:
-        return ("hard" if code[1] == "5" else "soft"), code[0]
-    return "soft", ""
+    if _is_report(received):
+        action, status = _status_fields(received)
+        if action != "failed" and not (action == "" and status.startswith(("4", "5"))):
+            return "", status
+        match = _STATUS.search(status)
+        return ("hard" if match and match[1] == "5" else "soft"), status
+    if not _reads_as_failure_report(received):
+        return "", ""
+    text = received.full_text
+    for pattern in _FAILURE_CODES:
+        code = pattern.search(text)
+        if code:
+            return ("hard" if code["digit"] == "5" else "soft"), code["status"]
+    if _SOFT_PHRASES.search(text):
+        return "soft", ""
+    if _HARD_PHRASES.search(text):
+        return "hard", ""
+    return "", ""
 
 
 def record_bounce(outbox_id: int, received: Received) -> str:
     """Record a bounce of one outbox message; returns what was done, for the log."""
+    kind, status = classify(received)
+    if not kind:
+        return "not a delivery failure (an auto-reply, a delay, or no failure report)"
+    return _count(outbox_id, kind, status, received.full_text)
+
+
+def record_refusal(outbox_id: int, reply: str) -> str:
+    """The smarthost refused one of our messages for good (a 5xx answer while the worker
+    delivered it): a hard bounce of its recipient, as if it had come back by mail."""
+    status = _STATUS.search(reply)
+    return _count(outbox_id, "hard", status[0] if status else reply[:3], reply)
+
+
+def _count(outbox_id: int, kind: str, status: str, detail: str) -> str:
     row = db.session.get(OutboxMessage, outbox_id)
     if row is None or row.user_id is None:
         return "bounce for a message no longer known"
-    kind, status = classify(received)
-    if not kind:
-        return "delivery report without a failure"
     user = db.session.get(User, row.user_id)
     db.session.add(
         Bounce(user_id=user.id, outbox_id=row.id, address=row.to_address or user.email,
-               kind=kind, status=status, detail=received.full_text[:2000])
+               kind=kind, status=status[:16], detail=detail[:2000])
     )  # fmt: skip
     db.session.flush()
     if kind == "hard" and _too_many(user):

@@ -24,7 +24,7 @@ from sqlalchemy.exc import OperationalError
 
 from forum.db import writing
 from forum.extensions import db
-from forum.inbound import services
+from forum.inbound import answers, services
 from forum.inbound.models import InboundMessage, Outcome
 from forum.mail import mail_context
 
@@ -97,20 +97,32 @@ def _keep_failed(
         reason = f"{type(error).__name__}: {error}"
         if final:
             reason = f"could not be read in {attempts} attempts, given up ({reason})"
-        db.session.add(
-            InboundMessage(
-                envelope_from=envelope_from[:320],
-                recipient=recipient[:320],
-                outcome=outcome,
-                reason=reason[:2000],
-                raw=raw,
-            )
+        record = InboundMessage(
+            envelope_from=envelope_from[:320],
+            recipient=recipient[:320],
+            outcome=outcome,
+            reason=reason[:2000],
+            raw=raw,
         )
+        db.session.add(record)
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
+    if final:
+        _tell_sender(app, record, raw)
     return outcome
+
+
+def _tell_sender(app: Flask, record: InboundMessage, raw: bytes) -> None:
+    """A message refused for good is answered too, where that is safe; an answer that
+    fails changes nothing of the refusal."""
+    try:
+        answers.explain_unreadable(record, raw)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        app.logger.exception("the refusal of received message %s could not be answered", record.id)
 
 
 class InboundHandler:

@@ -7,6 +7,7 @@ from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.accounts.models import User
+from forum.boards.models import Board
 from forum.db import str_enum, utcnow
 from forum.extensions import db
 from forum.posts.models import Post
@@ -23,6 +24,10 @@ class Outcome(enum.StrEnum):
     CONFIRMED = "confirmed"
     REFUSED = "refused"
     IGNORED = "ignored"
+    # Mail to postmaster@, abuse@ or a board's owner address, passed on to people.
+    FORWARDED = "forwarded"
+    # Email commands (`c5-request@`, `-join@`, `-leave@`) carried out and answered.
+    ANSWERED = "answered"
     # The parser crashed: kept for inspection, and the sender's server told to try later.
     FAILED = "failed"
 
@@ -36,6 +41,8 @@ class InboundMessage(db.Model):
         Index("ix_inbound_messages_message_id", "message_id"),
         Index("ix_inbound_messages_received", "received_at"),
         Index("ix_inbound_messages_outcome_confirm_by", "outcome", "confirm_by"),
+        Index("ix_inbound_messages_board_outcome", "board_id", "outcome"),
+        Index("ix_inbound_messages_answered_to", "answered_to", "received_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -51,6 +58,10 @@ class InboundMessage(db.Model):
     reason: Mapped[str] = mapped_column(Text, default="")
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="SET NULL"))
+    # The board it was sent to (its posting, request, join, leave or owner address).
+    board_id: Mapped[int | None] = mapped_column(ForeignKey("boards.id", ondelete="SET NULL"))
+    # Where the forum's answer to it went ("" when none was sent).
+    answered_to: Mapped[str] = mapped_column(String(320), default="", server_default="")
     # How the sender was known to be who the From says: "dmarc" or "dkim" (from the
     # forum's MTA), "dkim" checked here, "token" (a personal address), "confirmation";
     # empty when they were not.
@@ -63,6 +74,7 @@ class InboundMessage(db.Model):
 
     user: Mapped[User | None] = relationship()
     post: Mapped[Post | None] = relationship()
+    board: Mapped[Board | None] = relationship()
 
 
 class Bounce(db.Model):

@@ -24,6 +24,13 @@ _SUBJECT_PREFIX = re.compile(r"^\s*((re|aw|sv|fwd?|tr|wg)\s*(\[\d+\])?\s*:\s*|\[
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Headers a message may carry once only (RFC 5322, section 3.6).
 _SINGLE_HEADERS = ("From", "Sender", "To", "Cc", "Subject", "Date", "Message-ID")
+# Subjects of auto-replies whose senders set no Auto-Submitted header.
+AUTO_REPLY_SUBJECT = re.compile(
+    r"^\s*(automatic reply|auto[- ]?reply|auto[- ]?response|autosvar|automatische antwort|"
+    r"réponse automatique|respuesta automática|risposta automatica|abwesenheitsnotiz|"
+    r"out of (the )?office( auto[- ]?reply)?)\s*(:|$)",
+    re.IGNORECASE,
+)
 # Headers that some auto-responders set instead of Auto-Submitted.
 _AUTO_REPLY_HEADERS = ("X-Autoreply", "X-Autorespond", "X-Autoresponse")
 

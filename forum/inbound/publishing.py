@@ -7,6 +7,8 @@ from flask_babel import gettext as _
 
 from forum.accounts.models import User
 from forum.boards.models import Board
+from forum.extensions import db
+from forum.inbound import crossposts
 from forum.inbound.errors import Done
 from forum.inbound.models import InboundMessage, Outcome
 from forum.inbound.parse import Received
@@ -28,11 +30,13 @@ def _body(received: Received) -> str:
 
 
 def _own_message_id(received: Received) -> str | None:
-    """The sender's Message-ID for the post, unless it is on the forum's domain: then the
-    post takes its own, and the sender's stays with the received message."""
-    if not received.message_id or ids.is_forum_message_id(received.message_id):
+    """The sender's Message-ID for the post, unless it is on the forum's domain or a post
+    of the same message on another board has it: then the post takes its own, and the
+    sender's stays with the received message."""
+    message_id = received.message_id
+    if not message_id or ids.is_forum_message_id(message_id):
         return None
-    return received.message_id
+    return message_id if crossposts.message_id_is_free(message_id) else None
 
 
 def publish(
@@ -49,6 +53,7 @@ def publish(
     if not received.text.strip():
         raise Done(Outcome.REFUSED, _("The message had no text of its own."), tell_sender=True)
     where = thread.board if thread is not None else board
+    crossposts.refuse_repeat(received.message_id, where)
     refusal = flood_refusal(author, where, new_thread=thread is None, address=None)
     if refusal:
         raise Done(
@@ -76,6 +81,8 @@ def publish(
     except posting.PostingError as error:
         raise Done(Outcome.REFUSED, str(error), tell_sender=True) from error
     record.post_id = post.id
+    db.session.flush()
+    crossposts.link(post, received.message_id)
     held = post.status == PostStatus.PENDING
     reason = (
         "DMARC failed: held" if dmarc_failed

@@ -3,9 +3,11 @@
 from sqlalchemy import select
 from sqlalchemy.orm import defer, joinedload
 
+from forum.boards.models import Board
 from forum.db import utcnow
 from forum.extensions import db
 from forum.inbound.models import InboundMessage, Outcome
+from forum.permissions import Viewer, moderated_board_ids
 from forum.posts.models import Post, PostSource
 
 
@@ -34,6 +36,30 @@ def email_of(post: Post) -> InboundMessage | None:
         .options(defer(InboundMessage.raw))
         .limit(1)
     )
+
+
+def held_without_account(
+    viewer: Viewer, board: Board | None = None, limit: int = 100
+) -> list[InboundMessage]:
+    """Mail from addresses with no account held for the boards this viewer moderates,
+    oldest first."""
+    query = (
+        select(InboundMessage)
+        .where(
+            InboundMessage.outcome == Outcome.HELD,
+            InboundMessage.post_id.is_(None),
+            InboundMessage.board_id.is_not(None),
+        )
+        .options(defer(InboundMessage.raw), joinedload(InboundMessage.board))
+        .order_by(InboundMessage.id)
+        .limit(limit)
+    )
+    board_ids = moderated_board_ids(viewer)
+    if board_ids is not None:
+        query = query.where(InboundMessage.board_id.in_(board_ids))
+    if board is not None:
+        query = query.where(InboundMessage.board_id == board.id)
+    return list(db.session.scalars(query))
 
 
 def awaiting_confirmation(limit: int = 100) -> list[InboundMessage]:

@@ -1,20 +1,29 @@
 """What is new in a reply: quoted text, attribution lines and signatures taken away.
 
-Handles the styles of the common mail programs: `>` quoting; "On … wrote:" (also
-wrapped over two lines, and in a few languages); Outlook's "-----Original Message-----"
-and its From:/Sent:/To:/Subject: block; Gmail's, Apple Mail's and Thunderbird's HTML
-quotes (`gmail_quote`, `blockquote type="cite"`, `moz-cite-prefix`); and the `-- `
-signature separator. Fenced and indented code and numbered lists are left alone.
+Handles the styles of the common mail programs: `>` quoting, above, below or between
+the new text (top-posted, bottom-posted and interleaved replies); the attribution line
+("On … wrote:", "… wrote:", also wrapped over two or three lines, and in a few
+languages) wherever it stands just above a removed quote, or at the end; Outlook's
+"-----Original Message-----" and its From:/Sent:/To:/Subject: block; Gmail's, Apple
+Mail's and Thunderbird's HTML quotes (`gmail_quote`, `blockquote type="cite"`,
+`moz-cite-prefix`); and the `-- ` signature separator. Fenced and indented code and
+numbered lists are left alone. HTML links keep their address (`[text](url)`).
 """
 
 import re
 from html import unescape
 from html.parser import HTMLParser
 
+# Checked only just above a removed quote, or at the very end of the new text: "On …
+# wrote:" over up to three lines, or any one line that ends "… wrote:".
 _ATTRIBUTION = re.compile(
     r"^\s*(On\b.{0,300}\bwrote|Le\b.{0,300}\ba écrit|El\b.{0,300}\bescribió|Am\b.{0,300}"
     r"\bschrieb|Em\b.{0,300}\bescreveu|Il\b.{0,300}\bscritto)\s*:\s*$",
     re.IGNORECASE | re.DOTALL,
+)
+_WROTE = re.compile(
+    r"^\s*\S.{0,300}\b(wrote|a écrit|escribió|schrieb|escreveu|scritto)\s*:\s*$",
+    re.IGNORECASE,
 )
 _OUTLOOK_SEPARATOR = re.compile(
     r"^\s*(-{2,}\s*(Original Message|Message d'origine|Mensaje original|Ursprüngliche "
@@ -29,7 +38,7 @@ _FENCE = re.compile(r"^\s*(```|~~~)")
 def strip_quotes(text: str) -> str:
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     kept: list[str] = []
-    in_code = False
+    in_code = after_quote = False
     for index, line in enumerate(lines):
         if _FENCE.match(line):
             in_code = not in_code
@@ -41,7 +50,15 @@ def strip_quotes(text: str) -> str:
         if _starts_quoted_history(lines, index):
             break
         if line.lstrip().startswith(">"):
+            if not after_quote:
+                _drop_attribution(kept)
+            after_quote = True
             continue
+        if after_quote and kept and not kept[-1].strip() and not line.strip():
+            continue
+        if after_quote and line.strip() and kept and kept[-1].strip():
+            kept.append("")
+        after_quote = after_quote and not line.strip()
         kept.append(line)
     _drop_attribution(kept)
     return "\n".join(kept).strip()
@@ -60,17 +77,22 @@ def _starts_quoted_history(lines: list[str], index: int) -> bool:
 
 
 def _drop_attribution(kept: list[str]) -> None:
-    """Remove an "On … wrote:" line (or two lines) left at the end once quotes are gone."""
-    while kept and not kept[-1].strip():
-        kept.pop()
+    """Remove an "On … wrote:" line (or two or three, when wrapped) that ends the lines
+    kept so far, blank lines aside: it introduced a quote that is gone."""
+    end = len(kept)
+    while end and not kept[end - 1].strip():
+        end -= 1
     for span in (1, 2, 3):
-        if len(kept) >= span and _ATTRIBUTION.match(" ".join(kept[-span:])):
-            del kept[-span:]
+        if end >= span and _ATTRIBUTION.match(" ".join(kept[end - span : end])):
+            del kept[end - span :]
             return
+    if end and _WROTE.match(kept[end - 1]):
+        del kept[end - 1 :]
 
 
 _BLOCKS = {"p", "div", "br", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "table", "ul", "ol"}
 _SKIPPED = {"style", "script", "head", "title"}
+_LINKED = re.compile(r"^\s*(https?://|mailto:)\S", re.IGNORECASE)
 
 
 class _TextExtractor(HTMLParser):
@@ -82,6 +104,7 @@ class _TextExtractor(HTMLParser):
         self.parts: list[str] = []
         self.skipping: list[str] = []
         self.lists: list[list[int]] = []
+        self.links: list[tuple[int, str]] = []
         self.stopped = False
 
     def _quote_starts(self, tag: str, attrs: dict[str, str]) -> bool:
@@ -103,8 +126,12 @@ class _TextExtractor(HTMLParser):
         if tag in _SKIPPED or (not self.keep_quotes and self._quote_starts(tag, attrs)):
             if attrs.get("id") == "divRplyFwdMsg":
                 self.stopped = True
+            elif tag not in _SKIPPED:
+                self.parts.append("\n>\n")  # where the quote stood, for strip_quotes
             self.skipping.append(tag)
             return
+        if tag == "a" and _LINKED.match(attrs.get("href", "")):
+            self.links.append((len(self.parts), attrs["href"].strip()))
         if tag in _BLOCKS or tag == "li":
             self.parts.append("\n")
         if tag in {"ul", "ol"}:
@@ -124,12 +151,27 @@ class _TextExtractor(HTMLParser):
             if self.skipping[-1] == tag:
                 self.skipping.pop()
             return
+        if tag == "a" and self.links:
+            self._close_link(*self.links.pop())
         if tag in {"ul", "ol"} and self.lists:
             self.lists.pop()
         if tag == "pre":
             self.parts.append("\n```\n")
         elif tag in _BLOCKS:
             self.parts.append("\n")
+
+    def _close_link(self, start: int, href: str) -> None:
+        """The link's text becomes Markdown that keeps its address."""
+        text = " ".join("".join(self.parts[start:]).split())
+        url = href.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+        if not text or text == href:
+            markdown = f"<{url}>"
+        elif href.lower().startswith("mailto:") and text == href[7:]:
+            markdown = text
+        else:
+            label = text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+            markdown = f"[{label}]({url})"
+        self.parts[start:] = [markdown]
 
     def handle_data(self, data: str) -> None:
         if not self.skipping and not self.stopped:

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from forum.accounts.models import User
 from forum.boards.models import Board
 from forum.extensions import db
+from forum.inbound import crossposts
 from forum.inbound.errors import Done
 from forum.inbound.models import Outcome
 from forum.inbound.parse import Received
@@ -25,25 +26,53 @@ from forum.posts.models import Post, Thread
 _BOARD_TAG = re.compile(r"\[([A-Za-z0-9-]{1,16})\]")
 
 
+# A board's other addresses, as Mailman's: `c5-request@` (email commands), `c5-join@`,
+# `c5-leave@` and `c5-owner@` (its coordinators).
+LIST_COMMANDS = ("request", "join", "leave", "owner")
+# Addresses every mail domain must have (RFC 2142): they reach the admins.
+ROLE_ADDRESSES = ("postmaster", "abuse")
+
+
 @dataclass(frozen=True)
 class Recipient:
-    kind: str  # "board", or a token kind: "reply", "digest", "moderate", "confirm", "bounces"
+    """What an address stands for: "board" (its posting address); one of LIST_COMMANDS
+    (with its board); "postmaster" or "abuse"; "forum" (the forum's own From address);
+    or a token kind: "reply", "digest", "moderate", "confirm", "bounces"."""
+
+    kind: str
     board: Board | None = None
     numbers: tuple[int, ...] = ()
 
 
 def route(address: str) -> Recipient | None:
     """What an address of ours stands for, or None."""
-    local, at, domain = address.strip().strip("<>").lower().rpartition("@")
+    address = address.strip().strip("<>").lower()
+    if address == addresses.forum_address().lower():
+        return Recipient(kind="forum")
+    local, at, domain = address.rpartition("@")
     if not at or domain != addresses.domain().lower():
         return None
     token = addresses.read_token_address(local)
     if token is not None:
         return Recipient(kind=token[0], numbers=token[1])
-    board = board_by_code(local)
-    if board is not None and addresses.list_name(board) == local:
+    if local in ROLE_ADDRESSES:
+        return Recipient(kind=local)
+    board = _board_named(local)
+    if board is not None:
         return Recipient(kind="board", board=board)
-    return None
+    base, dash, command = local.rpartition("-")
+    board = _board_named(base) if dash and command in LIST_COMMANDS else None
+    return Recipient(kind=command, board=board) if board is not None else None
+
+
+def _board_named(local: str) -> Board | None:
+    board = board_by_code(local)
+    return board if board is not None and addresses.list_name(board) == local else None
+
+
+def list_command_address(board: Board, command: str) -> str:
+    """`c5-request@…`, `c5-join@…`, `c5-leave@…` or `c5-owner@…`."""
+    return f"{addresses.list_name(board)}-{command}@{addresses.domain()}"
 
 
 def board_by_code(code: str) -> Board | None:
@@ -99,23 +128,23 @@ def thread_answered(received: Received, board: Board) -> Thread | None:
     """The thread of this board holding the latest message referred to."""
     referred = list(dict.fromkeys([*received.references, *received.in_reply_to]))
     for message_id in reversed(referred[-_REFERENCES_READ:]):
-        post = post_by_message_id(message_id)
-        if post is None:
-            continue
-        thread = live(post.thread)
-        if thread.board_id == board.id:
-            return thread
+        for post in posts_by_message_id(message_id):
+            thread = live(post.thread)
+            if thread.board_id == board.id:
+                return thread
     return None
 
 
-def post_by_message_id(message_id: str) -> Post | None:
-    """The post a Message-ID names: the forum's own scheme first, then one kept from mail."""
+def posts_by_message_id(message_id: str) -> list[Post]:
+    """The posts a Message-ID names: the forum's own scheme first, then the posts made of
+    a message that came by mail (one per board it was sent to)."""
     number = ids.post_number(message_id)
     if number is not None:
-        return db.session.get(Post, number)
+        post = db.session.get(Post, number)
+        return [post] if post is not None else []
     if ids.is_forum_message_id(message_id):
-        return None
-    return db.session.scalar(select(Post).where(Post.message_id == message_id))
+        return []
+    return crossposts.posts_of(message_id)
 
 
 def _from_digest(outbox_id: int, received: Received) -> tuple[Thread | None, Board | None]:

@@ -3,18 +3,22 @@
 Every message ends with an outcome, recorded with the raw message: posted, held for the
 coordinators, unconfirmed (its sender could not be authenticated, and is asked to
 confirm it), confirmed (a sender's reply confirming such a message), moderated (a
-coordinator's "approve" or "reject: reason"), refused (the sender is told why when the
-return path is known to be theirs) or ignored (loops, auto-replies, bounces, duplicates,
-confirmations that lapsed). Who may post where is asked of `forum.permissions` through
-the posting and moderation services, exactly as for the web.
+coordinator's "approve" or "reject: reason"), forwarded (postmaster@, abuse@, a board's
+-owner@), answered (a board's email commands), refused (the sender is told why, where
+`forum.inbound.answers` allows) or ignored (loops, auto-replies, bounces, duplicates,
+confirmations that lapsed, mail to the forum's own address). Who may post where is
+asked of `forum.permissions` through the posting and moderation services, exactly as
+for the web.
 
 Mail to a board's own address is posted only when its From is authenticated (see
 `forum.inbound.authenticity`); mail to a personal token address only when its From is
-the token's owner.
+the token's owner. The same message sent to several addresses is taken once for each
+(see `forum.inbound.crossposts`).
 """
 
 import re
 from dataclasses import dataclass
+from typing import NoReturn
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -24,35 +28,44 @@ from forum.accounts.models import User
 from forum.accounts.services import find_user_by_email
 from forum.boards.models import Board
 from forum.extensions import db
-from forum.inbound import answers, authenticity, bounces, confirmations
+from forum.inbound import (
+    answers,
+    authenticity,
+    bounces,
+    commands,
+    confirmations,
+    forwarding,
+    outside,
+)
 from forum.inbound.authenticity import Authenticity
 from forum.inbound.errors import Done, UnknownRecipient
 from forum.inbound.models import InboundMessage, Outcome
-from forum.inbound.parse import Received, parse
+from forum.inbound.parse import AUTO_REPLY_SUBJECT, Received, parse
 from forum.inbound.publishing import publish
 from forum.inbound.routing import Recipient, destination, require_owner, route
 from forum.mail import addresses
 from forum.moderation import services as moderation
-from forum.permissions import Action, can
+from forum.permissions import Action, can, holds_mail_without_account
 from forum.posts import services as posting
 from forum.posts.models import Post, Thread
 
 # RFC 5321 and 5322: a line holds at most 998 characters before its CRLF.
 LINE_MAX = 998
-# Subjects of auto-replies whose senders set no Auto-Submitted header.
-_AUTO_REPLY_SUBJECT = re.compile(
-    r"^\s*(automatic reply|auto[- ]?reply|auto[- ]?response|autosvar|automatische antwort|"
-    r"réponse automatique|respuesta automática|risposta automatica|abwesenheitsnotiz|"
-    r"out of (the )?office( auto[- ]?reply)?)\s*(:|$)",
-    re.IGNORECASE,
-)
 # What the first line of a reply confirming a message says (in the six UN languages).
 _CONFIRMING_WORD = re.compile(
     r"^\W*(yes|confirm|confirmed|ok|oui|sí|si|да|نعم|是|确认)\b", re.IGNORECASE
 )
 # Token addresses whose secret, mailed only to its owner, authenticates that owner.
 _PERSONAL = frozenset({"reply", "digest", "moderate", "confirm"})
-_TAKEN = (Outcome.POSTED, Outcome.HELD, Outcome.MODERATED, Outcome.UNCONFIRMED, Outcome.CONFIRMED)
+_TAKEN = (
+    Outcome.POSTED,
+    Outcome.HELD,
+    Outcome.MODERATED,
+    Outcome.UNCONFIRMED,
+    Outcome.CONFIRMED,
+    Outcome.FORWARDED,
+    Outcome.ANSWERED,
+)
 
 
 @dataclass(frozen=True)
@@ -89,6 +102,7 @@ def receive(
         full_text=received.full_text,
         raw=raw,
         outcome=Outcome.IGNORED,
+        board_id=target.board.id if target.board is not None else None,
     )
     db.session.add(record)
     sender = authenticity.assess(received)
@@ -117,9 +131,18 @@ def _take(
 ) -> None:
     if target.kind == "bounces":
         raise Done(Outcome.IGNORED, bounces.record_bounce(target.numbers[0], received))
+    _refuse_repeats(received, record.recipient)
+    if target.kind in forwarding.KINDS:
+        forwarding.forward(record, received, target)
     _refuse_loops_and_junk(received, envelope)
+    if target.kind == "forum":
+        forwarding.point_elsewhere(record, received, envelope, sender)
     _refuse_unreadable(raw, received)
-    author = _author(received)
+    if target.kind in commands.KINDS:
+        commands.take(record, received, target, envelope, sender)
+    if target.kind == "confirm":
+        _confirm_for_address(received, target)
+    author = _author(record, received, target, sender)
     record.user_id = author.id
     if target.kind in _PERSONAL:
         require_owner(author, target.numbers[0])
@@ -136,6 +159,12 @@ def _take(
             dmarc_failed=_dmarc_failed(received))  # fmt: skip
 
 
+def _refuse_repeats(received: Received, recipient: str) -> None:
+    """The same message again for the same address (the MTA retried, or it was resent)."""
+    if received.message_id and _seen(received.message_id, recipient):
+        raise Done(Outcome.IGNORED, f"duplicate of {received.message_id}, received before")
+
+
 def _refuse_loops_and_junk(received: Received, envelope: str) -> None:
     if not envelope or envelope == "<>":
         raise Done(Outcome.IGNORED, "no return path: a bounce or notice, not a post")
@@ -145,14 +174,12 @@ def _refuse_loops_and_junk(received: Received, envelope: str) -> None:
         )
     if received.auto_reply_header:
         raise Done(Outcome.IGNORED, f"automatic reply ({received.auto_reply_header})")
-    if _AUTO_REPLY_SUBJECT.match(received.subject):
+    if AUTO_REPLY_SUBJECT.match(received.subject):
         raise Done(Outcome.IGNORED, f"automatic reply (Subject: {received.subject[:80]})")
     if received.precedence in answers.BULK:
         raise Done(Outcome.IGNORED, f"bulk mail (Precedence: {received.precedence})")
     if received.list_id.endswith(f".{addresses.domain().lower()}>"):
         raise Done(Outcome.IGNORED, "the forum's own list mail came back (a loop)")
-    if received.message_id and _seen(received.message_id):
-        raise Done(Outcome.IGNORED, f"duplicate of {received.message_id}, received before")
 
 
 def _refuse_unreadable(raw: bytes, received: Received) -> None:
@@ -174,21 +201,25 @@ def _refuse_unreadable(raw: bytes, received: Received) -> None:
         )
 
 
-def _seen(message_id: str) -> bool:
+def _seen(message_id: str, recipient: str) -> bool:
     earlier = select(InboundMessage.id).where(
-        InboundMessage.message_id == message_id, InboundMessage.outcome.in_(_TAKEN)
+        InboundMessage.message_id == message_id,
+        InboundMessage.recipient == recipient[:320],
+        InboundMessage.outcome.in_(_TAKEN),
     )
-    stored = select(Post.id).where(Post.message_id == message_id)
-    return db.session.scalar(earlier.limit(1)) is not None or (
-        db.session.scalar(stored.limit(1)) is not None
-    )
+    return db.session.scalar(earlier.limit(1)) is not None
 
 
-def _author(received: Received) -> User:
-    """The verified account of the From address."""
+def _author(
+    record: InboundMessage, received: Received, target: Recipient, sender: Authenticity
+) -> User:
+    """The verified account of the From address; mail from an address with no account
+    waits for the coordinators of a board that holds such mail."""
     if not received.from_address:
         raise Done(Outcome.REFUSED, "no From address", tell_sender=True)
     user = find_user_by_email(received.from_address)
+    if user is None and target.kind == "board" and holds_mail_without_account(target.board):
+        outside.take(record, received, target.board, sender)
     if user is None or not user.is_verified:
         raise Done(
             Outcome.REFUSED,
@@ -217,19 +248,45 @@ def _refuse_unless_allowed(author: User, thread: Thread | None, board: Board | N
         raise Done(Outcome.REFUSED, posting.why_cannot_post(author, where, thread))
 
 
-def _confirm(author: User, record_id: int, received: Received) -> None:
-    """A reply to a confirmation request that says yes posts the message it asked about
-    (a reply without the word, such as an auto-reply, posts nothing)."""
-    waiting = db.session.get(InboundMessage, record_id)
-    if waiting is None or waiting.user_id != author.id:
-        raise Done(Outcome.REFUSED, _("That message is no longer known."), tell_sender=True)
+def _require_yes(received: Received) -> None:
+    """A reply confirming something says so on its first line; an auto-reply does not."""
     if not _CONFIRMING_WORD.match(received.first_line):
         raise Done(
             Outcome.REFUSED,
-            _("To post your message, reply with the word “yes” on the first line, or open "
-              "the link in the confirmation email."),
+            _("To confirm, reply with the word “yes” on the first line, or open the link in "
+              "the confirmation email."),
             tell_sender=True,
         )  # fmt: skip
+
+
+def _confirm_for_address(received: Received, target: Recipient) -> None:
+    """A reply confirming a request from an address that had no account: the personal
+    address went to that address alone, and the reply must come from it."""
+    owner, record_id = target.numbers
+    if owner != 0:
+        return
+    waiting = db.session.get(InboundMessage, record_id)
+    if (
+        waiting is None
+        or waiting.user_id is not None
+        or (waiting.from_address != received.from_address)
+    ):
+        raise Done(Outcome.REFUSED, _("That message is no longer known."), tell_sender=True)
+    _require_yes(received)
+    _settle_confirmation(waiting)
+
+
+def _confirm(author: User, record_id: int, received: Received) -> None:
+    """A reply to a confirmation request that says yes carries out the message it asked
+    about (a reply without the word, such as an auto-reply, does nothing)."""
+    waiting = db.session.get(InboundMessage, record_id)
+    if waiting is None or waiting.user_id != author.id:
+        raise Done(Outcome.REFUSED, _("That message is no longer known."), tell_sender=True)
+    _require_yes(received)
+    _settle_confirmation(waiting)
+
+
+def _settle_confirmation(waiting: InboundMessage) -> NoReturn:
     try:
         confirmations.confirm(waiting)
     except confirmations.ConfirmationError as error:

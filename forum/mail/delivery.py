@@ -3,7 +3,8 @@
 Claiming marks rows as being sent in one UPDATE (with `FOR UPDATE SKIP LOCKED` on
 PostgreSQL, so several workers take different rows); the outcome of each row is written
 after the batch. A 4xx answer or an unreachable server is retried later with a growing
-delay; a 5xx answer is a permanent failure, kept with its reason. A worker that dies
+delay; a 5xx answer is a permanent failure, kept with its reason, and counted as a
+bounce of the recipient when it refused the recipient or the message. A worker that dies
 mid-batch leaves its rows claimed: they are offered again after MAIL_CLAIM_SECONDS, so
 they can at worst go out twice, never not at all.
 """
@@ -25,6 +26,7 @@ from sqlalchemy import select, update
 
 from forum.db import utcnow, writing
 from forum.extensions import db, mail
+from forum.inbound import bounces
 from forum.mail.addresses import bounce_address
 from forum.mail.compose import Batch, Skip
 from forum.mail.message import ForumMessage
@@ -49,7 +51,12 @@ class ServerUnavailable(TemporaryFailure):
 
 
 class PermanentFailure(Exception):
-    """The server refused the message for good (5xx)."""
+    """The server refused the message for good (5xx); `bounced` when it refused the
+    recipient or the message (not the sender), which counts as a bounce."""
+
+    def __init__(self, reason: str, *, bounced: bool = False) -> None:
+        super().__init__(reason)
+        self.bounced = bounced
 
 
 class SmtpTransport:
@@ -67,7 +74,9 @@ class SmtpTransport:
             self.connection.send(message, envelope_from=envelope_from)
         except smtplib.SMTPRecipientsRefused as error:
             code, text = next(iter(error.recipients.values()))
-            raise _by_code(code, text) from error
+            raise _by_code(code, text, bounced=True) from error
+        except smtplib.SMTPDataError as error:
+            raise _by_code(error.smtp_code, error.smtp_error, bounced=True) from error
         except smtplib.SMTPResponseException as error:
             raise _by_code(error.smtp_code, error.smtp_error) from error
         except (smtplib.SMTPServerDisconnected, OSError) as error:
@@ -118,10 +127,12 @@ def _reason(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"[:500]
 
 
-def _by_code(code: int, text: bytes | str) -> Exception:
+def _by_code(code: int, text: bytes | str, *, bounced: bool = False) -> Exception:
     detail = text.decode(errors="replace") if isinstance(text, bytes) else str(text)
     reason = f"{code} {detail}"[:500]
-    return TemporaryFailure(reason) if 400 <= code < 500 else PermanentFailure(reason)
+    if 400 <= code < 500:
+        return TemporaryFailure(reason)
+    return PermanentFailure(reason, bounced=bounced and 500 <= code < 600)
 
 
 @contextmanager
@@ -140,6 +151,8 @@ class Report:
     failed: int = 0
     skipped: int = 0
     outcomes: list[dict] = field(default_factory=list)
+    # (outbox id, the server's answer) of messages whose recipient the server refused.
+    refused: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def handled(self) -> int:
@@ -256,6 +269,8 @@ def _send_one(batch: Batch, row: OutboxMessage, transport: Transport, report: Re
         _temporary(report, row, str(error))
     except PermanentFailure as error:
         _failed(report, row, str(error))
+        if error.bounced:
+            report.refused.append((row.id, str(error)))
     except UNSENDABLE as error:
         _failed(report, row, f"cannot be written as mail: {_reason(error)}")
     else:
@@ -285,6 +300,8 @@ def _record(report: Report) -> None:
         by_columns.setdefault(tuple(sorted(outcome)), []).append(outcome)
     for outcomes in by_columns.values():
         db.session.execute(update(OutboxMessage), outcomes)
+    for outbox_id, reply in report.refused:
+        bounces.record_refusal(outbox_id, reply)
     db.session.commit()
 
 

@@ -2,7 +2,6 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
-    BooleanField,
     DateField,
     EmailField,
     RadioField,
@@ -13,7 +12,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from forum.accounts.forms import group_choices
-from forum.boards.models import MODERATION_MODE_LABELS
+from forum.boards.models import MODERATION_MODE_LABELS, OUTSIDE_MAIL_LABELS
 from forum.forms import ForumForm, WholeNumberField, ascii_int, options
 from forum.moderation.models import FLAG_REASON_LABELS
 from forum.pagination import MAX_ID
@@ -71,10 +70,10 @@ class BoardSettingsForm(ForumForm):
         _l("Moderation"),
         choices=options((mode.value, label) for mode, label in MODERATION_MODE_LABELS.items()),
     )
-    holds_outside_mail = BooleanField(
-        _l("Hold mail from people who may not post here, for the coordinators to approve "
-           "(otherwise it is refused)")
-    )  # fmt: skip
+    outside_mail = SelectField(
+        _l("Mail from people who may not post here"),
+        choices=options((value.value, label) for value, label in OUTSIDE_MAIL_LABELS.items()),
+    )
     mail_footer = TextAreaField(
         _l("Footer of the board's mail"),
         validators=[Optional(), Length(max=MAIL_FOOTER_MAX_LENGTH)],

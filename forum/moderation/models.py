@@ -69,6 +69,9 @@ class LogAction(enum.StrEnum):
     SET_MODE = "set_mode"
     REDACT = "redact"
     SET_MAIL_FOOTER = "set_mail_footer"
+    # Mail from an address with no account, held for the coordinators.
+    ACCEPT_MAIL = "accept_mail"
+    DISCARD_MAIL = "discard_mail"
 
 
 LOG_ACTION_LABELS = {
@@ -103,6 +106,8 @@ LOG_ACTION_LABELS = {
     LogAction.SET_MODE: _l("changed the board's moderation"),
     LogAction.REDACT: _l("redacted earlier versions of a post"),
     LogAction.SET_MAIL_FOOTER: _l("changed the footer of the board's mail"),
+    LogAction.ACCEPT_MAIL: _l("accepted mail from an address with no account"),
+    LogAction.DISCARD_MAIL: _l("discarded mail from an address with no account"),
 }
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 
 from forum import events
 from forum.accounts.models import User
-from forum.boards.models import Board, BoardRole, ModerationMode, Role
+from forum.boards.models import Board, BoardRole, ModerationMode, OutsideMail, Role
 from forum.db import utcnow
 from forum.extensions import db
 from forum.moderation.acts import (
@@ -79,21 +79,27 @@ def trust_author(user: User, board: Board, moderator: User) -> None:
 
 
 def set_moderation_mode(
-    board: Board, actor: User, mode: ModerationMode, *, holds_outside_mail: bool | None = None
+    board: Board, actor: User, mode: ModerationMode, *, outside_mail: OutsideMail | None = None
 ) -> None:
-    """The board's moderation mode, and whether it holds mail from people who may not
-    post there (None leaves that as it is); each change is logged."""
+    """The board's moderation mode, and what becomes of mail from people who may not post
+    there (None leaves that as it is); each change is logged."""
     require_permission(actor, Action.MODERATE_BOARD, board)
     if board.moderation_mode != mode:
         before = board.moderation_mode
         board.moderation_mode = mode
         board.changed_at = utcnow()
         record(LogAction.SET_MODE, actor=actor, board=board, before=before.value, after=mode.value)
-    if holds_outside_mail is not None and board.holds_outside_mail != holds_outside_mail:
-        board.holds_outside_mail = holds_outside_mail
-        labels = {True: "outside mail held", False: "outside mail refused"}
+    if outside_mail is not None and board.outside_mail != outside_mail:
+        before_mail, board.outside_mail = board.outside_mail, outside_mail
         record(LogAction.SET_MODE, actor=actor, board=board,
-               before=labels[not holds_outside_mail], after=labels[holds_outside_mail])  # fmt: skip
+               before=_MAIL_LOG[before_mail], after=_MAIL_LOG[outside_mail])  # fmt: skip
+
+
+_MAIL_LOG = {
+    OutsideMail.REFUSE: "outside mail refused",
+    OutsideMail.HOLD_ACCOUNTS: "outside mail held",
+    OutsideMail.HOLD_ALL: "outside mail held, also without an account",
+}
 
 
 def set_mail_footer(board: Board, actor: User, footer: str) -> None:

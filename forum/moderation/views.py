@@ -15,12 +15,12 @@ from wtforms.fields.choices import SelectChoice
 from forum.accounts.forms import ActionForm
 from forum.accounts.models import StakeholderGroup, User
 from forum.accounts.services import find_user_by_email
-from forum.boards.models import Board, ModerationMode, Role
+from forum.boards.models import Board, ModerationMode, OutsideMail, Role
 from forum.boards.queries import board_by_slug
 from forum.boards.queries import team as board_team
 from forum.extensions import db
 from forum.forms import options
-from forum.inbound.queries import email_of
+from forum.inbound.queries import email_of, held_without_account
 from forum.moderation import queries, services
 from forum.moderation.forms import (
     BanForm,
@@ -94,6 +94,7 @@ def _render_queue(board: Board | None) -> str:
         held=held,
         flagged=flagged,
         flags=queries.open_flags_by_post(flagged),
+        held_mail=held_without_account(current_user, board),
         form=ReasonForm(formdata=None),
     )
 
@@ -383,16 +384,17 @@ def board_settings(slug: str) -> object:
     form = BoardSettingsForm(
         data={
             "mode": board.moderation_mode.value,
-            "holds_outside_mail": board.holds_outside_mail,
+            "outside_mail": board.outside_mail.value,
             "mail_footer": board.mail_footer,
         }
     )
     if form.validate_on_submit():
         mode = ModerationMode(form.mode.data)
-        holds, footer = form.holds_outside_mail.data, form.mail_footer.data or ""
+        outside_mail = OutsideMail(form.outside_mail.data)
+        footer = form.mail_footer.data or ""
 
         def save() -> None:
-            services.set_moderation_mode(board, current_user, mode, holds_outside_mail=holds)
+            services.set_moderation_mode(board, current_user, mode, outside_mail=outside_mail)
             services.set_mail_footer(board, current_user, footer)
 
         if perform_act(save, _("Saved.")):

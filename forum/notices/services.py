@@ -97,6 +97,11 @@ def describe(notice: Notice) -> str:
         "post_waiting": lambda: _(
             "A post by %(author)s in “%(thread)s” waits for your approval.", **params
         ),
+        "mail_waiting": lambda: _(
+            "A message from %(sender)s, who has no account, waits for your decision in the "
+            "queue of %(board)s.",
+            **params,
+        ),
         "mail_bouncing": lambda: _(
             "Mail to your address bounces, so the forum stopped sending it. Use the link in "
             "the message we sent you, or change your address in your settings.",

@@ -37,6 +37,7 @@ from forum.permissions.rules import (
     can_start_thread,
     can_submit_for_review,
     can_take_part,
+    holds_mail_without_account,
     is_admin,
     is_banned,
     is_coordinator,
@@ -45,6 +46,7 @@ from forum.permissions.rules import (
     is_suspended,
     must_hold,
     participant_of,
+    readers_may_follow,
     require,
 )
 
@@ -71,6 +73,7 @@ __all__ = [
     "can_start_thread",
     "can_submit_for_review",
     "can_take_part",
+    "holds_mail_without_account",
     "is_admin",
     "is_banned",
     "is_coordinator",
@@ -83,6 +86,7 @@ __all__ = [
     "must_hold",
     "participant_of",
     "readable_boards_clause",
+    "readers_may_follow",
     "require",
     "sees_only_published",
     "visible_posts_clause",

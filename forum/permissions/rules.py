@@ -14,6 +14,7 @@ from forum.boards.models import (
     TEAM_ROLES,
     Board,
     ModerationMode,
+    OutsideMail,
     PostPolicy,
     ReadPolicy,
     Role,
@@ -166,10 +167,30 @@ def can_submit_for_review(user: Viewer, target: Board | Thread) -> bool:
     account = participant_of(user)
     return (
         account is not None
-        and target.holds_outside_mail
+        and target.outside_mail != OutsideMail.REFUSE
         and can_read_board(account, target)
         and not is_banned(account, target)
     )
+
+
+def holds_mail_without_account(board: Board) -> bool:
+    """Whether mail to this board from an address with no account waits for its
+    coordinators (Mailman's non-member hold): where the board chose it, and where an
+    account made for the sender could read the board."""
+    return board.outside_mail == OutsideMail.HOLD_ALL and board.read_policy != ReadPolicy.MEMBERS
+
+
+_OPENNESS = {ReadPolicy.PUBLIC: 2, ReadPolicy.SIGNED_IN: 1, ReadPolicy.MEMBERS: 0}
+
+
+def readers_may_follow(host: Board, mentioned: Board) -> bool:
+    """Whether everyone who reads `host` may read `mentioned` too, so that a link from
+    one to the other shows nothing to someone who may not see it."""
+    if mentioned.id == host.id:
+        return True
+    if mentioned.read_policy == ReadPolicy.MEMBERS:
+        return False
+    return _OPENNESS[mentioned.read_policy] >= _OPENNESS[host.read_policy]
 
 
 def must_hold(
