@@ -10,7 +10,7 @@ from forum.extensions import db
 from forum.moderation import services as moderation
 from forum.posts import services as posting
 from forum.posts.models import Post
-from tests.helpers import post_form, text_of
+from tests.helpers import board, post_form, text_of
 
 
 def latest_post(thread) -> Post:
@@ -101,3 +101,25 @@ def test_in_reply_to_links_to_a_post_on_another_page(app, client, make_user, mak
         assert ">#3</a>" in page
     finally:
         app.config["POSTS_PER_PAGE"] = 30
+
+
+def test_a_reply_by_email_answers_the_post_its_in_reply_to_names(app, lmtp, make_user):
+    from tests.mailin import DOMAIN, email, latest_post, send
+
+    author = make_user(email="tree@example.org")
+    with app.test_request_context():
+        thread = posting.create_thread(board("C5"), author, title="Tree", body="Root")
+        middle = posting.reply(thread, author, body="Middle")
+        posting.reply(thread, author, body="Last")
+        db.session.commit()
+        middle_id, root_id = middle.id, thread.first_post_id
+
+    answer = email("tree@example.org", "Re: Tree", "To the middle one",
+                   In_Reply_To=f"<post-{middle_id}@{DOMAIN}>")  # fmt: skip
+    send(lmtp, answer, to=f"c5@{DOMAIN}")
+    assert latest_post().reply_to_id == middle_id
+
+    plain = email("tree@example.org", "Re: Tree", "To the thread",
+                  References=f"<post-{root_id}@{DOMAIN}>")  # fmt: skip
+    send(lmtp, plain, to=f"c5@{DOMAIN}")
+    assert latest_post().reply_to_id == root_id

@@ -12,6 +12,7 @@ from forum.inbound import crossposts
 from forum.inbound.errors import Done
 from forum.inbound.models import InboundMessage, Outcome
 from forum.inbound.parse import Received
+from forum.inbound.routing import post_answered
 from forum.mail import ids
 from forum.permissions import Action, can
 from forum.posts import services as posting
@@ -71,7 +72,10 @@ def publish(
     limit = current_app.config["BODY_MAX_LENGTH"]
     try:
         if thread is not None:
-            post = posting.reply(thread, author, body=body[:limit], origin=origin)
+            answered = post_answered(received, thread)
+            post = posting.reply(
+                thread, author, body=body[:limit], reply_to=answered, origin=origin
+            )
         else:
             title = (received.title or _("(no subject)"))[: current_app.config["TITLE_MAX_LENGTH"]]
             new = posting.create_thread(

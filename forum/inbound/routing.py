@@ -7,6 +7,7 @@ passed over, so naming a post of another board cannot move a reply there.
 """
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -126,13 +127,25 @@ _REFERENCES_READ = 20
 
 def thread_answered(received: Received, board: Board) -> Thread | None:
     """The thread of this board holding the latest message referred to."""
+    for post in _referred_posts(received):
+        thread = live(post.thread)
+        if thread.board_id == board.id:
+            return thread
+    return None
+
+
+def post_answered(received: Received, thread: Thread) -> Post | None:
+    """The post of this thread that a reply answers: the one its In-Reply-To names, else
+    the latest its References name (None: the posting service takes the first post)."""
+    return next((post for post in _referred_posts(received) if post.thread_id == thread.id), None)
+
+
+def _referred_posts(received: Received) -> Iterator[Post]:
+    """The posts a message refers to, the latest first (In-Reply-To, then References
+    from the end), up to `_REFERENCES_READ` Message-IDs."""
     referred = list(dict.fromkeys([*received.references, *received.in_reply_to]))
     for message_id in reversed(referred[-_REFERENCES_READ:]):
-        for post in posts_by_message_id(message_id):
-            thread = live(post.thread)
-            if thread.board_id == board.id:
-                return thread
-    return None
+        yield from posts_by_message_id(message_id)
 
 
 def posts_by_message_id(message_id: str) -> list[Post]:
