@@ -487,7 +487,7 @@ def test_control_characters_in_mail_are_left_out_of_the_post(client, lmtp, make_
 
     assert code == 250
     post = latest_post()
-    assert post.thread.title == "Tabs andescapes"
+    assert post.thread.title == "Tabs and escapes"
     assert post.body_source == "One line\nTwo\tlines"
     assert client.get(f"/t/{post.thread_id}.mbox").status_code == 200
 

@@ -15,13 +15,12 @@ from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 
 from forum.inbound.quotes import html_to_text, strip_quotes
-from forum.text import one_line
+from forum.text import one_line, without_control_characters
 
 # RFC 5322 msg-id: printable ASCII between angle brackets.
 _MESSAGE_ID = re.compile(r"<[!-;=?-~]{1,250}>")
 _SUBJECT_PREFIX = re.compile(r"^\s*((re|aw|sv|fwd?|tr|wg)\s*(\[\d+\])?\s*:\s*|\[[^\]]{1,40}\]\s*)+",
                              re.IGNORECASE)  # fmt: skip
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Headers a message may carry once only (RFC 5322, section 3.6).
 _SINGLE_HEADERS = ("From", "Sender", "To", "Cc", "Subject", "Date", "Message-ID")
 # Subjects of auto-replies whose senders set no Auto-Submitted header.
@@ -81,7 +80,7 @@ def _header(message: Message, name: str) -> str:
         value = message.get(name)
     except Exception:  # a header the email package cannot even parse
         return ""
-    return _CONTROL.sub("", " ".join(str(value).split())) if value is not None else ""
+    return one_line(str(value)) if value is not None else ""
 
 
 def _addresses(message: Message, name: str) -> list[tuple[str, str]]:
@@ -92,7 +91,7 @@ def _addresses(message: Message, name: str) -> list[tuple[str, str]]:
         return []
     found = []
     for raw in values:
-        raw = _CONTROL.sub("", " ".join(raw.split()))
+        raw = one_line(raw)
         pairs = [pair for pair in getaddresses([raw]) if pair[1]] or [parseaddr(raw)]
         found += [(name_part.strip(), address.strip().lower()) for name_part, address in pairs]
     return [pair for pair in found if pair[1]]
@@ -127,7 +126,7 @@ def _bodies(message: Message) -> tuple[str | None, str | None, list[str]]:
         if part.is_multipart():
             continue
         if _is_attachment(part):
-            attachments.append(_CONTROL.sub("", part.get_filename() or "unnamed"))
+            attachments.append(one_line(part.get_filename() or "unnamed"))
             continue
         kind = part.get_content_type()
         if kind == "text/plain" and plain is None:
@@ -137,7 +136,7 @@ def _bodies(message: Message) -> tuple[str | None, str | None, list[str]]:
         elif kind.startswith(("message/", "text/")):
             continue
         else:
-            attachments.append(_CONTROL.sub("", part.get_filename() or kind))
+            attachments.append(one_line(part.get_filename() or kind))
     return plain, html, attachments
 
 
@@ -181,8 +180,8 @@ def parse(raw: bytes) -> Received:
             " ".join(str(value).split()) for value in message.get_all("Authentication-Results", [])
         ],
         content_type=message.get_content_type(),
-        text=_CONTROL.sub("", new.replace("\x00", "")),
-        full_text=_CONTROL.sub("", whole.replace("\x00", "")),
+        text=without_control_characters(new),
+        full_text=without_control_characters(whole),
         attachments=attachments,
         message=message,
         from_count=len(senders),

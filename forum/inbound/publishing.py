@@ -18,12 +18,10 @@ from forum.permissions import Action, can
 from forum.posts import services as posting
 from forum.posts.flood import flood_refusal
 from forum.posts.models import PostSource, PostStatus, Thread
-from forum.text import without_control_characters
 
 
 def _body(received: Received) -> str:
-    """The post's text: control characters, which forms refuse, are taken out."""
-    body = without_control_characters(received.text).strip()
+    body = received.text.strip()
     if received.attachments:
         names = ", ".join(received.attachments[:10])
         body += "\n\n" + _("(Attachments are not published; left out: %(names)s)", names=names)

@@ -26,7 +26,6 @@ from forum.mail.message import (
     html_if_wanted,
     local_time,
     new_message,
-    one_line,
     site_name,
 )
 from forum.mail.models import DigestForm, MailKind, MailSettings, OutboxMessage
@@ -35,6 +34,7 @@ from forum.notices.models import Notice
 from forum.notices.services import describe, link_for
 from forum.permissions import can_receive_list_mail, is_listed
 from forum.posts.models import Post, PostStatus, Thread
+from forum.text import one_line
 
 
 class Skip(Exception):

@@ -12,7 +12,6 @@
   would also parse every header again (5 ms a message).
 """
 
-import re
 from collections.abc import Iterable
 from datetime import datetime
 from email import policy
@@ -32,11 +31,11 @@ from forum.accounts.models import User
 from forum.i18n import zone
 from forum.mail import addresses
 from forum.mail.models import MailFormat, MailSettings
+from forum.text import one_line
 
 POLICY = policy.compat32.clone(linesep="\r\n", max_line_length=0)
 # RFC 5321: a line of at most 998 octets, without its CRLF.
 MAX_LINE_OCTETS = 998
-_SPACE = re.compile(r"\s+")
 _MIME_HEADERS = {"content-type", "mime-version", "content-transfer-encoding"}
 
 
@@ -78,10 +77,6 @@ def folded(items: Iterable[str], separator: str = "") -> str:
     """A header value with each item on a line of its own (a References list, several
     URLs), so that no header line grows past SMTP's limit."""
     return f"{separator}\r\n ".join(items)
-
-
-def one_line(text: str) -> str:
-    return _SPACE.sub(" ", text).strip()
 
 
 def display_address(name: str, address: str) -> str:
