@@ -262,6 +262,8 @@ def test_a_coordinator_discards_held_mail_and_unauthenticated_senders_confirm_fi
          to=asked["Reply-To"])  # fmt: skip
     db.session.expire_all()
     assert db.session.get(InboundMessage, record.id).outcome == Outcome.HELD
+    [told] = [m for m in mail_to(outbox, "stranger@example.net") if "Waiting" in m["Subject"]]
+    assert "Please post" in body_of(told)
     response = post_form(client, f"/queue/mail/{record.id}", {"action": "discard"})
     assert response.status_code == 302
     db.session.expire_all()
@@ -292,3 +294,36 @@ def test_a_claimed_message_id_links_nothing_into_someone_elses_post(client, lmtp
     db.session.expire_all()
     assert "Also posted in" not in db.session.get(Post, first.id).body_source
     assert "Also posted in" not in latest_post().body_source
+
+
+def test_a_request_with_a_line_of_signs_is_read_not_failed(lmtp, outbox, make_user):
+    make_user(email="ruler@example.org")
+    message = email("ruler@example.org", "commands", "=====\nsubscribe digest weekly\n=====")
+
+    code, _text = send(lmtp, message, to=f"c5-request@{DOMAIN}")
+
+    assert code == 250
+    assert last_record().outcome != Outcome.FAILED
+    assert mode_of("ruler@example.org", "C5") == MailMode.WEEKLY
+
+
+def test_the_forums_own_forward_coming_back_is_not_forwarded_again(lmtp, outbox, make_user):
+    make_user(email="coord5@example.org", roles={"C5": Role.COORDINATOR})
+    outbox()
+    came_back = email(f"WSIS Forum <forum@{DOMAIN}>", "[c5-owner@forum.example.org] Hello",
+                      "Forwarded before", message_id=f"<outbox-77@{DOMAIN}>")  # fmt: skip
+
+    send(lmtp, came_back, to=f"c5-owner@{DOMAIN}", sender=f"bounces+1.x@{DOMAIN}")
+
+    assert last_record().outcome == Outcome.IGNORED
+    assert not mail_to(outbox, "coord5@example.org")
+
+
+def test_joining_a_members_only_list_by_email_makes_no_account(lmtp, outbox):
+    message = email("curious@example.net", "join", "", authenticated=False)
+
+    send(lmtp, message, to=f"coord-join@{DOMAIN}")
+
+    assert last_record().outcome == Outcome.REFUSED
+    assert not [m for m in mail_to(outbox, "curious@example.net") if "Confirm" in m["Subject"]]
+    assert db.session.scalar(select(User).where(User.email == "curious@example.net")) is None

@@ -592,4 +592,18 @@ def test_no_confirmation_is_asked_for_mail_that_could_not_be_posted_there(lmtp, 
     send(lmtp, message, to=f"coord@{DOMAIN}")
 
     assert last_record().outcome == Outcome.REFUSED
-    assert not [m for m in outbox() if m["To"] == "outsider2@example.org"]
+    [answer] = [m for m in outbox() if m["To"] == "outsider2@example.org"]
+    assert str(answer["Subject"]).startswith("[WSIS Forum] Not posted")
+
+
+def test_a_message_id_taken_by_someone_else_does_not_make_a_message_a_duplicate(lmtp, make_user):
+    make_user(email="first@example.org")
+    make_user(email="genuine@example.org")
+    squat = email("first@example.org", "Squat", "Mine first", message_id="<shared@example.org>")
+    send(lmtp, squat, to=f"c5@{DOMAIN}")
+
+    genuine = email("genuine@example.org", "Genuine", "Mine", message_id="<shared@example.org>")
+    send(lmtp, genuine, to=f"c5@{DOMAIN}")
+
+    assert last_record().outcome == Outcome.POSTED
+    assert latest_post().body_source == "Mine"

@@ -155,3 +155,20 @@ def test_the_pipe_still_answers_67_for_an_unknown_recipient(app):
     )
     assert result.exit_code == 67
     assert last_record() is None
+
+
+def test_a_recipient_that_cannot_be_checked_is_deferred_not_refused(lmtp, monkeypatch):
+    """The MTA retries a 4xx; a 5xx would bounce the mail for good (and with
+    reject_unverified_recipient, remember the address as undeliverable)."""
+    from forum.inbound import services
+
+    def database_down(address):
+        raise RuntimeError("database unavailable")
+
+    monkeypatch.setattr(services, "route", database_down)
+    with smtplib.LMTP("127.0.0.1", lmtp) as session:
+        session.ehlo_or_helo_if_needed()
+        session.mail("someone@example.org")
+        code, _text = session.rcpt(f"c5@{DOMAIN}")
+
+    assert code == 451

@@ -31,6 +31,7 @@ from forum.inbound.parse import Received
 from forum.inbound.routing import Recipient, list_command_address
 from forum.mail import addresses, link_for, subscriptions
 from forum.mail.models import MailMode
+from forum.permissions import new_accounts_may_read
 
 KINDS = ("request", "join", "leave")
 _CHANGES = frozenset({"subscribe", "unsubscribe"})
@@ -48,6 +49,8 @@ class Command:
 
 def _parse(line: str) -> Command:
     words = line.lower().replace("=", " ").split()
+    if not words:
+        return Command(line, "")
     verb, rest = words[0], words[1:]
     if verb in {"subscribe", "join"}:
         if rest and rest[0] == "digest":
@@ -154,6 +157,14 @@ def take(
         )  # fmt: skip
     record.user_id = account.id if account is not None else None
     commands = read(target, received)
+    subscribes = any(command.verb == "subscribe" for command in commands)
+    if account is None and subscribes and not new_accounts_may_read(board):
+        raise Done(
+            Outcome.REFUSED,
+            _("This list is open to the members of its team only. Write to its coordinators "
+              "at %(owner)s to ask to join.", owner=list_command_address(board, "owner")),
+            tell_sender=True,
+        )  # fmt: skip
     at_once = account is not None and bool(sender.method)
     results = [(c, _result(c, board, account, at_once=at_once)) for c in commands]
     waiting = [c for c in commands if c.verb in _CHANGES and not at_once]

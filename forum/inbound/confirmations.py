@@ -24,6 +24,8 @@ from forum.accounts.models import User
 from forum.db import utcnow
 from forum.extensions import db
 from forum.i18n import format_when
+from forum.inbound import answers
+from forum.inbound.authenticity import Authenticity
 from forum.inbound.errors import Done
 from forum.inbound.models import InboundMessage, Outcome
 from forum.inbound.parse import Received, parse
@@ -255,6 +257,13 @@ def _waiting_copies(record: InboundMessage) -> list[InboundMessage]:
     )
 
 
+def _tell(record: InboundMessage, received: Received) -> None:
+    """What became of a confirmed message, when it was not posted (refused, or waiting
+    for the coordinators), told with its own text quoted: confirming it proved that its
+    sender reads the From address."""
+    answers.explain(record, received, record.envelope_from, Authenticity(method="confirmation"))
+
+
 def _settle(record: InboundMessage) -> None:
     from forum.inbound import commands, outside
 
@@ -272,3 +281,5 @@ def _settle(record: InboundMessage) -> None:
         publish(record, record.user, received, thread=thread, board=board)
     except Done as done:
         record.outcome, record.reason = done.outcome, done.reason
+        if done.tell_sender:
+            _tell(record, received)

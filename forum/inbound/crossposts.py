@@ -12,6 +12,7 @@ its readers may read the other's board (see `forum.permissions.readers_may_follo
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from forum.accounts.models import User
 from forum.boards.models import Board
 from forum.extensions import db
 from forum.inbound.errors import Done
@@ -43,11 +44,11 @@ def posts_of(message_id: str) -> list[Post]:
     return [post for post in posts if post.author_id == posts[0].author_id]
 
 
-def refuse_repeat(message_id: str, board: Board) -> None:
-    """A message already posted on this board (its copy to another of the board's
-    addresses, or the same copy again) is not posted twice."""
+def refuse_repeat(message_id: str, board: Board, author: User) -> None:
+    """A message already posted on this board by its author (its copy to another of the
+    board's addresses, or the same copy again) is not posted twice."""
     for post in posts_of(message_id):
-        if post.thread.board_id == board.id:
+        if post.thread.board_id == board.id and post.author_id == author.id:
             raise Done(Outcome.IGNORED, f"duplicate: {message_id} is post {post.id} already")
 
 

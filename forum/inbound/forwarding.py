@@ -26,7 +26,7 @@ from forum.inbound.errors import Done
 from forum.inbound.models import InboundMessage, Outcome
 from forum.inbound.parse import Received
 from forum.inbound.routing import ROLE_ADDRESSES, Recipient
-from forum.mail import addresses, link_for
+from forum.mail import addresses, ids, link_for
 from forum.mail.models import MailKind
 from forum.mail.outbox import queue
 from forum.permissions import can_administer, can_moderate_board
@@ -59,13 +59,23 @@ def _outside(address: str) -> bool:
     return address.rpartition("@")[2].lower() != addresses.domain().lower()
 
 
+def _from_the_forum(received: Received) -> bool:
+    """Mail the forum sent itself (a forward that a mailbox passed on, an alias that
+    points back here): From its own address, or with a Message-ID of its own domain."""
+    own = addresses.forum_address().lower()
+    return received.from_address == own or ids.is_forum_message_id(received.message_id)
+
+
 def forward(record: InboundMessage, received: Received, target: Recipient) -> NoReturn:
     """Pass the message on to the people its address stands for."""
     if received.list_id.endswith(f".{addresses.domain().lower()}>"):
         raise Done(Outcome.IGNORED, "the forum's own list mail came back (a loop)")
+    if _from_the_forum(received):
+        raise Done(Outcome.IGNORED, "the forum's own mail came back (a loop)")
     people = _coordinators(target) if target.kind == "owner" else _admins()
     people = [(person, address) for person, address in people if _outside(address)]
     if not people:
+        current_app.logger.warning("mail to %s kept: nobody to forward it to", record.recipient)
         raise Done(Outcome.IGNORED, "kept here: nobody to forward it to")
     db.session.flush()
     for person, address in people:

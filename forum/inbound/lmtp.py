@@ -133,8 +133,12 @@ class InboundHandler:
         self.app = app
 
     async def handle_RCPT(self, server, session, envelope, address: str, rcpt_options) -> str:
-        with self.app.app_context(), mail_context(self.app):
-            known = services.route(address) is not None
+        try:
+            with self.app.app_context(), mail_context(self.app):
+                known = services.route(address) is not None
+        except Exception:
+            self.app.logger.exception("recipient %s could not be checked", address)
+            return "451 4.3.0 Cannot check this recipient now; try again later"
         if not known:
             return "550 5.1.1 No such recipient here"
         envelope.rcpt_tos.append(address)

@@ -52,7 +52,7 @@ def publish(
     if not received.text.strip():
         raise Done(Outcome.REFUSED, _("The message had no text of its own."), tell_sender=True)
     where = thread.board if thread is not None else board
-    crossposts.refuse_repeat(received.message_id, where)
+    crossposts.refuse_repeat(received.message_id, where, author)
     refusal = flood_refusal(author, where, new_thread=thread is None, address=None)
     if refusal:
         raise Done(

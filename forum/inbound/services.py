@@ -161,7 +161,7 @@ def _take(
 
 def _refuse_repeats(received: Received, recipient: str) -> None:
     """The same message again for the same address (the MTA retried, or it was resent)."""
-    if received.message_id and _seen(received.message_id, recipient):
+    if received.message_id and _seen(received.message_id, recipient, received.from_address):
         raise Done(Outcome.IGNORED, f"duplicate of {received.message_id}, received before")
 
 
@@ -201,10 +201,13 @@ def _refuse_unreadable(raw: bytes, received: Received) -> None:
         )
 
 
-def _seen(message_id: str, recipient: str) -> bool:
+def _seen(message_id: str, recipient: str, from_address: str) -> bool:
+    """The same message from the same sender taken before (someone else's message with
+    that Message-ID does not make a genuine one a duplicate)."""
     earlier = select(InboundMessage.id).where(
         InboundMessage.message_id == message_id,
         InboundMessage.recipient == recipient[:320],
+        InboundMessage.from_address == from_address[:320],
         InboundMessage.outcome.in_(_TAKEN),
     )
     return db.session.scalar(earlier.limit(1)) is not None
@@ -245,7 +248,9 @@ def _refuse_unless_allowed(author: User, thread: Thread | None, board: Board | N
     target, action = (thread, Action.REPLY) if thread else (board, Action.START_THREAD)
     if not can(author, action, target) and not can(author, Action.SUBMIT_FOR_REVIEW, target):
         where = thread.board if thread else board
-        raise Done(Outcome.REFUSED, posting.why_cannot_post(author, where, thread))
+        raise Done(
+            Outcome.REFUSED, posting.why_cannot_post(author, where, thread), tell_sender=True
+        )
 
 
 def _require_yes(received: Received) -> None:
@@ -291,12 +296,7 @@ def _settle_confirmation(waiting: InboundMessage) -> NoReturn:
         confirmations.confirm(waiting)
     except confirmations.ConfirmationError as error:
         raise Done(Outcome.REFUSED, str(error), tell_sender=True) from error
-    refused = waiting.outcome == Outcome.REFUSED
-    raise Done(
-        Outcome.CONFIRMED,
-        waiting.reason if refused else f"confirmed message {waiting.id}: {waiting.outcome}",
-        tell_sender=refused,
-    )
+    raise Done(Outcome.CONFIRMED, f"confirmed message {waiting.id}: {waiting.outcome}")
 
 
 def _moderate(author: User, numbers: tuple[int, ...], received: Received) -> str:

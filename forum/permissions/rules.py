@@ -173,11 +173,17 @@ def can_submit_for_review(user: Viewer, target: Board | Thread) -> bool:
     )
 
 
+def new_accounts_may_read(board: Board) -> bool:
+    """Whether an account made for an address by email (a subscription, accepted mail)
+    could read the board: not where only its team reads."""
+    return board.read_policy != ReadPolicy.MEMBERS
+
+
 def holds_mail_without_account(board: Board) -> bool:
     """Whether mail to this board from an address with no account waits for its
     coordinators (Mailman's non-member hold): where the board chose it, and where an
     account made for the sender could read the board."""
-    return board.outside_mail == OutsideMail.HOLD_ALL and board.read_policy != ReadPolicy.MEMBERS
+    return board.outside_mail == OutsideMail.HOLD_ALL and new_accounts_may_read(board)
 
 
 _OPENNESS = {ReadPolicy.PUBLIC: 2, ReadPolicy.SIGNED_IN: 1, ReadPolicy.MEMBERS: 0}
