@@ -32,7 +32,8 @@ from forum.mail import queries as mail_queries
 from forum.moderation import queries as moderation_queries
 from forum.moderation import services
 from forum.moderation.forms import GrantForm, SuspendForm
-from forum.moderation.views import grant_or_invite, perform_act
+from forum.moderation.team_views import grant_or_invite
+from forum.moderation.views import perform_act
 from forum.permissions import Action, require
 from forum.worker import heartbeat
 
