@@ -13,6 +13,7 @@ a message and refuses it with its reason.
 
 import signal
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from aiosmtpd.controller import Controller
@@ -178,15 +179,20 @@ def controller(app: Flask, *, host: str | None = None, port: int | None = None) 
     )
 
 
-def serve(app: Flask) -> None:
-    """Run the LMTP server until SIGINT or SIGTERM."""
-    server = controller(app)
+def run_until_signalled(start: Callable[[], object], stop: Callable[[], object]) -> None:
+    """Start a server, and stop it on SIGINT or SIGTERM."""
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_args: stopped.set())
     signal.signal(signal.SIGINT, lambda *_args: stopped.set())
-    server.start()
+    start()
     try:
         while not stopped.wait(1):
             pass
     finally:
-        server.stop()
+        stop()
+
+
+def serve(app: Flask) -> None:
+    """Run the LMTP server until SIGINT or SIGTERM."""
+    server = controller(app)
+    run_until_signalled(server.start, server.stop)

@@ -13,7 +13,6 @@ URL-encoded (`%XX`).
 """
 
 import re
-import signal
 import socketserver
 import threading
 from urllib.parse import unquote
@@ -21,6 +20,7 @@ from urllib.parse import unquote
 from flask import Flask
 
 from forum.extensions import db
+from forum.inbound.lmtp import run_until_signalled
 from forum.inbound.routing import route
 from forum.mail import addresses
 
@@ -82,14 +82,9 @@ class RecipientMap(socketserver.ThreadingTCPServer):
 def serve(app: Flask, *, host: str, port: int) -> None:
     """Serve look-ups until SIGINT or SIGTERM."""
     server = RecipientMap(app, host, port)
-    stopper = threading.Thread(target=server.serve_forever, daemon=True)
-    stopped = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_args: stopped.set())
-    signal.signal(signal.SIGINT, lambda *_args: stopped.set())
-    stopper.start()
-    try:
-        while not stopped.wait(1):
-            pass
-    finally:
+
+    def stop() -> None:
         server.shutdown()
         server.server_close()
+
+    run_until_signalled(threading.Thread(target=server.serve_forever, daemon=True).start, stop)
