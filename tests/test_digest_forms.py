@@ -136,3 +136,43 @@ def test_full_digests_stay_under_the_size_gmail_clips(app, smtp, make_user, make
     assert len(message.as_bytes()) <= DIGEST_MAX_BYTES
     contents = message.get_body(("plain",)).get_content()
     assert "more posts wait on the web" in contents
+
+
+def mime_digest_posts(message) -> list:
+    """The message/rfc822 parts of a MIME digest."""
+    _contents, digest = message.get_payload()
+    return digest.get_payload()
+
+
+def test_a_mime_digest_to_a_server_without_8bitmime_is_7bit_throughout(
+    app, smtp_7bit, make_user, make_thread
+):
+    follow(app, make_user(email="reader@example.org"), "C5", form=DigestForm.MIME)
+    author = make_user(name="Zoë Ngọc Đặng")
+    make_thread("C5", author=author, title="Écoles", body="Réunion à Genève, déjà prévue.")
+    make_thread("C5", author=author, title="Plain", body="Only plain words here.")
+    run(app)
+    deliver(app)
+    [raw] = smtp_7bit.raw
+    assert all(line.isascii() for line in raw.splitlines())
+    [message] = digests_to(smtp_7bit, "reader@example.org")
+    accents, plain = (part.get_payload()[0] for part in mime_digest_posts(message))
+    assert accents["Content-Transfer-Encoding"] == "quoted-printable"
+    assert "Réunion à Genève, déjà prévue." in accents.get_content()
+    assert "Only plain words here." in plain.get_content()
+
+
+def test_a_mime_digest_marks_posts_in_8bit_as_8bit(app, smtp, make_user, make_thread):
+    follow(app, make_user(email="reader@example.org"), "C5", form=DigestForm.MIME)
+    author = make_user(name="Zoë Ngọc Đặng")
+    make_thread("C5", author=author, title="Écoles", body="Réunion à Genève, déjà prévue.")
+    make_thread("C5", author=author, title="Plain", body="Only plain words here.")
+    run(app)
+    deliver(app)
+    [message] = digests_to(smtp, "reader@example.org")
+    accents, plain = mime_digest_posts(message)
+    assert accents["Content-Transfer-Encoding"] == "8bit"
+    assert accents.get_payload()[0]["Content-Transfer-Encoding"] == "8bit"
+    assert "Réunion à Genève, déjà prévue." in accents.get_payload()[0].get_content()
+    assert plain["Content-Transfer-Encoding"] in {None, "7bit"}
+    assert "Only plain words here." in plain.get_payload()[0].get_content()
