@@ -63,12 +63,33 @@ def test_a_digest_carries_its_boards_list_id_or_the_forums(app, smtp, make_user,
         '"C5 Building confidence and security in the use of ICTs" <c5.forum.example.org>'
     )
     assert one["List-Post"] == "<mailto:c5@forum.example.org>"
-    assert one["List-Unsubscribe"].startswith("<http://forum.test/unsubscribe/")
     assert both["List-Id"] == '"WSIS Forum" <forum.example.org>'
     assert "List-Post" not in both
     for message in (one, both):
         assert message["Precedence"] == "bulk"
         assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def unsubscribe_uris(message) -> list[str]:
+    return [uri.strip().strip("<>") for uri in str(message["List-Unsubscribe"]).split(",")]
+
+
+def test_a_digest_offers_one_click_and_a_mailto_to_leave_its_board(
+    app, client, smtp, make_user, make_thread
+):
+    one = make_user(email="one@example.org")
+    follow(app, one, "C5")
+    follow(app, make_user(email="both@example.org"), "C5", "C6")
+    make_thread("C5")
+    make_thread("C6")
+    run(app)
+    deliver(app)
+    [link, mailto] = unsubscribe_uris(digests_to(smtp, "one@example.org")[0])
+    assert mailto == "mailto:c5-leave@forum.example.org"
+    [only_link] = unsubscribe_uris(digests_to(smtp, "both@example.org")[0])
+    assert only_link.startswith("http://forum.test/unsubscribe/")
+    assert client.post(link).status_code == 200
+    assert subscriptions.board_mode(one, board("C5")) == MailMode.OFF
 
 
 def test_a_mime_digest_holds_each_post_as_a_message_to_answer(app, smtp, make_user, make_thread):
