@@ -10,6 +10,7 @@ import os
 import smtplib
 import socket
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from email import message_from_bytes, policy
 from email.message import EmailMessage, Message
 from pathlib import Path
@@ -238,26 +239,40 @@ def smtp_only_on_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
 
 class SmtpServer:
     """A real SMTP server (aiosmtpd) on a loopback port, which can be stopped and started
-    again on the same port, or told to answer with an error code."""
+    again on the same port, or told to answer with an error code: `answer` after the
+    message (DATA), `rcpt_answers` to the RCPT TO of the addresses it names. Without
+    `eight_bit` it does not announce 8BITMIME (and refuses 8-bit data)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, eight_bit: bool = True) -> None:
         self.received: list[EmailMessage] = []
+        self.raw: list[bytes] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self.answer = "250 OK"
+        self.rcpt_answers: dict[str, str] = {}
+        self.eight_bit = eight_bit
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
         self.controller: Controller | None = None
 
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
+        answer = self.rcpt_answers.get(address, "250 OK")
+        if answer.startswith("250"):
+            envelope.rcpt_tos.append(address)
+        return answer
+
     async def handle_DATA(self, server, session, envelope) -> str:
         if not self.answer.startswith("250"):
             return self.answer
-        self.received.append(message_from_bytes(envelope.content, policy=policy.default))
+        self.raw.append(envelope.original_content)
+        self.received.append(message_from_bytes(envelope.original_content, policy=policy.default))
         self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         return self.answer
 
     def start(self) -> None:
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(
+            self, hostname="127.0.0.1", port=self.port, decode_data=not self.eight_bit
+        )
         self.controller.start()
 
     def stop(self) -> None:
@@ -293,10 +308,9 @@ def smtp_server() -> Iterator[tuple[int, list[EmailMessage]]]:
         server.stop()
 
 
-@pytest.fixture
-def smtp(app: Flask) -> Iterator[SmtpServer]:
-    """The forum's mail goes to a real SMTP server on loopback for this test."""
-    server = SmtpServer()
+@contextmanager
+def _mail_through(app: Flask, server: SmtpServer) -> Iterator[SmtpServer]:
+    """The forum's mail goes to this server, started on loopback, until the block ends."""
     server.start()
     saved = {name: app.config[name] for name in ("MAIL_SERVER", "MAIL_PORT")}
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port)
@@ -307,6 +321,20 @@ def smtp(app: Flask) -> Iterator[SmtpServer]:
         server.stop()
         app.config.update(saved)
         mail.init_app(app)
+
+
+@pytest.fixture
+def smtp(app: Flask) -> Iterator[SmtpServer]:
+    """The forum's mail goes to a real SMTP server on loopback for this test."""
+    with _mail_through(app, SmtpServer()) as server:
+        yield server
+
+
+@pytest.fixture
+def smtp_7bit(app: Flask) -> Iterator[SmtpServer]:
+    """As `smtp`, to a server that does not announce 8BITMIME."""
+    with _mail_through(app, SmtpServer(eight_bit=False)) as server:
+        yield server
 
 
 @pytest.fixture(autouse=True)

@@ -63,12 +63,33 @@ def test_a_digest_carries_its_boards_list_id_or_the_forums(app, smtp, make_user,
         '"C5 Building confidence and security in the use of ICTs" <c5.forum.example.org>'
     )
     assert one["List-Post"] == "<mailto:c5@forum.example.org>"
-    assert one["List-Unsubscribe"].startswith("<http://forum.test/unsubscribe/")
     assert both["List-Id"] == '"WSIS Forum" <forum.example.org>'
     assert "List-Post" not in both
     for message in (one, both):
         assert message["Precedence"] == "bulk"
         assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def unsubscribe_uris(message) -> list[str]:
+    return [uri.strip().strip("<>") for uri in str(message["List-Unsubscribe"]).split(",")]
+
+
+def test_a_digest_offers_one_click_and_a_mailto_to_leave_its_board(
+    app, client, smtp, make_user, make_thread
+):
+    one = make_user(email="one@example.org")
+    follow(app, one, "C5")
+    follow(app, make_user(email="both@example.org"), "C5", "C6")
+    make_thread("C5")
+    make_thread("C6")
+    run(app)
+    deliver(app)
+    [link, mailto] = unsubscribe_uris(digests_to(smtp, "one@example.org")[0])
+    assert mailto == "mailto:c5-leave@forum.example.org"
+    [only_link] = unsubscribe_uris(digests_to(smtp, "both@example.org")[0])
+    assert only_link.startswith("http://forum.test/unsubscribe/")
+    assert client.post(link).status_code == 200
+    assert subscriptions.board_mode(one, board("C5")) == MailMode.OFF
 
 
 def test_a_mime_digest_holds_each_post_as_a_message_to_answer(app, smtp, make_user, make_thread):
@@ -136,3 +157,43 @@ def test_full_digests_stay_under_the_size_gmail_clips(app, smtp, make_user, make
     assert len(message.as_bytes()) <= DIGEST_MAX_BYTES
     contents = message.get_body(("plain",)).get_content()
     assert "more posts wait on the web" in contents
+
+
+def mime_digest_posts(message) -> list:
+    """The message/rfc822 parts of a MIME digest."""
+    _contents, digest = message.get_payload()
+    return digest.get_payload()
+
+
+def test_a_mime_digest_to_a_server_without_8bitmime_is_7bit_throughout(
+    app, smtp_7bit, make_user, make_thread
+):
+    follow(app, make_user(email="reader@example.org"), "C5", form=DigestForm.MIME)
+    author = make_user(name="Zoë Ngọc Đặng")
+    make_thread("C5", author=author, title="Écoles", body="Réunion à Genève, déjà prévue.")
+    make_thread("C5", author=author, title="Plain", body="Only plain words here.")
+    run(app)
+    deliver(app)
+    [raw] = smtp_7bit.raw
+    assert all(line.isascii() for line in raw.splitlines())
+    [message] = digests_to(smtp_7bit, "reader@example.org")
+    accents, plain = (part.get_payload()[0] for part in mime_digest_posts(message))
+    assert accents["Content-Transfer-Encoding"] == "quoted-printable"
+    assert "Réunion à Genève, déjà prévue." in accents.get_content()
+    assert "Only plain words here." in plain.get_content()
+
+
+def test_a_mime_digest_marks_posts_in_8bit_as_8bit(app, smtp, make_user, make_thread):
+    follow(app, make_user(email="reader@example.org"), "C5", form=DigestForm.MIME)
+    author = make_user(name="Zoë Ngọc Đặng")
+    make_thread("C5", author=author, title="Écoles", body="Réunion à Genève, déjà prévue.")
+    make_thread("C5", author=author, title="Plain", body="Only plain words here.")
+    run(app)
+    deliver(app)
+    [message] = digests_to(smtp, "reader@example.org")
+    accents, plain = mime_digest_posts(message)
+    assert accents["Content-Transfer-Encoding"] == "8bit"
+    assert accents.get_payload()[0]["Content-Transfer-Encoding"] == "8bit"
+    assert "Réunion à Genève, déjà prévue." in accents.get_payload()[0].get_content()
+    assert plain["Content-Transfer-Encoding"] in {None, "7bit"}
+    assert "Only plain words here." in plain.get_payload()[0].get_content()

@@ -4,13 +4,9 @@ forum's domain, footers that read right."""
 
 import mailbox
 import re
-import socket
-from email import message_from_string, policy
-
-from aiosmtpd.controller import Controller
 
 from forum.boards.models import Role
-from forum.extensions import db, mail
+from forum.extensions import db
 from forum.mail import digests, mail_context, subscriptions
 from forum.mail.models import MailKind, MailMode
 from forum.mail.outbox import queue
@@ -110,38 +106,13 @@ def test_a_line_too_long_for_smtp_goes_quoted_printable(app, smtp, make_user, ma
     assert paragraph.strip() in text.get_content()
 
 
-class SevenBitServer:
-    """An SMTP server that does not announce 8BITMIME."""
-
-    def __init__(self) -> None:
-        self.received: list[str] = []
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port, decode_data=True)
-
-    async def handle_DATA(self, server, session, envelope) -> str:
-        self.received.append(envelope.content)
-        return "250 OK"
-
-
-def test_a_server_without_8bitmime_gets_quoted_printable(app, make_user, make_thread):
-    server = SevenBitServer()
-    server.controller.start()
-    saved = {name: app.config[name] for name in ("MAIL_SERVER", "MAIL_PORT")}
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port)
-    mail.init_app(app)
-    try:
-        follow(app, make_user(email="reader@example.org"))
-        make_thread(title="Accents", body="Réunion à Genève, déjà prévue.")
-        assert deliver(app).sent == 1
-    finally:
-        server.controller.stop()
-        app.config.update(saved)
-        mail.init_app(app)
-    [raw] = server.received
+def test_a_server_without_8bitmime_gets_quoted_printable(app, smtp_7bit, make_user, make_thread):
+    follow(app, make_user(email="reader@example.org"))
+    make_thread(title="Accents", body="Réunion à Genève, déjà prévue.")
+    assert deliver(app).sent == 1
+    [raw] = smtp_7bit.raw
     assert raw.isascii()
-    message = message_from_string(raw, policy=policy.default)
+    [message] = smtp_7bit.received
     assert message.get_body(("plain",))["Content-Transfer-Encoding"] == "quoted-printable"
     assert "Réunion à Genève, déjà prévue." in plain_text(message)
 

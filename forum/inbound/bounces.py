@@ -5,9 +5,10 @@ which person's address failed whatever its format. Only failures count: a delive
 status notification (RFC 3464) with its Action and Status, a message that reads as a
 mail server's failure report (a delivery-failure subject or sender, with an SMTP reply
 code and enhanced status, qmail's "#5.1.1", or a known phrase such as "user unknown"),
-or a 5xx answer from the smarthost while the worker delivered (`record_refusal`).
-Auto-replies sent to the return path (out-of-office notes and the like) and anything
-else, such as a telephone number that looks like a code, count for nothing. After
+or a 5xx answer by which the smarthost refused the recipient's address while the worker
+delivered (`record_refusal`). Auto-replies sent to the return path (out-of-office notes
+and the like) and anything else, such as a telephone number that looks like a code, or
+the smarthost refusing to relay or refusing the content, count for nothing. After
 BOUNCE_THRESHOLD hard bounces within BOUNCE_WINDOW_DAYS, the person's mail is paused and
 they are told, on the web and by a message with a link that confirms the address works
 again.
@@ -121,9 +122,28 @@ def record_bounce(outbox_id: int, received: Received) -> str:
     return _count(outbox_id, kind, status, received.full_text)
 
 
+# The smarthost's enhanced status codes (RFC 3463) that refuse the recipient's address or
+# mailbox: X.1.x (addressing) but the sender's own X.1.7 and X.1.8 (which Postfix gives
+# at RCPT to a sender it refuses) and the unspecific X.1.0, and X.2.x (mailbox).
+_RECIPIENT_STATUS = re.compile(r"5\.(1\.(?![078]\b)\d{1,3}|2\.\d{1,3})\b")
+_ENHANCED_STATUS = re.compile(r"[245]\.\d{1,3}\.\d{1,3}\b")
+# Replies to RCPT that refuse the recipient when they carry no enhanced status.
+_RECIPIENT_CODES = frozenset({550, 551, 553})
+
+
+def refuses_recipient(code: int, text: str, *, at_rcpt: bool) -> bool:
+    """Whether the smarthost's 5xx answer (to RCPT TO, or after the message) refuses the
+    recipient's address, which counts as their bounce; a relay, authentication, sender
+    or content refusal (5.7.x, 5.3.x, a bare code after the message) is no one's."""
+    text = text.lstrip()
+    if _ENHANCED_STATUS.match(text):
+        return bool(_RECIPIENT_STATUS.match(text))
+    return at_rcpt and code in _RECIPIENT_CODES
+
+
 def record_refusal(outbox_id: int, reply: str) -> str:
-    """The smarthost refused one of our messages for good (a 5xx answer while the worker
-    delivered it): a hard bounce of its recipient, as if it had come back by mail."""
+    """The smarthost refused the recipient of one of our messages for good (see
+    `refuses_recipient`): a hard bounce of theirs, as if it had come back by mail."""
     status = _STATUS.search(reply)
     return _count(outbox_id, "hard", status[0] if status else reply[:3], reply)
 

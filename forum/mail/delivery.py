@@ -4,9 +4,11 @@ Claiming marks rows as being sent in one UPDATE (with `FOR UPDATE SKIP LOCKED` o
 PostgreSQL, so several workers take different rows); the outcome of each row is written
 after the batch. A 4xx answer or an unreachable server is retried later with a growing
 delay; a 5xx answer is a permanent failure, kept with its reason, and counted as a
-bounce of the recipient when it refused the recipient or the message. A worker that dies
-mid-batch leaves its rows claimed: they are offered again after MAIL_CLAIM_SECONDS, so
-they can at worst go out twice, never not at all.
+bounce of the recipient only when it refused the recipient's address (see
+`bounces.refuses_recipient`): a relay, authentication or content refusal would otherwise
+pause everyone's mail at once. A worker that dies mid-batch leaves its rows claimed:
+they are offered again after MAIL_CLAIM_SECONDS, so they can at worst go out twice,
+never not at all.
 """
 
 import mailbox
@@ -52,7 +54,7 @@ class ServerUnavailable(TemporaryFailure):
 
 class PermanentFailure(Exception):
     """The server refused the message for good (5xx); `bounced` when it refused the
-    recipient or the message (not the sender), which counts as a bounce."""
+    recipient's address, which counts as a bounce."""
 
     def __init__(self, reason: str, *, bounced: bool = False) -> None:
         super().__init__(reason)
@@ -74,9 +76,9 @@ class SmtpTransport:
             self.connection.send(message, envelope_from=envelope_from)
         except smtplib.SMTPRecipientsRefused as error:
             code, text = next(iter(error.recipients.values()))
-            raise _by_code(code, text, bounced=True) from error
+            raise _by_code(code, text, stage="RCPT") from error
         except smtplib.SMTPDataError as error:
-            raise _by_code(error.smtp_code, error.smtp_error, bounced=True) from error
+            raise _by_code(error.smtp_code, error.smtp_error, stage="DATA") from error
         except smtplib.SMTPResponseException as error:
             raise _by_code(error.smtp_code, error.smtp_error) from error
         except (smtplib.SMTPServerDisconnected, OSError) as error:
@@ -127,12 +129,19 @@ def _reason(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"[:500]
 
 
-def _by_code(code: int, text: bytes | str, *, bounced: bool = False) -> Exception:
+def _by_code(code: int, text: bytes | str, *, stage: str = "") -> Exception:
+    """The failure an SMTP answer means; `stage` is "RCPT" or "DATA" when it answered the
+    recipient or the message (not the connection or the sender)."""
     detail = text.decode(errors="replace") if isinstance(text, bytes) else str(text)
     reason = f"{code} {detail}"[:500]
     if 400 <= code < 500:
         return TemporaryFailure(reason)
-    return PermanentFailure(reason, bounced=bounced and 500 <= code < 600)
+    bounced = (
+        500 <= code < 600
+        and stage in {"RCPT", "DATA"}
+        and bounces.refuses_recipient(code, detail, at_rcpt=stage == "RCPT")
+    )
+    return PermanentFailure(reason, bounced=bounced)
 
 
 @contextmanager

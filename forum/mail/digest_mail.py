@@ -208,7 +208,9 @@ def _mime(batch: "Batch", base: dict, envelope: dict) -> Render:
 def post_message(
     post: Post, *, subject: str, text: str, chain: list[str], permalink: str
 ) -> tuple[MimeMessage, int]:
-    """A post as the message a list would have sent, and its size: for MIME digests."""
+    """A post as the message a list would have sent, and its size: for MIME digests.
+    Its text is 8bit where it can be; `ForumMessage` rewrites it for a server that does
+    not take 8-bit mail."""
     board = post.thread.board
     sender = _("%(name)s via %(site)s", name=post.author.display_name, site=site_name())
     message = text_part(f"{text}\n\n-- \n{permalink}\n")

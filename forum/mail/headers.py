@@ -41,9 +41,11 @@ def list_headers(board: Board, *, unsubscribe_link: str, leave_by_mail: bool) ->
 
 
 def digest_headers(boards: list[Board], *, unsubscribe_link: str) -> dict[str, str]:
-    """A digest of one board is that board's list mail; of several, the forum's."""
+    """A digest of one board is that board's list mail, left by mail at `CODE-leave@`;
+    of several, the forum's, left by the https link only: no address of the forum
+    stops the digests of a period (each board's `-leave@` stops that board alone)."""
     if len(boards) == 1:
-        listing = list_headers(boards[0], unsubscribe_link=unsubscribe_link, leave_by_mail=False)
+        listing = list_headers(boards[0], unsubscribe_link=unsubscribe_link, leave_by_mail=True)
     else:
         listing = {"List-Id": addresses.forum_list_id(), **one_click(unsubscribe_link)}
     return {**AUTO_GENERATED, "Precedence": "bulk", **listing}

@@ -5,7 +5,8 @@
   (and the server takes 8-bit mail); quoted-printable when one does not, base64 for HTML.
 - multipart/alternative on its own, without the multipart/mixed that Flask-Mail puts
   around it even when there is no attachment.
-- A MIME digest (RFC 2046): a text part, then a multipart/digest of message/rfc822 parts.
+- A MIME digest (RFC 2046): a text part, then a multipart/digest of message/rfc822 parts,
+  each marked 8bit when the post inside is (quoted-printable for a server without 8-bit).
 - Headers written as given (the compat32 policy, no line length), so that a long
   List-Unsubscribe URL is never cut into encoded words that clients would not read; the
   forum folds long headers itself, between their items (see `folded`). The newer policy
@@ -96,6 +97,33 @@ def _move_headers(source: MIMEBase, target: MIMEBase) -> MIMEBase:
     return target
 
 
+def _is_8bit(message: MimeMessage) -> bool:
+    return str(message.get("Content-Transfer-Encoding", "")).lower() == "8bit"
+
+
+def _without_8bit(message: MimeMessage) -> MimeMessage:
+    """A one-part text message as `text_part` writes it for a server without 8BITMIME (a
+    copy: the message is shared by every digest of a batch)."""
+    charset = message.get_content_charset() or "utf-8"
+    text = message.get_payload(decode=True).decode(charset, errors="replace")
+    copy = text_part(text, message.get_content_subtype(), eight_bit=False)
+    for name, value in message.items():
+        if name.lower() not in _MIME_HEADERS:
+            copy[name] = value
+    return copy
+
+
+def _enclosed(message: MimeMessage, *, eight_bit: bool) -> MIMEMessage:
+    """A message/rfc822 part of a MIME digest: 8bit when it holds 8-bit text (RFC 2046
+    implies 7bit otherwise), and without 8-bit text for a server that does not take it."""
+    if not eight_bit and _is_8bit(message):
+        message = _without_8bit(message)
+    part = MIMEMessage(message)
+    if _is_8bit(message):
+        part["Content-Transfer-Encoding"] = "8bit"
+    return part
+
+
 class ForumMessage(Message):
     """Flask-Mail's message, written as the module docstring says.
 
@@ -125,7 +153,7 @@ class ForumMessage(Message):
     def _with_digest(self, body: MIMEBase) -> MIMEBase:
         digest = MIMEMultipart("digest")
         for item in self.digest:
-            digest.attach(MIMEMessage(item))
+            digest.attach(_enclosed(item, eight_bit=self.eight_bit))
         outer = _move_headers(body, MIMEMultipart("mixed"))
         outer.attach(body)
         outer.attach(digest)
