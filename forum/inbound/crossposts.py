@@ -71,9 +71,9 @@ def link(post: Post, message_id: str) -> None:
 def _mention(post: Post, thread: Thread) -> None:
     if not readers_may_follow(post.thread.board, thread.board):
         return
-    where = f"[{_escaped(thread.board.label)} — {_escaped(thread.title)}]"
     url = link_for("posts.thread", thread_id=thread.id)
-    line = _("Also posted in %(where)s", where=f"{where}({url})")
+    where = f"[{_escaped(thread.board.label)} — {_escaped(thread.title)}]({url})"
+    line = _("Also posted in %(where)s", where=where)
     post.body_source = f"{post.body_source.rstrip()}\n\n*{line}*"
     post.body_html = render_markdown(post.body_source)
     touch(post.thread)

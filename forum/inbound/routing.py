@@ -181,10 +181,10 @@ def _from_digest(outbox_id: int, received: Received) -> tuple[Thread | None, Boa
         return None, tagged
     if len(boards) == 1:
         return None, next(iter(boards.values()))
+    example = f"c1@{addresses.domain()}"
     raise Done(
         Outcome.REFUSED,
         _("Your reply to the digest names no thread or board. Reply to an item's own address, "
-          "or write to a board's address (such as %(address)s).",
-          address=f"c1@{addresses.domain()}"),
+          "or write to a board's address (such as %(address)s).", address=example),
         tell_sender=True,
     )  # fmt: skip
