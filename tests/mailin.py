@@ -11,6 +11,9 @@ from forum.inbound.models import InboundMessage
 from forum.posts.models import Post
 
 DOMAIN = "forum.example.org"
+# The Date given to test mail without one: fixed for the run, so that the same message
+# sent again is the same bytes (as an MTA's retry is).
+SENT_AT = formatdate()
 
 
 def send(port: int, message: EmailMessage | bytes, *, to: str, sender: str = "") -> tuple:
@@ -38,7 +41,7 @@ def _as_sent(raw: bytes, to: str) -> bytes:
     names = {line.split(b":", 1)[0].strip().lower() for line in head.split(eol) if b":" in line}
     added = [] if b"to" in names else [b"To: " + to.encode()]
     if b"date" not in names:
-        added.append(b"Date: " + formatdate().encode())
+        added.append(b"Date: " + SENT_AT.encode())
     return eol.join([head, *added]) + blank + body
 
 
@@ -82,7 +85,7 @@ def email(
     if "To" in headers:
         message["To"] = headers.pop("To")
     message["Subject"] = subject
-    message["Date"] = headers.pop("date", formatdate())
+    message["Date"] = headers.pop("date", SENT_AT)
     message["Message-ID"] = headers.pop(
         "message_id", f"<{abs(hash((sender, subject, body)))}@example.org>"
     )
