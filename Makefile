@@ -12,7 +12,7 @@ FLASK := $(BIN)/flask --app wsgi
 POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export FORUM_TEST_POSTGRES_URL ?= $(POSTGRES_URL)
 
-.PHONY: install run lint test test-sqlite test-postgres bench bench-search bench-mail messages clean
+.PHONY: install translations run lint test test-sqlite test-postgres bench bench-search bench-mail messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,12 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	@$(BIN)/python -m pip install --quiet -e '.[dev]' >&2
 	@touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed translations
+
+# Compiled catalogues (.mo) are built from the .po files, never committed.
+translations: $(VENV)/.installed
+	@if ls forum/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
+		$(BIN)/pybabel compile -q -d forum/translations; fi
 
 run: install
 	$(FLASK) db upgrade

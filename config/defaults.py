@@ -81,7 +81,17 @@ FLAG_LIMIT = "20 per hour"
 
 BABEL_DEFAULT_LOCALE = "en"
 BABEL_DEFAULT_TIMEZONE = "UTC"
-LANGUAGES = {"en": "English"}
+# The six official languages of the UN, in the UN's order, each named in itself.
+LANGUAGES = {
+    "ar": "العربية",
+    "zh_Hans": "中文",
+    "en": "English",
+    "fr": "Français",
+    "ru": "Русский",
+    "es": "Español",
+}
+# How long the language chosen with the switcher is remembered (a cookie), in days.
+LANGUAGE_COOKIE_DAYS = 365
 
 # The address the forum is reached at: every link in mail is built on it. In production,
 # requests naming another host are refused, except for the host names in EXTRA_HOSTS

@@ -4,7 +4,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask, has_request_context
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -51,21 +51,14 @@ def _init_extensions(app: Flask) -> None:
     )
     extensions.mail.init_app(app)
     extensions.limiter.init_app(app)
+    from forum.i18n import select_locale
+
     extensions.babel.init_app(
-        app, locale_selector=_select_locale, timezone_selector=_select_timezone
+        app, locale_selector=select_locale, timezone_selector=_select_timezone
     )
     from forum.accounts import auth
 
     auth.init_app(app)
-
-
-def _select_locale() -> str | None:
-    """The reader's chosen language, else the browser's; the default outside requests."""
-    if not has_request_context():
-        return None
-    if current_user.is_authenticated and current_user.locale:
-        return current_user.locale
-    return request.accept_languages.best_match(current_app.config["LANGUAGES"])
 
 
 def _select_timezone() -> str | None:

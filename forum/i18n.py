@@ -1,4 +1,5 @@
-"""Locale-aware formatting that is cheap enough for every post on a page."""
+"""The reader's language, and locale-aware formatting cheap enough for every post on a
+page."""
 
 from collections.abc import Callable
 from datetime import datetime
@@ -13,7 +14,42 @@ from babel.dates import (
     get_time_format,
     parse_pattern,
 )
+from flask import Response, current_app, has_request_context, request
 from flask_babel import get_locale, get_timezone
+from flask_login import current_user
+
+# The cookie that remembers the language a reader chose with the switcher.
+LANGUAGE_COOKIE = "lang"
+
+
+def select_locale() -> str | None:
+    """The language of a page: a signed-in person's setting, else the one chosen with the
+    switcher (a cookie), else the browser's best offer among the forum's languages; the
+    default outside requests."""
+    if not has_request_context():
+        return None
+    languages = current_app.config["LANGUAGES"]
+    if current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages)
+
+
+def language_tag(locale: object) -> str:
+    """A locale as an HTML `lang` / Content-Language tag: zh_Hans is zh-Hans."""
+    return str(locale or "en").replace("_", "-")
+
+
+def say_language(response: Response) -> Response:
+    """Content-Language, and Vary on what chose it (the browser's header and the cookie,
+    which also carries the session), so that no cache gives one reader's language to
+    another."""
+    response.headers.setdefault("Content-Language", language_tag(get_locale()))
+    response.vary.add("Accept-Language")
+    response.vary.add("Cookie")
+    return response
 
 
 def zone(name: str | None) -> ZoneInfo:

@@ -4,7 +4,7 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import pycountry
-from flask import Flask, Response, g, redirect, render_template, request, url_for
+from flask import Flask, Response, current_app, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 from jinja2 import StrictUndefined
@@ -15,7 +15,7 @@ from forum import permissions
 from forum.accounts.forms import ActionForm
 from forum.accounts.models import STAKEHOLDER_GROUP_LABELS, StakeholderGroup
 from forum.db import mark_writing, unmark_writing
-from forum.i18n import format_when, when_formatter
+from forum.i18n import format_when, language_tag, say_language, when_formatter
 from forum.markup import excerpt
 from forum.moderation.queries import waiting_count
 from forum.pagination import MAX_ID
@@ -48,6 +48,7 @@ def init_app(app: Flask) -> None:
     app.before_request(_declare_writes)
     app.teardown_request(_end_writes)
     app.after_request(_security_headers)
+    app.after_request(say_language)
     app.register_error_handler(HTTPException, _http_error)
     app.context_processor(_template_context)
     app.jinja_env.filters["excerpt"] = excerpt
@@ -134,7 +135,9 @@ def _template_context() -> dict:
         "group_labels": group_labels,
         "when_formatter": when_formatter,
         "Action": permissions.Action,
-        "lang": locale,
+        "lang": language_tag(locale),
+        "locale": locale,
+        "languages": current_app.config["LANGUAGES"],
         "text_direction": "rtl" if locale.split("_")[0] in RTL_LANGUAGES else "ltr",
         "sign_out_form": _sign_out_form(),
         "waiting_for_moderation": _waiting_for_moderation(),

@@ -1,6 +1,16 @@
 """Registration, sign-in, password reset, profiles and account settings."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -19,6 +29,7 @@ from forum.accounts.forms import (
 from forum.accounts.models import StakeholderGroup, User, email_key
 from forum.extensions import db
 from forum.forms import options
+from forum.i18n import LANGUAGE_COOKIE
 from forum.mail.models import MailMode
 from forum.mail.subscriptions import followable_at_sign_up, subscribe_at_sign_up
 from forum.posts.queries import recent_posts_by
@@ -317,3 +328,27 @@ def confirm_email(token: str) -> object:
     db.session.commit()
     flash(_("Your email address is now %(email)s.", email=user.email), "success")
     return redirect(url_for("accounts.settings"))
+
+
+@bp.post("/language")
+def set_language() -> Response:
+    """The language switcher: remembered in a cookie (and, for a signed-in person, in
+    their settings). It takes no form token: the pages that carry it are shared by every
+    anonymous reader (the page cache), and choosing a language harms nobody."""
+    chosen = request.form.get("lang", "")
+    languages = current_app.config["LANGUAGES"]
+    if chosen not in languages:
+        abort(400)
+    if current_user.is_authenticated:
+        current_user.locale = chosen
+        db.session.commit()
+    response = redirect(safe_next_url(request.form.get("next"), url_for("boards.home")))
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        chosen,
+        max_age=current_app.config["LANGUAGE_COOKIE_DAYS"] * 24 * 3600,
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
