@@ -28,7 +28,7 @@ install: $(VENV)/.installed translations
 # Compiled catalogues (.mo) are built from the .po files, never committed.
 translations: $(VENV)/.installed
 	@if ls forum/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
-		$(BIN)/pybabel compile -q -d forum/translations; fi
+		$(BIN)/pybabel compile -d forum/translations >&2; fi
 
 run: install
 	$(FLASK) db upgrade
