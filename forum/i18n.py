@@ -34,7 +34,18 @@ def select_locale() -> str | None:
     chosen = request.cookies.get(LANGUAGE_COOKIE)
     if chosen in languages:
         return chosen
-    return request.accept_languages.best_match(languages)
+    return request.accept_languages.best_match(languages) or _by_primary_tag(languages)
+
+
+def _by_primary_tag(languages: dict[str, str]) -> str | None:
+    """The forum's language for the browser's best-liked one, by its primary tag alone
+    (a browser sending only `zh-CN` gets zh_Hans, only `ar-EG` Arabic)."""
+    ours = {code.split("_")[0]: code for code in languages}
+    for tag, _quality in request.accept_languages:
+        code = ours.get(tag.replace("_", "-").split("-")[0].lower())
+        if code:
+            return code
+    return None
 
 
 def language_tag(locale: object) -> str:

@@ -22,6 +22,7 @@ def _lang_and_dir(response) -> tuple[str, str]:
     [
         ("ar-EG,ar;q=0.9", "ar", "rtl"),
         ("zh-CN,zh;q=0.9", "zh-Hans", "ltr"),
+        ("zh-CN", "zh-Hans", "ltr"),
         ("fr-CA,fr;q=0.8", "fr", "ltr"),
         ("ru", "ru", "ltr"),
         ("es-419", "es", "ltr"),
