@@ -92,3 +92,10 @@ def when_formatter() -> Callable[[datetime], str]:
     timezone = get_timezone()
     pattern = _when_pattern(str(locale))
     return lambda value: pattern.apply(value.astimezone(timezone), locale)
+
+
+def format_moment(value: datetime, timezone: ZoneInfo) -> str:
+    """A moment in the given time zone, in the current language (mail, which is worded
+    for a person other than the request's)."""
+    locale = get_locale() or Locale.parse("en")
+    return _when_pattern(str(locale)).apply(value.astimezone(timezone), locale)

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from functools import cache
 
 from flask import current_app, render_template
+from flask_babel import LazyString, get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -20,6 +22,7 @@ from forum.accounts.sessions import end_sessions
 from forum.db import utcnow
 from forum.extensions import db
 from forum.mail import link_for
+from forum.mail.language import worded_for
 from forum.mail.outbox import queue_account_mail
 from forum.ratelimit import Limit
 from forum.settings import CONFIG_DIR
@@ -90,6 +93,7 @@ def register_user(
         stakeholder_group=stakeholder_group,
         organisation=organisation.strip(),
         country=country or None,
+        locale=str(get_locale() or "en"),
     )
     db.session.add(user)
     db.session.flush()
@@ -240,33 +244,37 @@ def confirm_email_change(token: str) -> User:
 
 
 def _queue_account_mail(
-    user: User, subject: str, template: str, *, to_address: str | None = None, **context: object
+    user: User,
+    subject: LazyString,
+    template: str,
+    *,
+    to_address: str | None = None,
+    **context: object,
 ) -> None:
+    """Worded in the person's language, whatever the language of the page that asked."""
     site = current_app.config["SITE_NAME"]
-    queue_account_mail(
-        user,
-        to_address=to_address,
-        subject=f"[{site}] {subject}",
-        text_body=render_template(f"mail/{template}.txt", site_name=site, user=user, **context),
-    )
+    with worded_for(user):
+        subject_line = f"[{site}] {subject}"
+        text = render_template(f"mail/{template}.txt", site_name=site, user=user, **context)
+    queue_account_mail(user, to_address=to_address, subject=subject_line, text_body=text)
 
 
 def send_verification(user: User) -> None:
     link = link_for("accounts.verify", token=make_token(VERIFY, user))
-    _queue_account_mail(user, _("Confirm your email address"), "verify_email", link=link)
+    _queue_account_mail(user, _l("Confirm your email address"), "verify_email", link=link)
 
 
 def send_registration_attempt(user: User) -> None:
     """Someone tried to register with an address that has an account: tell its owner."""
     link = link_for("accounts.forgot_password")
     _queue_account_mail(
-        user, _("Your address was used to register again"), "registration_attempt", link=link
+        user, _l("Your address was used to register again"), "registration_attempt", link=link
     )
 
 
 def send_password_reset(user: User) -> None:
     link = link_for("accounts.reset_password", token=make_token(RESET, user))
-    _queue_account_mail(user, _("Reset your password"), "reset_password", link=link)
+    _queue_account_mail(user, _l("Reset your password"), "reset_password", link=link)
 
 
 def send_email_change(user: User, new_email: str) -> None:
@@ -274,7 +282,7 @@ def send_email_change(user: User, new_email: str) -> None:
     link = link_for("accounts.confirm_email", token=token)
     _queue_account_mail(
         user,
-        _("Confirm your new email address"),
+        _l("Confirm your new email address"),
         "change_email",
         to_address=email_key(new_email),
         link=link,

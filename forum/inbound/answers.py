@@ -7,6 +7,10 @@ message reaches nobody else (no backscatter). Otherwise to the return path, only
 the forum can tell that it is the real sender's: SPF passed for it at the forum's MTA,
 or it is the From address and that was authenticated.
 
+In what language: a confirmed account's, else the language the message is written in
+(see `forum.mail.language`); the whole taking-in of a message is worded in it, so that
+the reasons an answer gives are too.
+
 How often: refusals are answered once an hour per address and reason (two different
 refusals are both explained), and an address gets at most MAIL_ANSWERS_PER_DAY answers
 a day, whatever they say.
@@ -29,6 +33,7 @@ from forum.inbound.authenticity import Authenticity
 from forum.inbound.models import InboundMessage, Outcome
 from forum.inbound.parse import Received
 from forum.mail import addresses
+from forum.mail.language import language_of, language_of_message, worded_for
 from forum.mail.models import MailKind
 from forum.mail.outbox import queue
 
@@ -48,6 +53,14 @@ def automatic(received: Received) -> bool:
 def confirmed_account(address: str) -> User | None:
     user = find_user_by_email(address) if address else None
     return user if user is not None and user.is_verified else None
+
+
+def answer_language(received: Received) -> str:
+    """The language answers to this message are worded in."""
+    account = confirmed_account(received.from_address)
+    if account is not None:
+        return language_of(account)
+    return language_of_message(received.message, received.subject, received.text)
 
 
 def answer_address(received: Received, envelope_from: str, sender: Authenticity) -> str | None:
@@ -127,17 +140,18 @@ def explain_unreadable(record: InboundMessage, raw: bytes) -> None:
     if account is None or robot or bulk or headers.get("List-Id"):
         return
     body = raw.partition(b"\r\n\r\n")[2] or raw.partition(b"\n\n")[2]
-    text = render_template(
-        "mail/not_posted.txt",
-        site_name=current_app.config["SITE_NAME"],
-        recipient=record.recipient,
-        subject=str(headers.get("Subject", ""))[:200],
-        reason=_("The forum could not read this message, even after several tries."),
-        held=False,
-        quote=quoted(body.decode("utf-8", "replace")),
-    )
-    send_answer(record, to=account.email, text=text, once_per=REFUSAL_INTERVAL,
-                subject=_("Not posted: %(subject)s", subject=_("your message")))  # fmt: skip
+    with worded_for(account):
+        text = render_template(
+            "mail/not_posted.txt",
+            site_name=current_app.config["SITE_NAME"],
+            recipient=record.recipient,
+            subject=str(headers.get("Subject", ""))[:200],
+            reason=_("The forum could not read this message, even after several tries."),
+            held=False,
+            quote=quoted(body.decode("utf-8", "replace")),
+        )
+        subject = _("Not posted: %(subject)s", subject=_("your message"))
+    send_answer(record, to=account.email, text=text, once_per=REFUSAL_INTERVAL, subject=subject)
 
 
 def explain(

@@ -27,6 +27,7 @@ from forum.db import utcnow
 from forum.extensions import db
 from forum.inbound.models import Bounce
 from forum.inbound.parse import AUTO_REPLY_SUBJECT, Received
+from forum.mail.language import worded_for
 from forum.mail.models import MailSettings, OutboxMessage
 from forum.mail.outbox import queue_account_mail
 from forum.mail.subscriptions import settings_of
@@ -183,17 +184,16 @@ def _pause(user: User) -> None:
     notify(user, "mail_bouncing")
     link = url_for("mail.confirm_address", token=confirmation_token(user), _external=True)
     site = current_app.config["SITE_NAME"]
-    queue_account_mail(
-        user,
-        subject=f"[{site}] " + _("Does this address still work?"),
-        text_body=_(
+    with worded_for(user):
+        subject = f"[{site}] " + _("Does this address still work?")
+        text = _(
             "Messages from %(site)s to %(email)s have been bouncing, so we stopped sending "
             "them. If this address works, open this link to start them again:\n\n%(link)s",
             site=site,
             email=user.email,
             link=link,
-        ),
-    )
+        )
+    queue_account_mail(user, subject=subject, text_body=text)
 
 
 def confirmation_token(user: User) -> str:

@@ -27,6 +27,7 @@ from forum.inbound.models import InboundMessage, Outcome
 from forum.inbound.parse import Received
 from forum.inbound.routing import ROLE_ADDRESSES, Recipient
 from forum.mail import addresses, ids, link_for
+from forum.mail.language import worded_for
 from forum.mail.models import MailKind
 from forum.mail.outbox import queue
 from forum.permissions import can_administer, can_moderate_board
@@ -80,18 +81,20 @@ def forward(record: InboundMessage, received: Received, target: Recipient) -> No
     db.session.flush()
     for person, address in people:
         admin = person is None or can_administer(person)
-        text = render_template(
-            "mail/forwarded.txt",
-            record=record,
-            received=received,
-            date=received.message.get("Date", "") if received.message else "",
-            link=link_for("admin.received_message", message_id=record.id) if admin else "",
-        )
+        with worded_for(person):
+            text = render_template(
+                "mail/forwarded.txt",
+                record=record,
+                received=received,
+                date=received.message.get("Date", "") if received.message else "",
+                link=link_for("admin.received_message", message_id=record.id) if admin else "",
+            )
+            subject = f"[{record.recipient}] {received.subject or _('(no subject)')}"
         queue(
             MailKind.ACCOUNT,
             user=person,
             to_address=address if person is None else None,
-            subject=f"[{record.recipient}] {received.subject or _('(no subject)')}",
+            subject=subject,
             payload={"text": text, "reply_to": received.from_address or None},
         )
     raise Done(Outcome.FORWARDED, f"forwarded to {len(people)} people")

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import NoReturn
 
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -110,13 +111,14 @@ def receive(
         sender.method = "dkim"
     if sender.method and not authenticity.meant_for(received, recipient):
         sender.method = ""
-    try:
-        _take(record, raw, received, target, envelope_from, sender)
-    except Done as done:
-        record.outcome, record.reason = done.outcome, done.reason
-        record.authenticated_by = sender.method
-        if done.tell_sender:
-            answers.explain(record, received, envelope_from, sender)
+    with force_locale(answers.answer_language(received)):
+        try:
+            _take(record, raw, received, target, envelope_from, sender)
+        except Done as done:
+            record.outcome, record.reason = done.outcome, done.reason
+            record.authenticated_by = sender.method
+            if done.tell_sender:
+                answers.explain(record, received, envelope_from, sender)
     db.session.flush()
     return record
 

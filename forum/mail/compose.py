@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from email.message import Message as MimeMessage
 
 from flask import current_app, render_template, url_for
-from flask_babel import force_locale, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_mail import Message
 from sqlalchemy import select
@@ -22,6 +22,7 @@ from forum.extensions import db
 from forum.mail import addresses, digest_mail, ids
 from forum.mail.headers import AUTO_GENERATED, list_headers, one_click
 from forum.mail.ids import message_id, references
+from forum.mail.language import worded_for
 from forum.mail.message import (
     html_if_wanted,
     local_time,
@@ -170,7 +171,7 @@ class Batch:
             raise Skip("the person paused their email")
         if settings.bouncing_since is not None:
             raise Skip("mail to this address bounces; paused until the person confirms it")
-        with force_locale(user.locale or "en"):
+        with worded_for(user):
             if row.kind == MailKind.POST:
                 return self._post_copy(row, user, settings)
             if row.kind == MailKind.DIGEST:

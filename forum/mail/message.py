@@ -29,7 +29,7 @@ from flask import current_app, render_template
 from flask_mail import Message
 
 from forum.accounts.models import User
-from forum.i18n import zone
+from forum.i18n import format_moment, zone
 from forum.mail import addresses
 from forum.mail.models import MailFormat, MailSettings
 from forum.text import one_line
@@ -195,7 +195,10 @@ def site_name() -> str:
 
 
 def local_time(moment: datetime, user: User) -> str:
-    return moment.astimezone(zone(user.timezone)).strftime("%Y-%m-%d %H:%M %Z")
+    """A moment in the person's time zone, written for the language of the message
+    being worded, with the zone named."""
+    timezone = zone(user.timezone)
+    return f"{format_moment(moment, timezone)} {moment.astimezone(timezone).tzname()}"
 
 
 def html_if_wanted(settings: MailSettings, template: str, context: dict) -> str | None:
