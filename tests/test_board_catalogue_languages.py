@@ -11,7 +11,7 @@ from sqlalchemy import select
 from forum.boards.models import Board, Section
 from forum.boards.services import load_boards, read_catalogue
 from forum.extensions import db
-from forum.mail import subscriptions
+from forum.mail import digests, mail_context, subscriptions
 from forum.mail.models import MailMode
 from forum.settings import CONFIG_DIR
 from tests.conftest import deliver
@@ -143,14 +143,18 @@ def test_a_board_feed_is_titled_in_the_readers_language(client, make_thread):
     assert f"<title>{C5_FRENCH}</title>" in feed
 
 
+def _follow_c5(app, make_user, *, email: str, language: str, mode: MailMode) -> None:
+    reader = make_user(email=email)
+    reader.locale = language
+    with app.test_request_context():
+        subscriptions.set_board_mode(reader, board("C5"), mode)
+        db.session.commit()
+
+
 def test_a_copy_by_mail_names_the_board_in_the_recipients_language(
     app, smtp, make_user, make_thread
 ):
-    reader = make_user(email="lecteur@example.org")
-    reader.locale = "fr"
-    with app.test_request_context():
-        subscriptions.set_board_mode(reader, board("C5"), MailMode.EVERY_POST)
-        db.session.commit()
+    _follow_c5(app, make_user, email="lecteur@example.org", language="fr", mode=MailMode.EVERY_POST)
     make_thread(title="Sécurité")
 
     deliver(app)
@@ -160,3 +164,24 @@ def test_a_copy_by_mail_names_the_board_in_the_recipients_language(
     assert message["List-Id"].startswith('"C5 Building confidence and security')
     text = message.get_body(("plain",)).get_content()
     assert C5_FRENCH in text
+
+
+def test_a_digest_names_sections_and_boards_in_each_recipients_language(
+    app, smtp, make_user, make_thread
+):
+    _follow_c5(app, make_user, email="chitatel@example.org", language="ru", mode=MailMode.DAILY)
+    _follow_c5(app, make_user, email="reader@example.org", language="en", mode=MailMode.DAILY)
+    make_thread(title="Security")
+    with mail_context(app):
+        digests.queue_due("daily", force=True)
+
+    deliver(app)
+
+    texts = {m["To"]: m.get_body(("plain",)).get_content() for m in smtp.received}
+    assert "==== Направления деятельности ====" in texts["chitatel@example.org"]
+    assert f"== {C5_RUSSIAN} ==" in texts["chitatel@example.org"]
+    assert "==== Action lines ====" in texts["reader@example.org"]
+    assert (
+        "== C5 Building confidence and security in the use of ICTs =="
+        in texts["reader@example.org"]
+    )
