@@ -72,8 +72,12 @@ def test_load_boards_updates_edited_titles_and_deletes_nothing(app, tmp_path: Pa
 
 def test_broken_catalogue_is_a_clear_error(app, tmp_path: Path):
     path = tmp_path / "boards.toml"
+    translations = "".join(
+        f'[sections.translations.{code}]\ntitle = "X"\n'
+        for code in ("ar", "zh_Hans", "fr", "ru", "es")
+    )
     path.write_text(
-        '[[sections]]\nslug = "x"\ntitle = "X"\n'
+        f'[[sections]]\nslug = "x"\ntitle = "X"\n{translations}'
         '[[sections.boards]]\ncode = "Z"\nslug = "z"\ntitle = "Z"\nread = "everyone"\n'
     )
     result = app.test_cli_runner().invoke(args=["forum", "load-boards", "--file", str(path)])

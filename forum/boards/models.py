@@ -4,6 +4,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -82,13 +83,46 @@ MODERATION_MODE_LABELS = {
 }
 
 
-class Section(db.Model):
+CATALOGUE_LANGUAGE = "en"
+
+
+def reader_language() -> str:
+    """The language pages and mail are being written in (English outside any request)."""
+    locale = get_locale()
+    return str(locale) if locale else CATALOGUE_LANGUAGE
+
+
+class Translated:
+    """A title and description in English, with their translations from the catalogue:
+    `{"fr": {"title": ..., "description": ...}, ...}`; English where one is missing."""
+
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    translations: Mapped[dict[str, dict[str, str]]] = mapped_column(
+        JSON, default=dict, server_default="{}"
+    )
+
+    def title_in(self, language: str) -> str:
+        return self.translations.get(language, {}).get("title") or self.title
+
+    def description_in(self, language: str) -> str:
+        return self.translations.get(language, {}).get("description") or self.description
+
+    @property
+    def shown_title(self) -> str:
+        """The title in the reader's language."""
+        return self.title_in(reader_language())
+
+    @property
+    def shown_description(self) -> str:
+        return self.description_in(reader_language())
+
+
+class Section(Translated, db.Model):
     __tablename__ = "sections"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
-    title: Mapped[str] = mapped_column(String(200))
-    description: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(default=0)
 
     boards: Mapped[list["Board"]] = relationship(
@@ -96,7 +130,7 @@ class Section(db.Model):
     )
 
 
-class Board(db.Model):
+class Board(Translated, db.Model):
     __tablename__ = "boards"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -105,8 +139,6 @@ class Board(db.Model):
     code: Mapped[str] = mapped_column(String(16), unique=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     kind: Mapped[BoardKind] = mapped_column(str_enum(BoardKind), default=BoardKind.ACTION_LINE)
-    title: Mapped[str] = mapped_column(String(200))
-    description: Mapped[str] = mapped_column(Text, default="")
     facilitators: Mapped[list[str]] = mapped_column(JSON, default=list)
     position: Mapped[int] = mapped_column(default=0)
     read_policy: Mapped[ReadPolicy] = mapped_column(str_enum(ReadPolicy), default=ReadPolicy.PUBLIC)
@@ -141,9 +173,20 @@ class Board(db.Model):
         """Action lines go by their code (C5); e-applications and bureaus by their title."""
         return self.kind == BoardKind.ACTION_LINE and self.parent_id is None
 
+    def label_in(self, language: str) -> str:
+        title = self.title_in(language)
+        return f"{self.code} {title}" if self.shows_code else title
+
     @property
     def label(self) -> str:
-        return f"{self.code} {self.title}" if self.shows_code else self.title
+        """The board's name in the reader's language, after its code for action lines."""
+        return self.label_in(reader_language())
+
+    @property
+    def english_label(self) -> str:
+        """The label in the catalogue's own language, for what must not vary by reader
+        (List-Id, notices stored for later reading)."""
+        return self.label_in(CATALOGUE_LANGUAGE)
 
     def __repr__(self) -> str:
         return f"<Board {self.code}>"

@@ -5,9 +5,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import select
 
-from forum.boards.models import Board, BoardKind, PostPolicy, ReadPolicy, Section
+from forum.boards.models import (
+    CATALOGUE_LANGUAGE,
+    Board,
+    BoardKind,
+    PostPolicy,
+    ReadPolicy,
+    Section,
+)
 from forum.extensions import db
 
 
@@ -37,10 +45,31 @@ def read_catalogue(path: Path) -> list[dict[str, Any]]:
     return sections
 
 
+def _translations(entry: dict[str, Any], where: str) -> dict[str, dict[str, str]]:
+    """The entry's title and description in each of the forum's languages but English
+    (which is `title` and `description` themselves); every one is required."""
+    given = entry.get("translations", {})
+    languages = [code for code in current_app.config["LANGUAGES"] if code != CATALOGUE_LANGUAGE]
+    unknown = sorted(set(given) - set(languages))
+    if unknown:
+        raise CatalogueError(f"{where}: translations in {', '.join(unknown)}, not a forum language")
+    wanted = ["title", "description"] if entry.get("description") else ["title"]
+    missing: dict[str, list[str]] = {}
+    for code in languages:
+        names = [n for n in wanted if not str(given.get(code, {}).get(n, "")).strip()]
+        if names:
+            missing.setdefault(" or ".join(names), []).append(code)
+    if missing:
+        gaps = "; ".join(f"no {names} in {', '.join(codes)}" for names, codes in missing.items())
+        raise CatalogueError(f"{where}: {gaps}")
+    return {code: {name: given[code][name] for name in wanted} for code in languages}
+
+
 def _board_values(entry: dict[str, Any], position: int) -> dict[str, Any]:
+    where = f"board {entry.get('code', '?')}"
     try:
         kind = BoardKind(entry.get("kind", "action_line"))
-        return {
+        values = {
             "title": entry["title"],
             "description": entry.get("description", ""),
             "facilitators": list(entry.get("facilitators", [])),
@@ -50,7 +79,8 @@ def _board_values(entry: dict[str, Any], position: int) -> dict[str, Any]:
             "position": position,
         }
     except (KeyError, ValueError) as error:
-        raise CatalogueError(f"board {entry.get('code', '?')}: {error}") from error
+        raise CatalogueError(f"{where}: {error}") from error
+    return {**values, "translations": _translations(entry, where)}
 
 
 def load_boards(path: Path) -> CatalogueReport:
@@ -97,6 +127,7 @@ def _apply_section(
     values = {
         "title": entry["title"],
         "description": entry.get("description", ""),
+        "translations": _translations(entry, f"section {entry['slug']}"),
         "position": position,
     }
     section = existing.get(entry["slug"])

@@ -71,7 +71,7 @@ def _phrase(text: str) -> str:
 
 def list_id(board: Board) -> str:
     """`"C5 Building confidence and security" <c5.forum.example.org>` (RFC 2919)."""
-    return f"{_phrase(board.label)} <{list_name(board)}.{domain()}>"
+    return f"{_phrase(board.english_label)} <{list_name(board)}.{domain()}>"
 
 
 def forum_list_id() -> str:

@@ -287,7 +287,7 @@ def _tell_coordinators(post: Post, **_details: Any) -> None:
     for coordinator in coordinators:
         if coordinator.id != post.author_id:
             notify(coordinator, "post_waiting", post_id=post.id, thread=post.thread.title,
-                   author=post.author.display_name, board=board.label)  # fmt: skip
+                   author=post.author.display_name, board=board.english_label)  # fmt: skip
 
 
 events.post_held.connect(_tell_coordinators)
