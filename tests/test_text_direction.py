@@ -4,6 +4,7 @@ another: posts, titles, names and organisations are set apart with dir="auto" or
 from html.parser import HTMLParser
 
 from forum.extensions import db
+from forum.notices import services as notices
 from forum.search import services as search
 from tests.conftest import deliver
 from tests.test_mail_out import follow
@@ -121,3 +122,19 @@ def test_a_post_copys_html_part_sets_body_and_name_apart(app, smtp, make_user, m
     for text in (ARABIC_BODY, ARABIC_NAME, ARABIC_ORGANISATION):
         assert direction_of(html, text) == {"auto"}, text
     assert ARABIC_BODY in message.get_body(("plain",)).get_content()
+
+
+def test_notices_set_titles_and_reasons_apart_and_still_escape_them(
+    app, client, make_user, sign_in
+):
+    person = make_user()
+    with app.test_request_context():
+        notices.notify(person, "post_rejected", thread=ARABIC_TITLE, reason="<b>Off topic</b>")
+        db.session.commit()
+    sign_in(person)
+
+    html = client.get("/notices", headers={"Accept-Language": "en"}).get_data(as_text=True)
+
+    assert direction_of(html, ARABIC_TITLE) == {"auto"}
+    assert direction_of(html, "<b>Off topic</b>") == {"auto"}
+    assert "&lt;b&gt;Off topic&lt;/b&gt;" in html
