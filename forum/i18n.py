@@ -17,6 +17,7 @@ from babel.dates import (
 from flask import Response, current_app, has_request_context, request
 from flask_babel import get_locale, get_timezone
 from flask_login import current_user
+from markupsafe import Markup
 
 # The cookie that remembers the language a reader chose with the switcher.
 LANGUAGE_COOKIE = "lang"
@@ -63,6 +64,12 @@ def say_language(response: Response) -> Response:
     return response
 
 
+def isolate(text: object) -> Markup:
+    """People's text (a name, a title) set apart from the sentence around it, so that
+    Arabic in an English line, or English in an Arabic one, keeps its own direction."""
+    return Markup("<bdi>%s</bdi>") % text
+
+
 def zone(name: str | None) -> ZoneInfo:
     """The named time zone, or UTC when the name is empty or unknown."""
     try:
@@ -71,18 +78,26 @@ def zone(name: str | None) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
+# Zone names that mean UTC itself, written as such ("UTC", "TU" in French) rather than
+# as an offset.
+_UTC_NAMES = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Universal", "Etc/Universal", "Zulu"})
+
+
 @cache
-def _when_pattern(locale_name: str) -> DateTimePattern:
-    """The locale's medium date with its short time ("Nov 22, 2026, 4:45 PM" in English)."""
+def _when_pattern(locale_name: str, *, utc: bool) -> DateTimePattern:
+    """The locale's medium date with its short time and the zone: "Nov 22, 2026, 4:45 PM
+    UTC", or the localised GMT offset ("GMT+03:00", "UTC+03:00" in French) for any other
+    zone, shorter and less ambiguous than the zone's long name."""
     locale = Locale.parse(locale_name)
     combined = get_datetime_format("medium", locale=locale)
     date = get_date_format("medium", locale=locale).pattern
     time = get_time_format("short", locale=locale).pattern
-    return parse_pattern(combined.replace("{1}", date).replace("{0}", time))
+    moment = combined.replace("{1}", date).replace("{0}", time)
+    return parse_pattern(f"{moment} {'z' if utc else 'ZZZZ'}")
 
 
 def format_when(value: datetime) -> str:
-    """A moment in the reader's time zone and language."""
+    """A moment in the reader's time zone and language, with that zone shown."""
     return when_formatter()(value)
 
 
@@ -90,7 +105,7 @@ def when_formatter() -> Callable[[datetime], str]:
     """`format_when` with the locale and time zone looked up once, for long listings."""
     locale = get_locale() or Locale.parse("en")
     timezone = get_timezone()
-    pattern = _when_pattern(str(locale))
+    pattern = _when_pattern(str(locale), utc=str(timezone) in _UTC_NAMES)
     return lambda value: pattern.apply(value.astimezone(timezone), locale)
 
 
@@ -98,4 +113,5 @@ def format_moment(value: datetime, timezone: ZoneInfo) -> str:
     """A moment in the given time zone, in the current language (mail, which is worded
     for a person other than the request's)."""
     locale = get_locale() or Locale.parse("en")
-    return _when_pattern(str(locale)).apply(value.astimezone(timezone), locale)
+    pattern = _when_pattern(str(locale), utc=str(timezone) in _UTC_NAMES)
+    return pattern.apply(value.astimezone(timezone), locale)

@@ -15,7 +15,7 @@ from forum import permissions
 from forum.accounts.forms import ActionForm
 from forum.accounts.models import STAKEHOLDER_GROUP_LABELS, StakeholderGroup
 from forum.db import mark_writing, unmark_writing
-from forum.i18n import format_when, language_tag, say_language, when_formatter
+from forum.i18n import format_when, isolate, language_tag, say_language, when_formatter
 from forum.markup import excerpt
 from forum.moderation.queries import waiting_count
 from forum.pagination import MAX_ID
@@ -53,6 +53,7 @@ def init_app(app: Flask) -> None:
     app.context_processor(_template_context)
     app.jinja_env.filters["excerpt"] = excerpt
     app.jinja_env.filters["when"] = format_when
+    app.jinja_env.filters["bdi"] = isolate
     app.jinja_env.add_extension("jinja2.ext.do")
     if app.testing:
         app.jinja_env.undefined = StrictUndefined

@@ -232,6 +232,6 @@ def test_a_time_in_mail_is_in_the_readers_zone_and_language(app, make_user):
     moment = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)
     with app.test_request_context():
         with force_locale("en"):
-            assert local_time(moment, reader) == "Mar 2, 2026, 8:30\u202fAM JST"
+            assert local_time(moment, reader) == "Mar 2, 2026, 8:30\u202fAM GMT+09:00"
         with force_locale("zh_Hans"):
             assert "2026年3月2日" in local_time(moment, reader)

@@ -116,7 +116,7 @@ def test_lock_pin_rename_and_log(client, make_user, sign_in, make_thread):
     log = text_of(client.get(f"{C5}/log"))
     assert "locked a thread" in log
     assert "Decision taken" in log
-    assert "“Original title” → “Clearer title”" in log
+    assert "“<bdi>Original title</bdi>” → “<bdi>Clearer title</bdi>”" in log
     assert len(_logged(LogAction.LOCK)) == 1
 
 

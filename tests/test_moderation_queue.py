@@ -107,7 +107,7 @@ def test_rejecting_needs_a_reason_and_tells_it(client, make_user, sign_in):
     post_form(client, "/sign-out", {}, prefix="sign-out")
     sign_in(author)
     page = text_of(client.get("/notices"))
-    assert "was not accepted: Belongs in C6" in page
+    assert "was not accepted: <bdi>Belongs in C6</bdi>" in page
     own = text_of(client.get(f"/t/{post.thread_id}"))
     assert "Not accepted" in own
     assert "Kept text" in own

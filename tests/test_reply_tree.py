@@ -50,7 +50,8 @@ def test_quote_fills_the_form_and_the_reply_shows_whom_it_answers(
 
     page = text_of(client.get(f"/t/{thread.id}"))
     assert re.search(
-        rf'<a class="in-reply-to" href="#p{second.id}">in reply to Amina Diallo #2</a>', page
+        rf'<a class="in-reply-to" href="#p{second.id}">in reply to <bdi>Amina Diallo</bdi> #2</a>',
+        page,
     )
     assert "<blockquote>" in page
 
@@ -97,7 +98,7 @@ def test_in_reply_to_links_to_a_post_on_another_page(app, client, make_user, mak
             posting.reply(thread, author, body="Later", reply_to=second)
             db.session.commit()
         page = text_of(client.get(f"/t/{thread.id}?page=2"))
-        assert f'href="/p/{second.id}">in reply to Sophie Martin #2</a>' in page
+        assert f'href="/p/{second.id}">in reply to <bdi>Sophie Martin</bdi> #2</a>' in page
         assert ">#3</a>" in page
     finally:
         app.config["POSTS_PER_PAGE"] = 30

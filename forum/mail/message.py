@@ -198,7 +198,7 @@ def local_time(moment: datetime, user: User) -> str:
     """A moment in the person's time zone, written for the language of the message
     being worded, with the zone named."""
     timezone = zone(user.timezone)
-    return f"{format_moment(moment, timezone)} {moment.astimezone(timezone).tzname()}"
+    return format_moment(moment, timezone)
 
 
 def html_if_wanted(settings: MailSettings, template: str, context: dict) -> str | None:

@@ -4,17 +4,23 @@ from typing import Any
 
 from flask import url_for
 from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlalchemy import select, update
 
 from forum.accounts.models import User
 from forum.db import utcnow
 from forum.extensions import db
+from forum.i18n import isolate
 from forum.mail.models import MailKind
 from forum.mail.outbox import queue
 from forum.notices.models import Notice
 
 # Notices the person has just seen on the page that caused them: not mailed.
 WEB_ONLY = frozenset({"post_held"})
+
+# What people wrote, quoted in a notice: set apart on the web so that it keeps its own
+# direction.
+_PEOPLES_TEXT = ("thread", "reason", "author", "sender")
 
 
 def notify(user: User, kind: str, **params: Any) -> Notice:
@@ -61,9 +67,19 @@ def link_for(notice: Notice) -> str | None:
     return None
 
 
-def describe(notice: Notice) -> str:
+def describe_html(notice: Notice) -> Markup:
+    """The notice in the reader's language for a page, titles and names in <bdi>."""
+    params = {
+        name: isolate(value) if name in _PEOPLES_TEXT else Markup.escape(value)
+        for name, value in notice.params.items()
+    }
+    # The sentence is the catalogue's own; every value put into it is escaped above.
+    return Markup(describe(notice, params=params))  # noqa: S704
+
+
+def describe(notice: Notice, *, params: dict[str, Any] | None = None) -> str:
     """The notice in the reader's language."""
-    params = dict(notice.params)
+    params = dict(notice.params if params is None else params)
     if "role" in params:
         params["role"] = _("coordinator") if params["role"] == "coordinator" else _("member")
     texts = {

@@ -17,7 +17,7 @@ def notice_list() -> str:
     return render_template(
         "notices/list.html",
         notices=services.recent_notices(current_user),
-        describe=services.describe,
+        describe=services.describe_html,
         link_for=services.link_for,
         form=ActionForm(formdata=None),
     )
