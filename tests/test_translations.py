@@ -1,6 +1,7 @@
 """The catalogues of the six UN languages: complete, well-formed, and used by the pages."""
 
 import re
+from html.parser import HTMLParser
 
 import pytest
 from babel.messages.pofile import read_po
@@ -92,3 +93,53 @@ def test_the_template_is_current():
     cannot parse without the `do` extension)."""
     ids = _template_ids()
     assert {"Language", "When", "Who", "Nothing has been moderated here yet.", "Next"} <= ids
+
+
+_EXPRESSION = re.compile(r"\{\{.*?\}\}", re.S)
+_STATEMENT = re.compile(r"\{%.*?%\}|\{#.*?#\}", re.S)
+_WORD = re.compile(r"[A-Za-z]{2,}")
+# Words that are the same in every language: a file format, mail header names and the
+# list commands, which mail programs and the forum read as written.
+_AS_WRITTEN = {
+    "mbox", "Date", "From", "Subject", "Message", "ID", "In", "Reply", "To",
+    "subscribe", "unsubscribe", "digest", "daily", "weekly", "help",
+}  # fmt: skip
+
+
+class _VisibleText(HTMLParser):
+    """Text a reader sees in a template: text nodes, and the attributes read aloud."""
+
+    SPOKEN = frozenset({"title", "aria-label", "placeholder", "alt"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        self.text += [value for name, value in attrs if name in self.SPOKEN and value]
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def _untranslated_words(path, source: str) -> list[str]:
+    source = _STATEMENT.sub("", _EXPRESSION.sub(" ", source))
+    if path.suffix == ".html":
+        parser = _VisibleText()
+        parser.feed(source)
+        source = " ".join(parser.text)
+    return [word for word in _WORD.findall(source) if word not in _AS_WRITTEN]
+
+
+def test_templates_hold_no_text_outside_translation_calls():
+    """Every word a reader sees in a template goes through `_()`: the text left once the
+    template's expressions and tags are taken out is markup, or words the same in every
+    language."""
+    templates = PROJECT_ROOT / "templates"
+    found = {
+        str(path.relative_to(templates)): words
+        for path in sorted(templates.rglob("*"))
+        if path.suffix in {".html", ".txt"}
+        and (words := _untranslated_words(path, path.read_text()))
+    }
+    assert found == {}
