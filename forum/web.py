@@ -54,6 +54,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["excerpt"] = excerpt
     app.jinja_env.filters["when"] = format_when
     app.jinja_env.filters["bdi"] = isolate
+    app.jinja_env.filters["language_tag"] = language_tag
     app.jinja_env.add_extension("jinja2.ext.do")
     if app.testing:
         app.jinja_env.undefined = StrictUndefined

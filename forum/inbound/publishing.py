@@ -14,6 +14,7 @@ from forum.inbound.models import InboundMessage, Outcome
 from forum.inbound.parse import Received
 from forum.inbound.routing import post_answered
 from forum.mail import ids
+from forum.mail.language import language_of, language_of_tags, language_of_text
 from forum.permissions import Action, can
 from forum.posts import services as posting
 from forum.posts.flood import flood_refusal
@@ -26,6 +27,15 @@ def _body(received: Received) -> str:
         names = ", ".join(received.attachments[:10])
         body += "\n\n" + _("(Attachments are not published; left out: %(names)s)", names=names)
     return body
+
+
+def _written_language(received: Received, author: User) -> str:
+    """The post's language: the message's Content-Language if it is one of the forum's,
+    else the script most of its letters are in, else the author's account setting."""
+    message = received.message
+    header = str(message.get("Content-Language", "")) if message is not None else ""
+    text = f"{received.title or ''}\n{received.text}"
+    return language_of_tags(header) or language_of_text(text) or language_of(author)
 
 
 def _own_message_id(received: Received) -> str | None:
@@ -68,16 +78,22 @@ def publish(
         hold=dmarc_failed or outside,
     )
     limit = current_app.config["BODY_MAX_LENGTH"]
+    language = _written_language(received, author)
     try:
         if thread is not None:
             answered = post_answered(received, thread)
             post = posting.reply(
-                thread, author, body=body[:limit], reply_to=answered, origin=origin
+                thread,
+                author,
+                body=body[:limit],
+                language=language,
+                reply_to=answered,
+                origin=origin,
             )
         else:
             title = (received.title or _("(no subject)"))[: current_app.config["TITLE_MAX_LENGTH"]]
             new = posting.create_thread(
-                board, author, title=title, body=body[:limit], origin=origin
+                board, author, title=title, body=body[:limit], language=language, origin=origin
             )
             post = new.first_post
     except posting.PostingError as error:

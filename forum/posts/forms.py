@@ -4,13 +4,17 @@ import re
 import secrets
 
 from flask import current_app
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, HiddenField, StringField, TextAreaField
+from flask_login import current_user
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from forum.accounts.forms import language_choices
 from forum.forms import ForumForm
 from forum.pagination import as_id
+from forum.posts.services import UNKNOWN_LANGUAGE
 
 
 class _MaxLength:
@@ -32,11 +36,31 @@ class _MaxLength:
             )
 
 
+def writer_language() -> str:
+    """The language a post is first assumed to be in: the writer's account setting, else
+    the page's."""
+    languages = current_app.config["LANGUAGES"]
+    locale = getattr(current_user, "locale", None)
+    return locale if locale in languages else str(get_locale())
+
+
+def _known_language(form: ForumForm, field: SelectField) -> None:
+    if field.data not in current_app.config["LANGUAGES"]:
+        raise ValidationError(UNKNOWN_LANGUAGE)
+
+
 class PostForm(ForumForm):
     body = TextAreaField(
         _l("Message"),
         validators=[DataRequired(_l("Write a message.")), _MaxLength("BODY_MAX_LENGTH")],
         description=_l("Markdown: **bold**, *italic*, [link](https://…), lists, > quotes, `code`."),
+    )
+    language = SelectField(
+        _l("Language of this post"),
+        choices=language_choices,
+        default=writer_language,
+        validate_choice=False,
+        validators=[_known_language],
     )
 
 

@@ -84,6 +84,8 @@ class Post(db.Model):
     edited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     status: Mapped[PostStatus] = mapped_column(str_enum(PostStatus), default=PostStatus.PUBLISHED)
     source: Mapped[PostSource] = mapped_column(str_enum(PostSource), default=PostSource.WEB)
+    # The language it is written in: one of the codes of LANGUAGES (zh_Hans, not zh-Hans).
+    language: Mapped[str] = mapped_column(String(16), default="en", server_default="en")
     revision_count: Mapped[int] = mapped_column(default=0)
     # The Message-ID a post that arrived by email came with; web posts derive theirs
     # from their id (forum.mail.ids), so it is stored only when it came from outside.

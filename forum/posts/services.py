@@ -4,7 +4,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, literal, or_, select, update
 
 from forum import events
@@ -32,10 +34,22 @@ class Origin:
 
 
 WEB = Origin()
+UNKNOWN_LANGUAGE = _l("Choose one of the languages in the list.")
 
 
 class PostingError(Exception):
     """A post that cannot be written; the message is for the user."""
+
+
+def _checked_language(language: str | None, author: User) -> str:
+    """The post's language: the one given, which must be one of the forum's, or for none
+    the author's account setting (English when that is unset)."""
+    languages = current_app.config["LANGUAGES"]
+    if language is None:
+        return author.locale if author.locale in languages else "en"
+    if language not in languages:
+        raise PostingError(str(UNKNOWN_LANGUAGE))
+    return language
 
 
 def why_cannot_post(user: User, board: Board, thread: Thread | None = None) -> str:
@@ -81,17 +95,19 @@ def create_thread(
     *,
     title: str,
     body: str,
+    language: str | None = None,
     origin: Origin | None = None,
     at: datetime | None = None,
 ) -> Thread:
     """Start a thread with its first post; `at` backdates it (demo data, imports)."""
     _refuse_unless(author, Action.START_THREAD, board, for_review=bool(origin and origin.hold))
+    language = _checked_language(language, author)
     now = at or utcnow()
     thread = Thread(
         board=board, author=author, title=title.strip(), created_at=now, last_activity_at=now
     )
     db.session.add(thread)
-    _add_post(thread, author, body=body, origin=origin or WEB, now=now)
+    _add_post(thread, author, body=body, language=language, origin=origin or WEB, now=now)
     return thread
 
 
@@ -100,6 +116,7 @@ def reply(
     author: User,
     *,
     body: str,
+    language: str | None = None,
     reply_to: Post | None = None,
     origin: Origin | None = None,
     at: datetime | None = None,
@@ -109,7 +126,13 @@ def reply(
     _refuse_unless(author, Action.REPLY, thread, for_review=bool(origin and origin.hold))
     answered = answered_post(thread, reply_to)
     return _add_post(
-        thread, author, body=body, origin=origin or WEB, now=at or utcnow(), reply_to=answered
+        thread,
+        author,
+        body=body,
+        language=_checked_language(language, author),
+        origin=origin or WEB,
+        now=at or utcnow(),
+        reply_to=answered,
     )
 
 
@@ -140,6 +163,7 @@ def _add_post(
     author: User,
     *,
     body: str,
+    language: str,
     origin: Origin,
     now: datetime,
     reply_to: Post | None = None,
@@ -151,6 +175,7 @@ def _add_post(
         reply_to=reply_to,
         body_source=body,
         body_html=render_markdown(body),
+        language=language,
         created_at=now,
         status=PostStatus.PENDING if held else PostStatus.PUBLISHED,
         source=origin.source,
@@ -339,9 +364,18 @@ def recount_everything() -> dict[str, int]:
     return corrected
 
 
-def edit_post(post: Post, editor: User, *, body: str) -> PostRevision | None:
-    """Replace a post's body, keeping the earlier one; None when nothing changed."""
+def edit_post(
+    post: Post, editor: User, *, body: str, language: str | None = None
+) -> PostRevision | None:
+    """Replace a post's body, keeping the earlier one, and set its language (None keeps
+    it); returns the earlier version, None when the body did not change."""
     _refuse_unless(editor, Action.EDIT_POST, post)
+    if language is not None and language != post.language:
+        post.language = _checked_language(language, editor)
+        touch(post.thread)
+        db.session.flush()
+        if body == post.body_source:
+            events.post_edited.send(post, revision=None)
     if body == post.body_source:
         return None
     revision = PostRevision(

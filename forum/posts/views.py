@@ -159,7 +159,12 @@ def new_thread(slug: str) -> object:
 
     def write(origin: Origin) -> Post:
         thread = services.create_thread(
-            board, current_user, title=form.title.data, body=form.body.data, origin=origin
+            board,
+            current_user,
+            title=form.title.data,
+            body=form.body.data,
+            language=form.language.data,
+            origin=origin,
         )
         return thread.first_post
 
@@ -193,7 +198,12 @@ def reply(thread_id: int) -> object:
         thread.board,
         new_thread=False,
         write=lambda origin: services.reply(
-            thread, current_user, body=form.body.data, reply_to=answered, origin=origin
+            thread,
+            current_user,
+            body=form.body.data,
+            language=form.language.data,
+            reply_to=answered,
+            origin=origin,
         ),
     )
     if done:
@@ -208,7 +218,7 @@ def reply(thread_id: int) -> object:
 def edit(post_id: int) -> object:
     post = _post_or_404(post_id)
     require(current_user, Action.EDIT_POST, post)
-    form = EditForm(data={"body": post.body_source})
+    form = EditForm(data={"body": post.body_source, "language": post.language})
     if form.validate_on_submit():
         try:
             _save_edit(post, form)
@@ -233,7 +243,7 @@ def _save_edit(post: Post, form: EditForm) -> None:
     if form.redact.data:
         redact_post(post, current_user, body=form.body.data, reason=form.reason.data or "")
     else:
-        services.edit_post(post, current_user, body=form.body.data)
+        services.edit_post(post, current_user, body=form.body.data, language=form.language.data)
 
 
 @bp.get("/p/<int:post_id>/history")
