@@ -158,3 +158,37 @@ def test_posts_written_before_languages_are_english(app: Flask, tmp_path: Path, 
             db.engine.dispose()
     finally:
         db.session = test_session
+
+
+def _arabic_thread(app: Flask, author: User) -> Thread:
+    from forum.posts import services as posting
+
+    with app.test_request_context():
+        thread = posting.create_thread(
+            board("C5"), author, title="حوكمة", body="قواعد مشتركة للجميع", language="ar"
+        )
+        db.session.commit()
+    return thread
+
+
+def test_search_results_mark_each_post_with_its_language(app, client, make_user):
+    from forum.search import services as search
+
+    _arabic_thread(app, make_user())
+    with app.test_request_context():
+        while search.drain():
+            pass
+    page = text_of(client.get("/search", query_string={"q": "قواعد"}))
+    assert re.search(r'<div dir="auto" lang="ar">(<mark[^>]*>)?قواعد', page)
+
+
+def test_a_post_copys_html_part_carries_its_language(app, smtp, make_user):
+    from tests.conftest import deliver
+    from tests.test_mail_out import follow
+
+    follow(app, make_user(email="reader@example.org"))
+    _arabic_thread(app, make_user())
+    deliver(app)
+    [message] = smtp.received
+    html = message.get_body(("html",)).get_content()
+    assert re.search(r'<div dir="auto" lang="ar"[^>]*><p>قواعد مشتركة', html)
