@@ -192,3 +192,16 @@ def test_a_post_copys_html_part_carries_its_language(app, smtp, make_user):
     [message] = smtp.received
     html = message.get_body(("html",)).get_content()
     assert re.search(r'<div dir="auto" lang="ar"[^>]*><p>قواعد مشتركة', html)
+
+
+def test_a_redaction_can_also_correct_the_language(client, make_user, sign_in, make_thread):
+    from forum.boards.models import Role
+
+    thread = make_thread(body="Appelez-moi au +41 22 555 0199")
+    sign_in(make_user(roles={"C5": Role.COORDINATOR}))
+    data = {"body": "Appelez le secrétariat", "language": "fr", "redact": "y", "reason": "Data"}
+    response = post_form(client, f"/p/{thread.first_post_id}/edit", data)
+    assert response.status_code == 302
+    db.session.expire_all()
+    post = db.session.get(Post, thread.first_post_id)
+    assert (post.body_source, post.language) == ("Appelez le secrétariat", "fr")

@@ -240,10 +240,10 @@ def edit(post_id: int) -> object:
 
 
 def _save_edit(post: Post, form: EditForm) -> None:
+    """Save the body (as a redaction, if asked) and the language."""
     if form.redact.data:
         redact_post(post, current_user, body=form.body.data, reason=form.reason.data or "")
-    else:
-        services.edit_post(post, current_user, body=form.body.data, language=form.language.data)
+    services.edit_post(post, current_user, body=form.body.data, language=form.language.data)
 
 
 @bp.get("/p/<int:post_id>/history")
