@@ -14,7 +14,7 @@ from forum.boards.queries import board_by_slug
 from forum.boards.services import CatalogueError, load_boards
 from forum.db import mark_writing, unmark_writing
 from forum.extensions import db
-from forum.posts import services as posting
+from forum.posts import counters
 from forum.settings import CONFIG_DIR
 
 
@@ -206,7 +206,7 @@ def revoke_command(slug: str, role: str, email: str, by_email: str | None) -> No
 @with_appcontext
 def recount_command() -> None:
     """Recount every thread's, board's and person's posts and last posts from the posts."""
-    corrected = posting.recount_everything()
+    corrected = counters.recount_everything()
     db.session.commit()
     click.echo(
         "Corrected: " + ", ".join(f"{count} {name}" for name, count in corrected.items()) + "."

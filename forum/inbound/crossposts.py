@@ -20,8 +20,8 @@ from forum.inbound.models import InboundMessage, Outcome
 from forum.mail import link_for
 from forum.markup import render_markdown
 from forum.permissions import readers_may_follow
+from forum.posts.counters import touch
 from forum.posts.models import Post, PostStatus, Thread
-from forum.posts.services import touch
 from forum.search import services as search
 
 

@@ -25,8 +25,9 @@ from forum.moderation.models import BoardTrust, Flag, FlagOutcome, FlagReason, L
 from forum.moderation.threads_acts import delete_thread
 from forum.notices.services import notify
 from forum.permissions import Action, can
+from forum.posts.counters import recount, recount_authors, touch
 from forum.posts.models import Post, PostRevision, PostStatus
-from forum.posts.services import PostingError, edit_post, publish, recount, recount_authors, touch
+from forum.posts.services import PostingError, edit_post, publish
 
 # Held posts ---------------------------------------------------------------------------
 

@@ -20,8 +20,8 @@ from forum.moderation.acts import (
 )
 from forum.moderation.models import LogAction
 from forum.permissions import Action, can
+from forum.posts.counters import recount, recount_authors, recount_board, touch
 from forum.posts.models import Post, PostStatus, Thread
-from forum.posts.services import recount, recount_authors, recount_board, touch
 
 
 def delete_thread(thread: Thread, actor: User, *, reason: str) -> None:
