@@ -80,7 +80,7 @@ def _if_newest(model: type[Thread] | type[Board], post: Post) -> dict:
     }
 
 
-def _lock(model: type[Thread] | type[Board] | type[User], ids: Iterable[int]) -> None:
+def _lock(model: type[User], ids: Iterable[int]) -> None:
     """Wait for transactions that are counting into these rows, so that a recount reads
     what they wrote (PostgreSQL: each statement sees what was committed before it began)."""
     db.session.execute(
@@ -137,8 +137,7 @@ def recount(thread: Thread) -> None:
     """Counters and last post of a thread, its board and its authors, from the published
     posts: after anything takes posts away or moves them (hide, delete, split, merge)."""
     touch(thread)
-    db.session.flush()
-    _lock(Thread, [thread.id])
+    db.session.flush()  # updating its stamp locks the row: counts below see what others wrote
     _execute(update(Thread).where(Thread.id == thread.id).values(**_thread_totals()))
     _forget_counts(thread)
     recount_board(thread.board)
@@ -146,8 +145,7 @@ def recount(thread: Thread) -> None:
 
 def recount_board(board: Board) -> None:
     board.changed_at = utcnow()
-    db.session.flush()
-    _lock(Board, [board.id])
+    db.session.flush()  # as in `recount`: the stamp's update locks the row first
     _execute(update(Board).where(Board.id == board.id).values(**_board_totals()))
     _forget_counts(board)
 
