@@ -3,8 +3,7 @@
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-import pycountry
-from flask import Flask, Response, current_app, g, redirect, render_template, request, url_for
+from flask import Flask, Response, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 from jinja2 import StrictUndefined
@@ -15,7 +14,15 @@ from forum import permissions
 from forum.accounts.forms import ActionForm
 from forum.accounts.models import STAKEHOLDER_GROUP_LABELS, StakeholderGroup
 from forum.db import mark_writing, unmark_writing
-from forum.i18n import format_when, isolate, language_tag, say_language, when_formatter
+from forum.i18n import (
+    country_names,
+    format_when,
+    interface_languages,
+    isolate,
+    language_tag,
+    say_language,
+    when_formatter,
+)
 from forum.markup import excerpt
 from forum.moderation.queries import waiting_count
 from forum.pagination import MAX_ID
@@ -124,8 +131,7 @@ def group_labels() -> dict[StakeholderGroup, str]:
 
 
 def country_name(code: str) -> str:
-    country = pycountry.countries.get(alpha_2=code)
-    return country.name if country else code
+    return country_names().get(code, code)
 
 
 def _template_context() -> dict:
@@ -139,7 +145,7 @@ def _template_context() -> dict:
         "Action": permissions.Action,
         "lang": language_tag(locale),
         "locale": locale,
-        "languages": current_app.config["LANGUAGES"],
+        "languages": interface_languages(),
         "text_direction": "rtl" if locale.split("_")[0] in RTL_LANGUAGES else "ltr",
         "sign_out_form": _sign_out_form(),
         "waiting_for_moderation": _waiting_for_moderation(),

@@ -29,7 +29,7 @@ from forum.accounts.forms import (
 from forum.accounts.models import StakeholderGroup, User, email_key
 from forum.extensions import db
 from forum.forms import options
-from forum.i18n import LANGUAGE_COOKIE
+from forum.i18n import LANGUAGE_COOKIE, interface_languages
 from forum.mail.models import MailMode
 from forum.mail.subscriptions import followable_at_sign_up, subscribe_at_sign_up
 from forum.posts.queries import recent_posts_by
@@ -336,8 +336,7 @@ def set_language() -> Response:
     their settings). It takes no form token: the pages that carry it are shared by every
     anonymous reader (the page cache), and choosing a language harms nobody."""
     chosen = request.form.get("lang", "")
-    languages = current_app.config["LANGUAGES"]
-    if chosen not in languages:
+    if chosen not in interface_languages():
         abort(400)
     if current_user.is_authenticated:
         current_user.locale = chosen
