@@ -1,6 +1,7 @@
 """Cross-cutting web concerns: error pages, security headers, template helpers."""
 
 from collections.abc import Callable
+from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, g, redirect, render_template, request, url_for
@@ -13,6 +14,7 @@ from werkzeug.routing import IntegerConverter, Map
 from forum import permissions
 from forum.accounts.forms import ActionForm
 from forum.accounts.models import STAKEHOLDER_GROUP_LABELS, StakeholderGroup
+from forum.boards.models import MODERATION_MODE_LABELS, OUTSIDE_MAIL_LABELS, ROLE_LABELS
 from forum.db import mark_writing, unmark_writing
 from forum.i18n import (
     country_names,
@@ -23,9 +25,13 @@ from forum.i18n import (
     say_language,
     when_formatter,
 )
+from forum.inbound.models import AUTHENTICATION_LABELS, OUTCOME_LABELS
+from forum.mail.models import OUTBOX_STATUS_LABELS
 from forum.markup import excerpt
+from forum.moderation.models import FLAG_OUTCOME_LABELS, FLAG_REASON_LABELS
 from forum.moderation.queries import waiting_count
 from forum.pagination import MAX_ID
+from forum.posts.models import POST_STATUS_LABELS
 
 RTL_LANGUAGES = {"ar", "fa", "he", "ur"}
 
@@ -134,11 +140,27 @@ def country_name(code: str) -> str:
     return country_names().get(code, code)
 
 
+# Words for the states and kinds that pages show, each enum's own (values shared by two
+# enums, "hidden" say, may read differently).
+_LABELS = SimpleNamespace(
+    post_status=POST_STATUS_LABELS,
+    outbox_status=OUTBOX_STATUS_LABELS,
+    outcome=OUTCOME_LABELS,
+    authentication=AUTHENTICATION_LABELS,
+    flag_reason=FLAG_REASON_LABELS,
+    flag_outcome=FLAG_OUTCOME_LABELS,
+    role=ROLE_LABELS,
+    moderation_mode=MODERATION_MODE_LABELS,
+    outside_mail=OUTSIDE_MAIL_LABELS,
+)
+
+
 def _template_context() -> dict:
     locale = str(get_locale() or "en")
     return {
         "can": permissions.can,
         "country_name": country_name,
+        "labels": _LABELS,
         "url_maker": url_maker,
         "group_labels": group_labels,
         "when_formatter": when_formatter,

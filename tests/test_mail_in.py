@@ -488,4 +488,4 @@ def test_a_board_can_hold_mail_from_people_who_may_not_post_there(
     send(lmtp, email("banned@example.org", "Again", "Let me"), to=f"csb@{DOMAIN}")
     assert last_record().outcome == Outcome.REFUSED, "bans still hold"
     log = text_of(client.get("/b/civil-society-bureau/log"))
-    assert "outside mail held" in log
+    assert "Hold it for the coordinators when it comes from a confirmed account" in log
