@@ -1,7 +1,7 @@
 """The reader's language, and locale-aware formatting cheap enough for every post on a
 page."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -15,6 +15,7 @@ from babel.dates import (
     get_time_format,
     parse_pattern,
 )
+from babel.lists import format_list
 from flask import Response, current_app, has_request_context, request
 from flask_babel import get_locale, get_timezone
 from flask_login import current_user
@@ -77,6 +78,11 @@ def _country_names(locale_name: str) -> dict[str, str]:
         for country in pycountry.countries
     }
     return dict(sorted(named.items(), key=lambda item: item[1].casefold()))
+
+
+def listing(items: Iterable[str]) -> str:
+    """Items as a list in the reader's language ("a, b, c" with its own commas)."""
+    return format_list(list(items), style="unit", locale=get_locale() or Locale.parse("en"))
 
 
 def language_tag(locale: object) -> str:

@@ -22,6 +22,7 @@ from forum.i18n import (
     interface_languages,
     isolate,
     language_tag,
+    listing,
     say_language,
     when_formatter,
 )
@@ -68,6 +69,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["when"] = format_when
     app.jinja_env.filters["bdi"] = isolate
     app.jinja_env.filters["language_tag"] = language_tag
+    app.jinja_env.filters["listing"] = listing
     app.jinja_env.add_extension("jinja2.ext.do")
     if app.testing:
         app.jinja_env.undefined = StrictUndefined

@@ -396,8 +396,8 @@ def test_admin_sees_received_mail_with_outcomes(app, lmtp, client, make_user, si
     sign_in(make_user(admin=True))
     page = text_of(client.get("/admin/mail/received"))
     assert "Visible to admins" in page
-    assert "posted" in page
-    assert "refused" in page
+    assert "Posted" in page
+    assert "Refused" in page
     record = last_record()
     assert client.get(f"/admin/mail/received/{record.id}").status_code == 200
 

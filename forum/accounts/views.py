@@ -12,6 +12,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
@@ -41,7 +42,14 @@ bp = Blueprint("accounts", __name__)
 
 def _too_many(template: str, form: FlaskForm, refusal: Refusal) -> tuple[str, int]:
     """The form again, with the user's input, and how long to wait."""
-    flash(_("Too many attempts. Try again in %(n)d minutes.", n=refusal.minutes), "error")
+    flash(
+        ngettext(
+            "Too many attempts. Try again in %(num)d minute.",
+            "Too many attempts. Try again in %(num)d minutes.",
+            refusal.minutes,
+        ),
+        "error",
+    )
     return render_template(template, form=form), 429
 
 

@@ -4,6 +4,7 @@ from typing import NoReturn
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from forum.accounts.models import User
 from forum.boards.models import Board
@@ -68,8 +69,10 @@ def publish(
     if refusal:
         raise Done(
             Outcome.REFUSED,
-            _("You are posting faster than this forum allows. Wait %(n)d minutes and send "
-              "again.", n=refusal.minutes),
+            ngettext("You are posting faster than this forum allows. Wait %(num)d minute "
+                     "and send again.",
+                     "You are posting faster than this forum allows. Wait %(num)d minutes "
+                     "and send again.", refusal.minutes),
             tell_sender=True,
         )  # fmt: skip
     outside = _from_outside(author, thread, where)
