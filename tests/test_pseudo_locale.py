@@ -12,6 +12,7 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
+from xml.etree import ElementTree
 from zoneinfo import available_timezones
 
 import pytest
@@ -392,4 +393,28 @@ def test_every_mail_shows_no_english_outside_the_catalogue(app, world, exception
                 found[f"{message['To']} #{number} {part}"] = sorted(set(words))
     subjects = {_mail_parts(message)["subject"] for message in delivered}
     assert len(subjects) >= 15, sorted(subjects)
+    assert found == {}, _listed(found)
+
+
+def _feed_text(xml: str) -> str:
+    """The words of a feed a reader sees: every element's text but its ids (tag: URIs)."""
+    root = ElementTree.fromstring(xml)
+    return "\n".join(
+        element.text
+        for element in root.iter()
+        if element.text and not element.tag.endswith("}id") and not element.tag.endswith("}updated")
+        and not element.tag.endswith("}published")
+    )  # fmt: skip
+
+
+def test_feeds_show_no_english_outside_the_catalogue(app, world, exceptions):
+    client = signed_in(app, None)
+    slug = board("C5").slug
+    found = {}
+    for path in ["/posts.atom", f"/b/{slug}/posts.atom", f"/b/{slug}/threads.atom",
+                 f"/t/{world['thread'].id}.atom"]:  # fmt: skip
+        response = client.get(path)
+        assert response.status_code == 200, path
+        if words := plain_words(_feed_text(text_of(response)), exceptions=exceptions):
+            found[path] = sorted(set(words))
     assert found == {}, _listed(found)
