@@ -65,6 +65,10 @@ AS_WRITTEN = {
     "leave": "a mail command",
 }
 
+# WTForms' own messages, translated by the catalogues WTForms ships (ar, es, fr, ru, zh;
+# see test_wtforms_messages_are_translated_by_wtforms), which have no pseudo-locale.
+WTFORMS_MESSAGES = ("This field is required.", "Not a valid choice.")
+
 PEOPLES_TEXT = {
     "member": "أمينة ديالو",
     "coordinator": "كوامي منسا",
@@ -144,8 +148,9 @@ def visible_text(html: str) -> str:
 @pytest.fixture
 def exceptions(app: Flask) -> frozenset[str]:
     """Names as written in every language: each language's own name (the switcher, the
-    posts' language), and the facilitators of the boards (organisations' names)."""
-    names = set(app.config["LANGUAGES"].values())
+    posts' language), and the facilitators of the boards (organisations' names); and
+    WTForms' messages, translated by WTForms."""
+    names = set(app.config["LANGUAGES"].values()) | set(WTFORMS_MESSAGES)
     for each in db.session.scalars(select(Board)):
         names.update(each.facilitators)
     return frozenset(sorted(names, key=len, reverse=True))
@@ -418,3 +423,55 @@ def test_feeds_show_no_english_outside_the_catalogue(app, world, exceptions):
         if words := plain_words(_feed_text(text_of(response)), exceptions=exceptions):
             found[path] = sorted(set(words))
     assert found == {}, _listed(found)
+
+
+def _answer_text(client: FlaskClient, response) -> str:
+    """A form's answer as the reader sees it: the page, or the page it redirects to with
+    its flash messages."""
+    if response.status_code == 302:
+        response = client.get(response.headers["Location"])
+    return visible_text(text_of(response))
+
+
+def test_form_errors_flashes_and_error_pages_show_no_english(app, world, exceptions):
+    people, thread = world["people"], world["thread"]
+    slug, post_id = board("C5").slug, world["posts"][0].id
+    anonymous, member = signed_in(app, None), signed_in(app, people["member"])
+    wrong = {"password": "not the password", "current_password": "not the password"}
+    asked = {
+        "anonymous /register": (anonymous, "/register", {"email": "x", "password": "short"}, ""),
+        "anonymous /sign-in": (anonymous, "/sign-in", {"email": "amina@example.org", **wrong}, ""),
+        "anonymous /forgot-password": (anonymous, "/forgot-password", {"email": ""}, ""),
+        "member reply": (member, f"/t/{thread.id}/reply", {"body": ""}, ""),
+        "member new thread": (member, f"/b/{slug}/new", {"title": "", "body": ""}, ""),
+        "member flag": (member, f"/p/{post_id}/flag", {"reason": "other", "text": ""}, ""),
+        "member password": (member, "/settings/password", {**wrong, "confirm": "x"}, "password"),
+        "member email": (member, "/settings/email", {"email": "x", **wrong}, "email"),
+        "member profile": (member, "/settings/profile", {"display_name": ""}, "profile"),
+        "member mail settings": (member, "/settings/mail", {}, ""),
+    }
+    found = {}
+    for where, (client, url, data, prefix) in asked.items():
+        text = _answer_text(client, post_form(client, url, data, prefix=prefix))
+        if words := plain_words(text, exceptions=exceptions):
+            found[where] = sorted(set(words))
+    errors = {
+        "400 without a form token": anonymous.post("/sign-in", data={"email": "x"}),
+        "400 an unknown language": anonymous.post("/language", data={"lang": "xx"}),
+        "405 a form's address opened": anonymous.get("/sign-out"),
+        "search too long": anonymous.get("/search?q=" + "ن" * 600),
+    }
+    for where, response in errors.items():
+        if where[0].isdigit():
+            assert response.status_code == int(where[:3]), where
+        if words := plain_words(visible_text(text_of(response)), exceptions=exceptions):
+            found[where] = sorted(set(words))
+    assert found == {}, _listed(found)
+
+
+@pytest.mark.parametrize("accept", ["ar", "zh-CN", "fr", "ru", "es"])
+def test_wtforms_messages_are_translated_by_wtforms(app, accept):
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = accept
+    page = text_of(post_form(client, "/register", {"stakeholder_group": ""}))
+    assert not any(message in page for message in WTFORMS_MESSAGES)
