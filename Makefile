@@ -66,7 +66,7 @@ bench-mail: install
 	@$(BIN)/python -m tests.bench.mail
 
 messages: install
-	$(BIN)/pybabel -q extract -F config/babel.cfg -k _l --ignore-dirs ".*" -o forum/translations/messages.pot .
+	$(BIN)/pybabel -q extract -F config/babel.cfg -k _l -k lazy_pgettext:1c,2 --ignore-dirs ".*" -o forum/translations/messages.pot .
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

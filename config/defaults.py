@@ -90,6 +90,10 @@ LANGUAGES = {
     "ru": "Русский",
     "es": "Español",
 }
+# Development and tests: also offer the pseudo-locale en_XA, every message accented and
+# bracketed ("[Ŝîĝñ îñ]"), so that text left out of the catalogues shows in plain letters
+# (forum/pseudo.py). Never for readers.
+PSEUDO_LOCALE = False
 # How long the language chosen with the switcher is remembered (a cookie), in days.
 LANGUAGE_COOKIE_DAYS = 365
 

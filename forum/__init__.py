@@ -53,12 +53,27 @@ def _init_extensions(app: Flask) -> None:
     extensions.limiter.init_app(app)
     from forum.i18n import select_locale
 
+    if app.config["PSEUDO_LOCALE"]:
+        _add_pseudo_locale(app)
     extensions.babel.init_app(
         app, locale_selector=select_locale, timezone_selector=_select_timezone
     )
     from forum.accounts import auth
 
     auth.init_app(app)
+
+
+def _add_pseudo_locale(app: Flask) -> None:
+    """Compile the pseudo-locale's catalogue from the current template into the instance
+    folder, beside the real catalogues."""
+    from forum import pseudo
+
+    pseudo.register_pseudo_locale()
+    directory = Path(app.instance_path) / "pseudo-translations"
+    pseudo.write_pseudo_catalogue(
+        PROJECT_ROOT / "forum" / "translations" / "messages.pot", directory
+    )
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = f"translations;{directory}"
 
 
 def _select_timezone() -> str | None:

@@ -1,11 +1,12 @@
 """The reader's language, and locale-aware formatting cheap enough for every post on a
 page."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import pycountry
 from babel import Locale
 from babel.dates import (
     DateTimePattern,
@@ -14,6 +15,7 @@ from babel.dates import (
     get_time_format,
     parse_pattern,
 )
+from babel.lists import format_list
 from flask import Response, current_app, has_request_context, request
 from flask_babel import get_locale, get_timezone
 from flask_login import current_user
@@ -23,13 +25,24 @@ from markupsafe import Markup
 LANGUAGE_COOKIE = "lang"
 
 
+def interface_languages() -> dict[str, str]:
+    """The languages pages and mail can be in: the forum's six, and the pseudo-locale when
+    PSEUDO_LOCALE is set (never a language posts are written in)."""
+    languages = current_app.config["LANGUAGES"]
+    if current_app.config["PSEUDO_LOCALE"]:
+        from forum.pseudo import PSEUDO_LOCALE, PSEUDO_NAME
+
+        return {**languages, PSEUDO_LOCALE: PSEUDO_NAME}
+    return languages
+
+
 def select_locale() -> str | None:
     """The language of a page: a signed-in person's setting, else the one chosen with the
     switcher (a cookie), else the browser's best offer among the forum's languages; the
     default outside requests."""
     if not has_request_context():
         return None
-    languages = current_app.config["LANGUAGES"]
+    languages = interface_languages()
     if current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     chosen = request.cookies.get(LANGUAGE_COOKIE)
@@ -41,12 +54,35 @@ def select_locale() -> str | None:
 def _by_primary_tag(languages: dict[str, str]) -> str | None:
     """The forum's language for the browser's best-liked one, by its primary tag alone
     (a browser sending only `zh-CN` gets zh_Hans, only `ar-EG` Arabic)."""
-    ours = {code.split("_")[0]: code for code in languages}
+    ours: dict[str, str] = {}
+    for code in languages:
+        ours.setdefault(code.split("_")[0], code)
     for tag, _quality in request.accept_languages:
         code = ours.get(tag.replace("_", "-").split("-")[0].lower())
         if code:
             return code
     return None
+
+
+def country_names() -> dict[str, str]:
+    """Every country by its ISO code, named in the reader's language (CLDR's names), in
+    that language's alphabetical order as far as case-folding gives it."""
+    return _country_names(str(get_locale() or "en"))
+
+
+@cache
+def _country_names(locale_name: str) -> dict[str, str]:
+    territories = Locale.parse(locale_name).territories
+    named = {
+        country.alpha_2: territories.get(country.alpha_2) or country.name
+        for country in pycountry.countries
+    }
+    return dict(sorted(named.items(), key=lambda item: item[1].casefold()))
+
+
+def listing(items: Iterable[str]) -> str:
+    """Items as a list in the reader's language ("a, b, c" with its own commas)."""
+    return format_list(list(items), style="unit", locale=get_locale() or Locale.parse("en"))
 
 
 def language_tag(locale: object) -> str:

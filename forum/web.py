@@ -1,10 +1,10 @@
 """Cross-cutting web concerns: error pages, security headers, template helpers."""
 
 from collections.abc import Callable
+from types import SimpleNamespace
 from urllib.parse import urlsplit
 
-import pycountry
-from flask import Flask, Response, current_app, g, redirect, render_template, request, url_for
+from flask import Flask, Response, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 from jinja2 import StrictUndefined
@@ -14,11 +14,25 @@ from werkzeug.routing import IntegerConverter, Map
 from forum import permissions
 from forum.accounts.forms import ActionForm
 from forum.accounts.models import STAKEHOLDER_GROUP_LABELS, StakeholderGroup
+from forum.boards.models import MODERATION_MODE_LABELS, OUTSIDE_MAIL_LABELS, ROLE_LABELS
 from forum.db import mark_writing, unmark_writing
-from forum.i18n import format_when, isolate, language_tag, say_language, when_formatter
+from forum.i18n import (
+    country_names,
+    format_when,
+    interface_languages,
+    isolate,
+    language_tag,
+    listing,
+    say_language,
+    when_formatter,
+)
+from forum.inbound.models import AUTHENTICATION_LABELS, OUTCOME_LABELS
+from forum.mail.models import OUTBOX_STATUS_LABELS
 from forum.markup import excerpt
+from forum.moderation.models import FLAG_OUTCOME_LABELS, FLAG_REASON_LABELS
 from forum.moderation.queries import waiting_count
 from forum.pagination import MAX_ID
+from forum.posts.models import POST_STATUS_LABELS
 
 RTL_LANGUAGES = {"ar", "fa", "he", "ur"}
 
@@ -55,6 +69,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["when"] = format_when
     app.jinja_env.filters["bdi"] = isolate
     app.jinja_env.filters["language_tag"] = language_tag
+    app.jinja_env.filters["listing"] = listing
     app.jinja_env.add_extension("jinja2.ext.do")
     if app.testing:
         app.jinja_env.undefined = StrictUndefined
@@ -124,8 +139,22 @@ def group_labels() -> dict[StakeholderGroup, str]:
 
 
 def country_name(code: str) -> str:
-    country = pycountry.countries.get(alpha_2=code)
-    return country.name if country else code
+    return country_names().get(code, code)
+
+
+# Words for the states and kinds that pages show, each enum's own (values shared by two
+# enums, "hidden" say, may read differently).
+_LABELS = SimpleNamespace(
+    post_status=POST_STATUS_LABELS,
+    outbox_status=OUTBOX_STATUS_LABELS,
+    outcome=OUTCOME_LABELS,
+    authentication=AUTHENTICATION_LABELS,
+    flag_reason=FLAG_REASON_LABELS,
+    flag_outcome=FLAG_OUTCOME_LABELS,
+    role=ROLE_LABELS,
+    moderation_mode=MODERATION_MODE_LABELS,
+    outside_mail=OUTSIDE_MAIL_LABELS,
+)
 
 
 def _template_context() -> dict:
@@ -133,13 +162,14 @@ def _template_context() -> dict:
     return {
         "can": permissions.can,
         "country_name": country_name,
+        "labels": _LABELS,
         "url_maker": url_maker,
         "group_labels": group_labels,
         "when_formatter": when_formatter,
         "Action": permissions.Action,
         "lang": language_tag(locale),
         "locale": locale,
-        "languages": current_app.config["LANGUAGES"],
+        "languages": interface_languages(),
         "text_direction": "rtl" if locale.split("_")[0] in RTL_LANGUAGES else "ltr",
         "sign_out_form": _sign_out_form(),
         "waiting_for_moderation": _waiting_for_moderation(),

@@ -66,6 +66,8 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
                 "SERVER_NAME": "forum.test",
                 "BASE_URL": "http://forum.test",
                 "MAIL_SERVER": "",
+                # en_XA, for tests/test_pseudo_locale.py
+                "PSEUDO_LOCALE": True,
             }
         )
     app.test_client_class = ClosingClient

@@ -183,6 +183,34 @@ def test_an_answer_to_someone_without_an_account_is_in_the_language_they_wrote_i
     assert record.answered_to == "nadia@example.net"
 
 
+@pytest.mark.parametrize(
+    ("locale", "subject", "text"),
+    [
+        ("fr", "Proposition pour le bureau",
+         "Bonjour, je voudrais proposer un ordre du jour pour la prochaine réunion."),
+        ("es", "Propuesta para la mesa",
+         "Hola, quisiera proponer un orden del día para la próxima reunión."),
+    ],
+)  # fmt: skip
+def test_french_and_spanish_without_content_language_are_answered_in_their_language(
+    app, smtp, lmtp, locale, subject, text
+):
+    message = email("guest@example.net", subject, text)
+    send(lmtp, message, to=f"c5@{DOMAIN}", sender="guest@example.net")
+    [answer] = delivered(app, smtp, "guest@example.net")
+    worded = translated(app, locale, "Not posted: %(subject)s", subject=subject)
+    # Header folding writes French's narrow no-break space before a colon as a space.
+    assert worded.replace("\u202f", " ") in answer["Subject"].replace("\u202f", " ")
+    assert_worded_in(app, answer.get_content(), locale, "Your text, so that nothing is lost:")
+
+
+def test_a_short_ambiguous_message_is_answered_in_english(app, smtp, lmtp):
+    send(lmtp, email("guest@example.net", "Re: C5", "ok merci"), to=f"c5@{DOMAIN}")
+    [answer] = delivered(app, smtp, "guest@example.net")
+    assert answer["Subject"] == "[WSIS Forum] Not posted: Re: C5"
+    assert "Your text, so that nothing is lost:" in answer.get_content()
+
+
 def test_content_language_decides_over_the_script(app, smtp, lmtp):
     message = email("ivan@example.net", "Hello", "Written in English")
     message["Content-Language"] = "ru-RU"
@@ -204,13 +232,15 @@ def test_an_account_is_answered_in_its_language_whatever_it_wrote_in(app, smtp, 
         ("أود أن أقترح جدول أعمال", "ar"),
         ("Предлагаю повестку дня", "ru"),
         ("我建议一个议程", "zh_Hans"),
-        ("Subject: 会议 agenda for the meeting we discussed", None),
-        ("Je propose un ordre du jour", None),
+        ("Subject: 会议 agenda for the meeting we discussed", "en"),
+        ("Je propose un ordre du jour", "fr"),
+        ("Propongo un orden del día", "es"),
+        ("ok merci", None),
         ("2026-03-01 !!!", None),
         ("Re: [C5] تقرير", "ar"),
     ],
 )
-def test_the_script_tells_the_language_when_most_letters_are_in_it(app, text, language):
+def test_the_script_or_else_the_identifier_tells_the_language(app, text, language):
     with app.app_context():
         assert language_of_text(text) == language
 

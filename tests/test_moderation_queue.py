@@ -183,7 +183,7 @@ def test_bulk_act_checks_every_post(client, make_user, sign_in):
     db.session.expire_all()
     assert in_c5.status == PostStatus.PUBLISHED
     assert in_c6.status == PostStatus.PENDING, "a coordinator of C5 changes nothing in C6"
-    assert "left as they were" in text_of(client.get("/queue"))
+    assert "left as it was" in text_of(client.get("/queue"))
 
 
 def _token(client) -> str:

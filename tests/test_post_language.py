@@ -123,6 +123,16 @@ def test_a_post_by_mail_in_latin_script_takes_the_authors_language(lmtp, make_us
     assert latest_post().language == "fr"
 
 
+def test_a_post_by_mail_in_french_is_french_whatever_its_authors_setting(lmtp, make_user):
+    make_user(email="awa@example.org", name="Awa")
+    message = email(
+        "awa@example.org", "Le coût de l'accès",
+        "Nous demandons des tarifs plus bas pour les réseaux communautaires en zone rurale.",
+    )  # fmt: skip
+    assert send(lmtp, message, to=f"c5@{DOMAIN}")[0] == 250
+    assert latest_post().language == "fr"
+
+
 def test_posts_written_before_languages_are_english(app: Flask, tmp_path: Path, monkeypatch):
     """A database whose posts predate the language column gives each of them English
     when upgraded (here: a post in Arabic, the column dropped and added again)."""

@@ -160,7 +160,7 @@ def test_admins_are_told_when_mail_waits_and_no_worker_has_run_for_minutes(
 
     assert "No worker has run for 7 minutes: 59 messages wait." in page
     assert "not responding" in page
-    assert "12 sent, 3 indexed, 1 digests, 2 failures" in page
+    assert "12 messages sent, 3 posts indexed, 1 digest, 2 failures" in page
     assert "delivery: OperationalError: database is locked" in page
     assert "No worker has run for 7 minutes" in text_of(client.get("/admin/"))
 
@@ -199,7 +199,7 @@ def test_a_worker_run_shows_in_the_admin_area(app, client, sign_in, make_user, o
     sign_in(admin)
     page = text_of(client.get("/admin/mail"))
     assert "stopped" in page
-    assert "2 sent, 0 indexed" in page
+    assert "2 messages sent, 0 posts indexed" in page
 
 
 def test_serve_starts_again_a_worker_that_exits(tmp_path: Path):

@@ -3,8 +3,6 @@
 from functools import cache
 from zoneinfo import available_timezones
 
-import pycountry
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -21,13 +19,13 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from forum.accounts.models import STAKEHOLDER_GROUP_LABELS
 from forum.accounts.services import password_problem
 from forum.forms import ForumForm, ascii_int, options
+from forum.i18n import country_names, interface_languages
 from forum.mail.models import MAIL_MODE_LABELS, MailMode
 
 
-@cache
 def country_choices() -> list[SelectChoice]:
-    countries = sorted(pycountry.countries, key=lambda c: c.name)
-    return options([("", _l("— Choose a country —")), *((c.alpha_2, c.name) for c in countries)])
+    """Countries named in the reader's language."""
+    return options([("", _l("— Choose a country —")), *country_names().items()])
 
 
 @cache
@@ -41,7 +39,7 @@ def group_choices() -> list[SelectChoice]:
 
 
 def language_choices() -> list[SelectChoice]:
-    return options(current_app.config["LANGUAGES"].items())
+    return options(interface_languages().items())
 
 
 _email = [

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from flask import current_app, render_template
-from flask_babel import LazyString, get_locale
+from flask_babel import LazyString, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -58,7 +58,9 @@ def password_problem(password: str, *, email: str = "", display_name: str = "") 
     """Why a password is too weak, or None when it will do."""
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
     if len(password) < minimum:
-        return _("Use at least %(n)d characters.", n=minimum)
+        return ngettext(
+            "Use at least %(num)d character.", "Use at least %(num)d characters.", minimum
+        )
     lowered = password.lower()
     if lowered in _common_passwords() or len(set(lowered)) < 4:
         return _("This password is too common or too simple; choose another.")

@@ -12,6 +12,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
@@ -29,7 +30,7 @@ from forum.accounts.forms import (
 from forum.accounts.models import StakeholderGroup, User, email_key
 from forum.extensions import db
 from forum.forms import options
-from forum.i18n import LANGUAGE_COOKIE
+from forum.i18n import LANGUAGE_COOKIE, interface_languages
 from forum.mail.models import MailMode
 from forum.mail.subscriptions import followable_at_sign_up, subscribe_at_sign_up
 from forum.posts.queries import recent_posts_by
@@ -41,7 +42,14 @@ bp = Blueprint("accounts", __name__)
 
 def _too_many(template: str, form: FlaskForm, refusal: Refusal) -> tuple[str, int]:
     """The form again, with the user's input, and how long to wait."""
-    flash(_("Too many attempts. Try again in %(n)d minutes.", n=refusal.minutes), "error")
+    flash(
+        ngettext(
+            "Too many attempts. Try again in %(num)d minute.",
+            "Too many attempts. Try again in %(num)d minutes.",
+            refusal.minutes,
+        ),
+        "error",
+    )
     return render_template(template, form=form), 429
 
 
@@ -336,8 +344,7 @@ def set_language() -> Response:
     their settings). It takes no form token: the pages that carry it are shared by every
     anonymous reader (the page cache), and choosing a language harms nobody."""
     chosen = request.form.get("lang", "")
-    languages = current_app.config["LANGUAGES"]
-    if chosen not in languages:
+    if chosen not in interface_languages():
         abort(400)
     if current_user.is_authenticated:
         current_user.locale = chosen

@@ -14,6 +14,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from werkzeug import Response
 
@@ -184,7 +185,14 @@ def outgoing_mail() -> str:
 def retry_mail() -> Response:
     if ActionForm().validate_on_submit():
         count = delivery.retry_now()
-        flash(_("%(n)d messages will be tried again at once.", n=count), "success")
+        flash(
+            ngettext(
+                "%(num)d message will be tried again at once.",
+                "%(num)d messages will be tried again at once.",
+                count,
+            ),
+            "success",
+        )
     return redirect(url_for("admin.outgoing_mail"))
 
 

@@ -43,6 +43,12 @@ class Role(enum.StrEnum):
     BANNED = "banned"
 
 
+ROLE_LABELS = {
+    Role.COORDINATOR: _l("Coordinator"),
+    Role.MEMBER: _l("Member"),
+    Role.BANNED: _l("Banned"),
+}
+
 TEAM_ROLES = frozenset({Role.COORDINATOR, Role.MEMBER})
 
 

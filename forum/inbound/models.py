@@ -3,6 +3,7 @@
 import enum
 from datetime import datetime
 
+from flask_babel import lazy_pgettext
 from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -30,6 +31,30 @@ class Outcome(enum.StrEnum):
     ANSWERED = "answered"
     # The parser crashed: kept for inspection, and the sender's server told to try later.
     FAILED = "failed"
+
+
+OUTCOME_LABELS = {
+    Outcome.POSTED: lazy_pgettext("received mail", "Posted"),
+    Outcome.HELD: lazy_pgettext("received mail", "Held for the coordinators"),
+    Outcome.MODERATED: lazy_pgettext("received mail", "Moderated"),
+    Outcome.UNCONFIRMED: lazy_pgettext("received mail", "Awaiting its sender's confirmation"),
+    Outcome.CONFIRMED: lazy_pgettext("received mail", "Confirmation"),
+    Outcome.REFUSED: lazy_pgettext("received mail", "Refused"),
+    Outcome.IGNORED: lazy_pgettext("received mail", "Ignored"),
+    Outcome.FORWARDED: lazy_pgettext("received mail", "Forwarded"),
+    Outcome.ANSWERED: lazy_pgettext("received mail", "Commands answered"),
+    Outcome.FAILED: lazy_pgettext("received mail", "Could not be read"),
+}
+
+# How a sender was authenticated (`authenticated_by`): the protocols by their names, as
+# written in every language, and the forum's own ways in words.
+AUTHENTICATION_LABELS = {
+    "dmarc": "DMARC",
+    "dkim": "DKIM",
+    "spf": "SPF",
+    "token": lazy_pgettext("authenticated by", "their personal reply address"),
+    "confirmation": lazy_pgettext("authenticated by", "their reply confirming it"),
+}
 
 
 class InboundMessage(db.Model):

@@ -49,7 +49,8 @@ def hold(record: InboundMessage, received: Received, board: Board) -> NoReturn:
     """Put the message in the board's queue, tell the coordinators; the sender is told."""
     record.board_id = board.id
     for coordinator in _coordinators(board):
-        notify(coordinator, "mail_waiting", board_slug=board.slug, board=board.english_label,
+        notify(coordinator, "mail_waiting", board_slug=board.slug, board_id=board.id,
+               board=board.english_label,
                sender=received.from_name or received.from_address)  # fmt: skip
     raise Done(Outcome.HELD, HELD, tell_sender=True)
 

@@ -4,6 +4,7 @@ from typing import NoReturn
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from forum.accounts.models import User
 from forum.boards.models import Board
@@ -14,7 +15,7 @@ from forum.inbound.models import InboundMessage, Outcome
 from forum.inbound.parse import Received
 from forum.inbound.routing import post_answered
 from forum.mail import ids
-from forum.mail.language import language_of, language_of_tags, language_of_text
+from forum.mail.language import language_of_tags, language_of_text
 from forum.permissions import Action, can
 from forum.posts import services as posting
 from forum.posts.flood import flood_refusal
@@ -29,13 +30,14 @@ def _body(received: Received) -> str:
     return body
 
 
-def _written_language(received: Received, author: User) -> str:
+def _written_language(received: Received) -> str | None:
     """The post's language: the message's Content-Language if it is one of the forum's,
-    else the script most of its letters are in, else the author's account setting."""
+    else the language its text is told to be in (see `language_of_text`), else none (the
+    author's account setting, as for a post on the web)."""
     message = received.message
     header = str(message.get("Content-Language", "")) if message is not None else ""
     text = f"{received.title or ''}\n{received.text}"
-    return language_of_tags(header) or language_of_text(text) or language_of(author)
+    return language_of_tags(header) or language_of_text(text)
 
 
 def _own_message_id(received: Received) -> str | None:
@@ -67,8 +69,10 @@ def publish(
     if refusal:
         raise Done(
             Outcome.REFUSED,
-            _("You are posting faster than this forum allows. Wait %(n)d minutes and send "
-              "again.", n=refusal.minutes),
+            ngettext("You are posting faster than this forum allows. Wait %(num)d minute "
+                     "and send again.",
+                     "You are posting faster than this forum allows. Wait %(num)d minutes "
+                     "and send again.", refusal.minutes),
             tell_sender=True,
         )  # fmt: skip
     outside = _from_outside(author, thread, where)
@@ -78,7 +82,7 @@ def publish(
         hold=dmarc_failed or outside,
     )
     limit = current_app.config["BODY_MAX_LENGTH"]
-    language = _written_language(received, author)
+    language = _written_language(received)
     try:
         if thread is not None:
             answered = post_answered(received, thread)

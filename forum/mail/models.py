@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -175,6 +176,15 @@ class OutboxStatus(enum.StrEnum):
     SENT = "sent"
     FAILED = "failed"
     SKIPPED = "skipped"
+
+
+OUTBOX_STATUS_LABELS = {
+    OutboxStatus.QUEUED: lazy_pgettext("mail state", "Waiting"),
+    OutboxStatus.SENDING: lazy_pgettext("mail state", "Sending"),
+    OutboxStatus.SENT: lazy_pgettext("mail state", "Sent"),
+    OutboxStatus.FAILED: lazy_pgettext("mail state", "Failed"),
+    OutboxStatus.SKIPPED: lazy_pgettext("mail state", "Not sent"),
+}
 
 
 class OutboxMessage(db.Model):

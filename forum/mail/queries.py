@@ -56,6 +56,13 @@ class Delivered:
         return part.get_content() if part is not None else ""
 
     @property
+    def date(self) -> datetime | None:
+        """When it was written (its Date header), to be shown in the reader's language."""
+        header = self.message["Date"]
+        moment = getattr(header, "datetime", None)
+        return moment if moment is not None and moment.tzinfo is not None else None
+
+    @property
     def html(self) -> str | None:
         part = self.message.get_body(preferencelist=("html",))
         return part.get_content() if part is not None else None

@@ -77,7 +77,7 @@ def ban_from_board(user: User, board: Board, moderator: User, *, reason: str) ->
     db.session.flush()
     db.session.expire(user, ["board_roles"])
     record(LogAction.BAN, actor=moderator, board=board, subject=user, reason=reason)
-    notify(user, "banned", board=board.english_label, reason=reason.strip())
+    notify(user, "banned", board_id=board.id, board=board.english_label, reason=reason.strip())
 
 
 def unban_from_board(user: User, board: Board, moderator: User, *, reason: str = "") -> None:
@@ -89,7 +89,7 @@ def unban_from_board(user: User, board: Board, moderator: User, *, reason: str =
     db.session.flush()
     db.session.expire(user, ["board_roles"])
     record(LogAction.UNBAN, actor=moderator, board=board, subject=user, reason=reason)
-    notify(user, "unbanned", board=board.english_label)
+    notify(user, "unbanned", board_id=board.id, board=board.english_label)
 
 
 def grant_role(board: Board, user: User, role: Role, actor: User) -> bool:
@@ -103,7 +103,14 @@ def grant_role(board: Board, user: User, role: Role, actor: User) -> bool:
     db.session.expire(user, ["board_roles"])
     board.changed_at = utcnow()
     record(LogAction.GRANT, actor=actor, board=board, subject=user, role=role.value)
-    notify(user, "role_granted", board_slug=board.slug, board=board.english_label, role=role.value)
+    notify(
+        user,
+        "role_granted",
+        board_slug=board.slug,
+        board_id=board.id,
+        board=board.english_label,
+        role=role.value,
+    )
     events.role_granted.send(user, board=board, role=role)
     return True
 
@@ -118,7 +125,7 @@ def revoke_role(board: Board, user: User, role: Role, actor: User) -> None:
     db.session.expire(user, ["board_roles"])
     board.changed_at = utcnow()
     record(LogAction.REVOKE, actor=actor, board=board, subject=user, role=role.value)
-    notify(user, "role_revoked", board=board.english_label, role=role.value)
+    notify(user, "role_revoked", board_id=board.id, board=board.english_label, role=role.value)
 
 
 def _require_role_management(board: Board, role: Role, actor: User) -> None:

@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import JSON, ForeignKey, Index, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -35,6 +36,13 @@ class FlagOutcome(enum.StrEnum):
     KEPT = "kept"
     HIDDEN = "hidden"
     DELETED = "deleted"
+
+
+FLAG_OUTCOME_LABELS = {
+    FlagOutcome.KEPT: lazy_pgettext("flagged post", "Kept"),
+    FlagOutcome.HIDDEN: lazy_pgettext("flagged post", "Hidden"),
+    FlagOutcome.DELETED: lazy_pgettext("flagged post", "Deleted"),
+}
 
 
 class LogAction(enum.StrEnum):

@@ -92,15 +92,8 @@ def set_moderation_mode(
         record(LogAction.SET_MODE, actor=actor, board=board, before=before.value, after=mode.value)
     if outside_mail is not None and board.outside_mail != outside_mail:
         before_mail, board.outside_mail = board.outside_mail, outside_mail
-        record(LogAction.SET_MODE, actor=actor, board=board,
-               before=_MAIL_LOG[before_mail], after=_MAIL_LOG[outside_mail])  # fmt: skip
-
-
-_MAIL_LOG = {
-    OutsideMail.REFUSE: "outside mail refused",
-    OutsideMail.HOLD_ACCOUNTS: "outside mail held",
-    OutsideMail.HOLD_ALL: "outside mail held, also without an account",
-}
+        record(LogAction.SET_MODE, actor=actor, board=board, setting="outside_mail",
+               before=before_mail.value, after=outside_mail.value)  # fmt: skip
 
 
 def set_mail_footer(board: Board, actor: User, footer: str) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from werkzeug import Response
 
@@ -135,14 +136,27 @@ def act_on_queue() -> Response:
 
 def _flash_outcome(outcome: Counter[str], problems: list[str], asked: int) -> None:
     if outcome["done"]:
-        flash(_("%(n)d posts handled.", n=outcome["done"]), "success")
+        flash(
+            ngettext("%(num)d post handled.", "%(num)d posts handled.", outcome["done"]),
+            "success",
+        )
     if outcome["handled"]:
         flash(
-            _("%(n)d posts had already been handled by someone else.", n=outcome["handled"]), "info"
+            ngettext(
+                "%(num)d post had already been handled by someone else.",
+                "%(num)d posts had already been handled by someone else.",
+                outcome["handled"],
+            ),
+            "info",
         )
     if problems:
         flash(
-            _("%(n)d posts were left as they were: %(why)s", n=len(problems), why=problems[0]),
+            ngettext(
+                "%(num)d post was left as it was: %(why)s",
+                "%(num)d posts were left as they were: %(why)s",
+                len(problems),
+                why=problems[0],
+            ),
             "error",
         )
     if not asked:

@@ -8,6 +8,7 @@ from markupsafe import Markup
 from sqlalchemy import select, update
 
 from forum.accounts.models import User
+from forum.boards.models import Board
 from forum.db import utcnow
 from forum.extensions import db
 from forum.i18n import isolate
@@ -26,7 +27,9 @@ _PEOPLES_TEXT = ("thread", "reason", "author", "sender")
 def notify(user: User, kind: str, **params: Any) -> Notice:
     """Leave a notice for one person, on the web and (unless they turned it off, which
     the worker checks when sending) by email. A `post_id` or `board_slug` among the
-    parameters becomes the notice's link."""
+    parameters becomes the notice's link; a `board_id` names the board in the reader's
+    language when the notice is shown (`board`, its English name, stays for a board
+    since removed)."""
     notice = Notice(user_id=user.id, kind=kind, params=params)
     db.session.add(notice)
     db.session.execute(
@@ -71,15 +74,21 @@ def describe_html(notice: Notice) -> Markup:
     """The notice in the reader's language for a page, titles and names in <bdi>."""
     params = {
         name: isolate(value) if name in _PEOPLES_TEXT else Markup.escape(value)
-        for name, value in notice.params.items()
+        for name, value in _named_in_readers_language(notice.params).items()
     }
     # The sentence is the catalogue's own; every value put into it is escaped above.
     return Markup(describe(notice, params=params))  # noqa: S704
 
 
+def _named_in_readers_language(params: dict[str, Any]) -> dict[str, Any]:
+    """The parameters with the board named in the reader's language."""
+    board = db.session.get(Board, params["board_id"]) if "board_id" in params else None
+    return params if board is None else {**params, "board": board.label}
+
+
 def describe(notice: Notice, *, params: dict[str, Any] | None = None) -> str:
     """The notice in the reader's language."""
-    params = dict(notice.params if params is None else params)
+    params = dict(_named_in_readers_language(notice.params) if params is None else params)
     if "role" in params:
         params["role"] = _("coordinator") if params["role"] == "coordinator" else _("member")
     texts = {

@@ -41,7 +41,8 @@ def writer_language() -> str:
     the page's."""
     languages = current_app.config["LANGUAGES"]
     locale = getattr(current_user, "locale", None)
-    return locale if locale in languages else str(get_locale())
+    page = str(get_locale())
+    return locale if locale in languages else page if page in languages else "en"
 
 
 def _known_language(form: ForumForm, field: SelectField) -> None:

@@ -4,6 +4,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from flask_babel import lazy_pgettext
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -21,6 +22,16 @@ class PostStatus(enum.StrEnum):
     HIDDEN = "hidden"
     DELETED = "deleted"
     REJECTED = "rejected"
+
+
+# A post's state, as moderators see it.
+POST_STATUS_LABELS = {
+    PostStatus.PUBLISHED: lazy_pgettext("post state", "Published"),
+    PostStatus.PENDING: lazy_pgettext("post state", "Awaiting moderation"),
+    PostStatus.HIDDEN: lazy_pgettext("post state", "Hidden"),
+    PostStatus.DELETED: lazy_pgettext("post state", "Deleted"),
+    PostStatus.REJECTED: lazy_pgettext("post state", "Rejected"),
+}
 
 
 class PostSource(enum.StrEnum):

@@ -14,6 +14,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
@@ -99,8 +100,10 @@ def _watch_choice(viewer: User, thread: Thread) -> str:
 
 def _too_fast(refusal: Refusal) -> None:
     flash(
-        _("You are posting faster than this forum allows. Wait %(n)d minutes and send again: "
-          "your text is kept below.", n=refusal.minutes),
+        ngettext("You are posting faster than this forum allows. Wait %(num)d minute and "
+                 "send again: your text is kept below.",
+                 "You are posting faster than this forum allows. Wait %(num)d minutes and "
+                 "send again: your text is kept below.", refusal.minutes),
         "error",
     )  # fmt: skip
 

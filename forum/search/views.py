@@ -4,6 +4,7 @@ from datetime import UTC, datetime, time
 
 from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -39,7 +40,13 @@ def search() -> str:
     limit = current_app.config["SEARCH_QUERY_MAX_LENGTH"]
     if len(text) > limit:
         text = text[:limit]
-        notes.append(_("Your search was long; only its first %(n)d characters were used.", n=limit))
+        notes.append(
+            ngettext(
+                "Your search was long; only its first %(num)d character was used.",
+                "Your search was long; only its first %(num)d characters were used.",
+                limit,
+            )
+        )
     boards = list(
         db.session.scalars(
             select(Board).where(readable_boards_clause(current_user)).order_by(Board.position)
