@@ -360,6 +360,7 @@ def test_each_paragraph_of_a_post_reads_in_its_own_direction(
 
 
 def test_typed_text_takes_the_direction_of_its_script(browser: object, served: Forum) -> None:
+    """A field follows what is typed in it; empty, showing its hint, it follows the page."""
     context = _context(browser, 320)
     page = context.new_page()
     try:
@@ -370,6 +371,7 @@ def test_typed_text_takes_the_direction_of_its_script(browser: object, served: F
         name.fill("أمينة الحسن")
         assert name.evaluate("(field) => field.matches(':dir(rtl)')")
         search = page.locator("#site-q")
+        assert search.evaluate("(field) => getComputedStyle(field).direction") == "rtl"
         search.fill("internet governance")
         assert search.evaluate("(field) => field.matches(':dir(ltr)')")
     finally:
