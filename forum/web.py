@@ -70,6 +70,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["bdi"] = isolate
     app.jinja_env.filters["language_tag"] = language_tag
     app.jinja_env.filters["listing"] = listing
+    app.jinja_env.globals["arrow"] = arrow
     app.jinja_env.add_extension("jinja2.ext.do")
     if app.testing:
         app.jinja_env.undefined = StrictUndefined
@@ -157,6 +158,19 @@ _LABELS = SimpleNamespace(
 )
 
 
+def _right_to_left() -> bool:
+    return str(get_locale() or "en").split("_")[0] in RTL_LANGUAGES
+
+
+def arrow(way: str = "forward") -> str:
+    """An arrow pointing `forward` (the way of reading) or `back` in the page's language:
+    unlike angle quotation marks, arrows are not mirrored by the bidi algorithm, so the
+    glyph is chosen.
+    A global rather than a context variable, so that imported macros have it."""
+    forward = way == "forward"
+    return "←" if forward == _right_to_left() else "→"
+
+
 def _template_context() -> dict:
     locale = str(get_locale() or "en")
     return {
@@ -170,7 +184,7 @@ def _template_context() -> dict:
         "lang": language_tag(locale),
         "locale": locale,
         "languages": interface_languages(),
-        "text_direction": "rtl" if locale.split("_")[0] in RTL_LANGUAGES else "ltr",
+        "text_direction": "rtl" if _right_to_left() else "ltr",
         "sign_out_form": _sign_out_form(),
         "waiting_for_moderation": _waiting_for_moderation(),
     }
