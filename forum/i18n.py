@@ -51,7 +51,7 @@ def select_locale() -> str | None:
 def browser_locale() -> str | None:
     """The language the browser asks for: the switcher's cookie, else its best offer among
     the forum's languages (what a page built without the database can know)."""
-    languages = current_app.config["LANGUAGES"]
+    languages = interface_languages()
     chosen = request.cookies.get(LANGUAGE_COOKIE)
     if chosen in languages:
         return chosen
