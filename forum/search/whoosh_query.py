@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from itertools import pairwise
 
 from whoosh.fields import Schema
+from whoosh.matching import AndNotMatcher
 from whoosh.qparser import OrGroup, QueryParser
 from whoosh.query import (
     And,
@@ -25,6 +26,22 @@ from forum.search import analysis
 from forum.search.backend import Query, QuerySyntaxError
 from forum.search.whoosh_schema import QUERY_SCHEMA, TEXT_FIELDS
 from forum.search.whoosh_weighting import pair_term
+
+
+class _ExcludingMatcher(AndNotMatcher):
+    """Whoosh's matcher of "a, less b", which reads a's current post even after a ran out
+    while skipping blocks: an IndexError once a is an OR of a word's forms."""
+
+    def _find_next(self):
+        return self.a.is_active() and super()._find_next()
+
+
+class Excluding(AndNot):
+    """ "a, less b", with the matcher above."""
+
+    def matcher(self, searcher, context=None):
+        found = self.a.matcher(searcher, context)
+        return _ExcludingMatcher(found, self.b.matcher(searcher, searcher.boolean_context()))
 
 
 def parse(query: Query):
@@ -124,7 +141,7 @@ def _exclusions_last(parsed):
     excluded = [part.query for part in parsed.subqueries if isinstance(part, Not)]
     if not kept or not excluded:
         return parsed
-    return AndNot(_joined(And, kept), _joined(Or, excluded))
+    return Excluding(_joined(And, kept), _joined(Or, excluded))
 
 
 def _joined(kind, parts: list):
@@ -169,5 +186,5 @@ def restricted(parsed, query: Query, fields: Schema):
     restricted = And([parsed, *facets]) if facets else parsed
     if query.hidden_board_ids:
         hidden = Or([Term("board_id", str(board_id)) for board_id in query.hidden_board_ids])
-        restricted = AndNot(restricted, hidden)
+        restricted = Excluding(restricted, hidden)
     return restricted
