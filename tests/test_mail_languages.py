@@ -103,6 +103,7 @@ def test_a_copy_of_a_post_has_its_footer_and_date_in_the_readers_language(
         subscriptions.set_board_mode(reader, board("C5"), MailMode.EVERY_POST)
         db.session.commit()
     author = make_user(name="Kwame Mensah")
+    author.organisation = "ITU"
     thread = make_thread(author=author, title="Spam costs", body="A post in English")
     [message] = delivered(app, smtp, "reader@example.org")
     assert message["Subject"] == "[C5] Spam costs"
@@ -117,6 +118,7 @@ def test_a_copy_of_a_post_has_its_footer_and_date_in_the_readers_language(
     ).split("@")[0]  # fmt: skip
     assert reply_line in footer
     assert address in footer
+    assert {"ar": "، ITU)", "zh_Hans": "\uff0cITU\uff09"}[locale] in footer, "its own comma"
     assert "Reply to this message" not in footer
     assert_worded_in(app, footer, locale, "Email settings:")
     post = db.session.get(Post, thread.first_post_id)
