@@ -63,9 +63,18 @@ FLAGS_TO_HIDE = 3
 # How long a sign-in lasts at most (days), kept on this device ("remember me") or not.
 SIGN_IN_DAYS = 30
 
+# Redis shared by every server (redis://host:6379/0): the page cache and the rate-limit
+# counters live there. Empty: each process keeps its own (one server).
+REDIS_URL = ""
+
+# Where rate-limit counters live (a `limits` storage URI): "memory://" means REDIS_URL's
+# Redis when it is set, else this process's memory.
+RATELIMIT_STORAGE_URI = "memory://"
+RATELIMIT_STORAGE_OPTIONS: dict[str, object] = {}
+RATELIMIT_STRATEGY = "fixed-window"
+
 # Rate limits, in the notation of the `limits` library. Sign-ins count failures only: per
 # account and address, per address, and (only after many, from many addresses) per account.
-RATELIMIT_STORAGE_URI = "memory://"
 LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS = "5 per 10 minutes"
 LOGIN_LIMIT_PER_ADDRESS = "20 per 10 minutes"
 LOGIN_LIMIT_PER_ACCOUNT = "100 per hour"

@@ -50,7 +50,10 @@ def _init_extensions(app: Flask) -> None:
         compare_type=True,
     )
     extensions.mail.init_app(app)
-    extensions.limiter.init_app(app)
+    from forum import ratelimit, shared
+
+    shared.init_app(app)
+    ratelimit.init_app(app)
     from forum.i18n import select_locale
 
     if app.config["PSEUDO_LOCALE"]:

@@ -1,8 +1,6 @@
 """The bare extension objects, bound to the app in `create_app`."""
 
 from flask_babel import Babel
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
@@ -15,4 +13,3 @@ migrate = Migrate()
 login_manager = LoginManager()
 mail = Mail()
 babel = Babel()
-limiter = Limiter(get_remote_address)

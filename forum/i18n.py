@@ -45,6 +45,13 @@ def select_locale() -> str | None:
     languages = interface_languages()
     if current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
+    return browser_locale()
+
+
+def browser_locale() -> str | None:
+    """The language the browser asks for: the switcher's cookie, else its best offer among
+    the forum's languages (what a page built without the database can know)."""
+    languages = interface_languages()
     chosen = request.cookies.get(LANGUAGE_COOKIE)
     if chosen in languages:
         return chosen

@@ -1,4 +1,5 @@
-"""Rendered pages for anonymous readers, kept in each worker's memory.
+"""Rendered pages for anonymous readers, kept in Redis (shared by every server) when
+REDIS_URL names one, else in each worker's memory.
 
 Most readers of the public record are not signed in, and their pages are the same for
 all of them. A page is kept under its address, language and time zone, and a content
@@ -6,15 +7,24 @@ version that the view reads from the database anyway (a thread's or board's
 `changed_at`), so a change shows at once. A short lifetime bounds what the version does
 not cover, such as an author's new display name. Signed-in readers, and anyone with a
 message waiting to be flashed, always get a freshly rendered page.
+
+The version comes from the database, not from a counter kept in Redis: a change made
+through any server moves the stamp every server reads, so no server serves a page older
+than what it reads, and nothing has to be told to Redis after a commit (a crash between
+the two, or a Redis that lost its data, cannot leave an old page in place).
 """
 
+import hashlib
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
-from flask import current_app, request, session
+import redis
+from flask import Flask, current_app, request, session
 from flask_babel import get_locale, get_timezone
 from flask_login import current_user
+
+from forum.shared import KEY_PREFIX, Fallback
 
 
 class PageCache:
@@ -40,11 +50,51 @@ class PageCache:
         self._pages.clear()
 
 
-def init_app(app: object) -> None:
-    app.extensions["page_cache"] = PageCache(  # type: ignore[attr-defined]
-        app.config["PAGE_CACHE_ENTRIES"],
-        app.config["PAGE_CACHE_SECONDS"],  # type: ignore[attr-defined]
-    )
+class SharedPageCache:
+    """Pages in Redis, under a digest of their key; in this process's memory while Redis
+    does not answer."""
+
+    def __init__(self, client: redis.Redis, local: PageCache, fallback: Fallback) -> None:
+        self.client = client
+        self.local = local
+        self.fallback = fallback
+
+    @staticmethod
+    def _name(key: Hashable) -> str:
+        return KEY_PREFIX + "page:" + hashlib.sha256(repr(key).encode()).hexdigest()
+
+    def get(self, key: Hashable) -> str | None:
+        def shared() -> str | None:
+            page = self.client.get(self._name(key))
+            return None if page is None else page.decode()
+
+        return self.fallback.run(shared, lambda: self.local.get(key))
+
+    def put(self, key: Hashable, page: str) -> None:
+        seconds = max(1, round(self.local.seconds))
+        self.fallback.run(
+            lambda: self.client.set(self._name(key), page.encode(), ex=seconds),
+            lambda: self.local.put(key, page),
+        )
+
+    def clear(self) -> None:
+        self.local.clear()
+
+        def shared() -> None:
+            for name in self.client.scan_iter(match=KEY_PREFIX + "page:*", count=500):
+                self.client.delete(name)
+
+        self.fallback.run(shared, lambda: None)
+
+
+def init_app(app: Flask) -> None:
+    local = PageCache(app.config["PAGE_CACHE_ENTRIES"], app.config["PAGE_CACHE_SECONDS"])
+    client = app.extensions["redis"]
+    if client is None:
+        app.extensions["page_cache"] = local
+        return
+    fallback = Fallback("Redis (page cache)", redis.RedisError, app.logger)
+    app.extensions["page_cache"] = SharedPageCache(client, local, fallback)
 
 
 def _cacheable() -> bool:
@@ -60,7 +110,7 @@ def cached(version: Hashable, render: Callable[[], str]) -> str:
     """The page `render` makes, served from the cache for anonymous readers."""
     if not _cacheable():
         return render()
-    cache: PageCache = current_app.extensions["page_cache"]
+    cache: PageCache | SharedPageCache = current_app.extensions["page_cache"]
     key = (request.full_path, str(get_locale()), str(get_timezone()), version)
     page = cache.get(key)
     if page is None:

@@ -34,6 +34,8 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
             app.config["HTTPS"] = True
         if app.config.get("TRUSTED_HOSTS") is None:
             app.config["TRUSTED_HOSTS"] = _trusted_hosts(app.config)
+    if app.config["REDIS_URL"] and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"] or (
         f"sqlite:///{Path(app.instance_path) / 'forum.sqlite3'}"
     )

@@ -4,10 +4,11 @@ from collections.abc import Callable
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, g, redirect, render_template, request, url_for
-from flask_babel import get_locale
-from flask_login import current_user
+from flask import Flask, Response, current_app, g, redirect, render_template, request, url_for
+from flask_babel import force_locale, get_locale
+from flask_login import AnonymousUserMixin, current_user
 from jinja2 import StrictUndefined
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import Forbidden, HTTPException, SecurityError
 from werkzeug.routing import IntegerConverter, Map
 
@@ -16,7 +17,9 @@ from forum.accounts.forms import ActionForm
 from forum.accounts.models import STAKEHOLDER_GROUP_LABELS, StakeholderGroup
 from forum.boards.models import MODERATION_MODE_LABELS, OUTSIDE_MAIL_LABELS, ROLE_LABELS
 from forum.db import mark_writing, unmark_writing
+from forum.extensions import db
 from forum.i18n import (
+    browser_locale,
     country_names,
     format_when,
     interface_languages,
@@ -64,6 +67,9 @@ def init_app(app: Flask) -> None:
     app.after_request(_security_headers)
     app.after_request(say_language)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(OperationalError, _database_unavailable)
+    app.register_error_handler(InterfaceError, _database_unavailable)
+    app.teardown_appcontext(_release_session)
     app.context_processor(_template_context)
     app.jinja_env.filters["excerpt"] = excerpt
     app.jinja_env.filters["when"] = format_when
@@ -114,6 +120,39 @@ def _http_error(error: HTTPException) -> Response | tuple[str, int]:
         return error
     template = "errors/page.html"
     return render_template(template, error=error), error.code
+
+
+def _database_unavailable(error: OperationalError | InterfaceError) -> Response:
+    """The database went away (restarted, its connections cut) or is busy beyond waiting: a
+    503 page built without it. The connection is dropped from the pool, whose pre-ping
+    replaces any other dead one, so the next request works as soon as the database does."""
+    current_app.logger.warning("database unavailable: %s", str(error.orig or error)[:500])
+    try:
+        db.session.rollback()
+    except (OperationalError, InterfaceError):
+        db.session.close()
+    # Nothing on this page may ask the database: not who is signed in, nor their language.
+    g._login_user = AnonymousUserMixin()
+    locale = browser_locale() or "en"
+    with force_locale(locale):
+        page = current_app.jinja_env.get_template("errors/unavailable.html").render(
+            lang=language_tag(locale),
+            text_direction="rtl" if locale.split("_")[0] in RTL_LANGUAGES else "ltr",
+        )
+    response = Response(page, status=503, mimetype="text/html")
+    response.headers["Retry-After"] = "30"
+    response.headers["Content-Language"] = language_tag(locale)
+    return response
+
+
+def _release_session(error: BaseException | None) -> None:
+    """Give the connection back at the end of a request, even one cut since its last query
+    (whose rollback fails): the answer has been made, and the pool drops the dead one."""
+    try:
+        db.session.remove()
+    except (OperationalError, InterfaceError) as failure:
+        current_app.logger.warning("database connection lost after a request: %s", failure.orig)
+        db.session.remove()
 
 
 def safe_next_url(target: str | None, default: str) -> str:

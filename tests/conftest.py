@@ -30,7 +30,7 @@ from forum.accounts.services import PASSWORD_METHOD
 from forum.boards.models import BoardRole, Role
 from forum.boards.services import load_boards
 from forum.db import utcnow
-from forum.extensions import db, limiter, mail
+from forum.extensions import db, mail
 from forum.mail import delivery, mail_context
 from forum.posts import services as posting
 from forum.posts.models import Thread
@@ -111,8 +111,7 @@ def database(app: Flask) -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def fresh_limits_and_mail(app: Flask) -> Iterator[None]:
-    with app.app_context():
-        limiter.reset()
+    app.extensions["rate_limits"].reset()
     maildir = Path(app.instance_path) / "maildir"
     for path in maildir.glob("*/*"):
         path.unlink()

@@ -26,6 +26,8 @@ from forum.settings import CONFIG_DIR
 from tests.helpers import PASSWORD, ClosingClient, post_form
 
 LIVE_SCHEMA = "live"
+# How the live forum's connections name themselves to PostgreSQL (pg_stat_activity).
+LIVE_APPLICATION = "forum-live"
 
 
 def _postgres_url(url: str, lock_timeout_ms: int) -> str:
@@ -35,7 +37,7 @@ def _postgres_url(url: str, lock_timeout_ms: int) -> str:
         connection.execute(text(f"CREATE SCHEMA {LIVE_SCHEMA}"))
     engine.dispose()
     options = quote(f"-csearch_path={LIVE_SCHEMA} -clock_timeout={lock_timeout_ms}")
-    return f"{url}{'&' if '?' in url else '?'}options={options}"
+    return f"{url}{'&' if '?' in url else '?'}options={options}&application_name={LIVE_APPLICATION}"
 
 
 @contextmanager

@@ -154,6 +154,9 @@ def _count(outbox_id: int, kind: str, status: str, detail: str) -> str:
     if row is None or row.user_id is None:
         return "bounce for a message no longer known"
     user = db.session.get(User, row.user_id)
+    # One count at a time per person (mail in on one machine, a refusal met by a worker
+    # on another), so that crossing the threshold pauses their mail and asks them once.
+    db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
     db.session.add(
         Bounce(user_id=user.id, outbox_id=row.id, address=row.to_address or user.email,
                kind=kind, status=status[:16], detail=detail[:2000])

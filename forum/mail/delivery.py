@@ -1,14 +1,21 @@
 """Delivering the outbox: claim a batch, compose it, send it, record what happened.
 
-Claiming marks rows as being sent in one UPDATE (with `FOR UPDATE SKIP LOCKED` on
-PostgreSQL, so several workers take different rows); the outcome of each row is written
-after the batch. A 4xx answer or an unreachable server is retried later with a growing
-delay; a 5xx answer is a permanent failure, kept with its reason, and counted as a
-bounce of the recipient only when it refused the recipient's address (see
-`bounces.refuses_recipient`): a relay, authentication or content refusal would otherwise
-pause everyone's mail at once. A worker that dies mid-batch leaves its rows claimed:
-they are offered again after MAIL_CLAIM_SECONDS, so they can at worst go out twice,
-never not at all.
+Claiming marks rows as being sent in one UPDATE and commits it (with `FOR UPDATE SKIP
+LOCKED` on PostgreSQL, so several workers, on any machines, take different rows); the
+outcome of each message is written and committed as soon as the server has answered it.
+A 4xx answer or an unreachable server is retried later with a growing delay; a 5xx
+answer is a permanent failure, kept with its reason, and counted as a bounce of the
+recipient only when it refused the recipient's address (see `bounces.refuses_recipient`):
+a relay, authentication or content refusal would otherwise pause everyone's mail at once.
+
+A claim is a lease: a worker that dies mid-batch leaves the rest of its batch claimed,
+and another worker takes them after MAIL_CLAIM_SECONDS; the worker renews the lease of
+what it has still to send as it goes, so a long batch is never taken from a live one.
+Holding row locks while sending instead (claim and record in one transaction) would need
+one open transaction per worker for the whole batch, and one commit at its end: a crash
+would then forget every message the batch had sent. With a record per message, what was
+sent stays sent; only a message whose acceptance the server had answered and whose
+record was not yet written when the worker died can go out twice; none is ever lost.
 """
 
 import mailbox
@@ -18,7 +25,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
@@ -162,6 +169,9 @@ class Report:
     outcomes: list[dict] = field(default_factory=list)
     # (outbox id, the server's answer) of messages whose recipient the server refused.
     refused: list[tuple[int, str]] = field(default_factory=list)
+    # How many outcomes are written already, and when the batch's lease was last renewed.
+    written: int = 0
+    claimed_at: datetime = field(default_factory=utcnow)
 
     @property
     def handled(self) -> int:
@@ -251,6 +261,7 @@ def _send_batch(rows: list[OutboxMessage], report: Report) -> None:
             while pending:
                 row = pending.pop(0)
                 _send_one(batch, row, transport, report)
+                _write_outcomes(report, pending)
     except ServerUnavailable as error:
         for row in pending:
             _temporary(report, row, str(error))
@@ -287,12 +298,49 @@ def _send_one(batch: Batch, row: OutboxMessage, transport: Transport, report: Re
                  sent_at=utcnow(), subject=message.subject[:500], last_error="")  # fmt: skip
 
 
+@contextmanager
+def _keeping_loaded() -> Iterator[None]:
+    """Commits that leave the batch's loaded rows, posts and people as they are (nothing
+    they hold is changed by these commits), so composing goes on without reloading them."""
+    session = db.session()
+    saved = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        yield
+    finally:
+        session.expire_on_commit = saved
+
+
+def _write_outcomes(report: Report, pending: list[OutboxMessage]) -> None:
+    """Commit the outcomes not yet written, and renew the lease on the rest of the batch
+    once a third of it has passed."""
+    now = utcnow()
+    lease = timedelta(seconds=current_app.config["MAIL_CLAIM_SECONDS"])
+    renew = [row.id for row in pending] if now - report.claimed_at > lease / 3 else []
+    with _keeping_loaded():
+        db.session.commit()
+        with writing():
+            _update_outcomes(report.outcomes[report.written :])
+            if renew:
+                db.session.execute(
+                    update(OutboxMessage)
+                    .where(
+                        OutboxMessage.id.in_(renew), OutboxMessage.status == OutboxStatus.SENDING
+                    )
+                    .values(claimed_at=now)
+                )
+                report.claimed_at = now
+            db.session.commit()
+    report.written = len(report.outcomes)
+
+
 def deliver_due(limit: int | None = None) -> Report:
     """Send one batch of what is due; returns what became of it."""
     report = Report()
     rows = claim(limit or current_app.config["MAIL_BATCH_SIZE"])
     if not rows:
         return report
+    report.claimed_at = utcnow()
     try:
         _send_batch(rows, report)
     finally:
@@ -302,13 +350,20 @@ def deliver_due(limit: int | None = None) -> Report:
     return report
 
 
-def _record(report: Report) -> None:
-    """Write every row's outcome at once (rows of one status share their columns)."""
+def _update_outcomes(outcomes: list[dict]) -> None:
+    """Write these outcomes at once (rows of one status share their columns)."""
     by_columns: dict[tuple, list[dict]] = {}
-    for outcome in report.outcomes:
+    for outcome in outcomes:
         by_columns.setdefault(tuple(sorted(outcome)), []).append(outcome)
-    for outcomes in by_columns.values():
-        db.session.execute(update(OutboxMessage), outcomes)
+    for same_columns in by_columns.values():
+        db.session.execute(update(OutboxMessage), same_columns)
+
+
+def _record(report: Report) -> None:
+    """Write the outcomes not written yet (the rows a failure left), and count the
+    recipients the server refused as bounces."""
+    _update_outcomes(report.outcomes[report.written :])
+    report.written = len(report.outcomes)
     for outbox_id, reply in report.refused:
         bounces.record_refusal(outbox_id, reply)
     db.session.commit()

@@ -14,6 +14,7 @@ from forum.accounts.models import User
 from forum.boards.models import Board
 from forum.db import writing
 from forum.extensions import db
+from forum.locks import exclusive
 from forum.permissions import Viewer, listed_threads_clause, readable_boards_clause
 from forum.posts.models import Post, PostStatus, Thread
 from forum.search.backend import Document, Query, Results
@@ -132,8 +133,11 @@ def drain(limit: int = 500) -> int:
 
     One drain at a time (`turn`): the queue and the posts are read in a read-only
     transaction, the index written, then the queue rows taken off in a short write, so
-    the write lock (SQLite) is never held while the index is written."""
-    with backend().turn():
+    the write lock (SQLite) is never held while the index is written. On PostgreSQL the
+    turn is also taken in the database, for workers on other machines writing one index."""
+    with backend().turn(), exclusive("search-index") as ours:
+        if not ours:
+            raise IndexBusy("another worker is updating the index")
         items = db.session.execute(
             select(IndexQueueItem.id, IndexQueueItem.post_id)
             .order_by(IndexQueueItem.id)

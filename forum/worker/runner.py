@@ -5,8 +5,12 @@ its own failures (a locked database, a server that went away, a bug), logs them,
 little longer each time it fails and goes on; the others keep running meanwhile. Every
 round is recorded as a heartbeat that the admin area shows.
 
-On SQLite only one worker runs at a time (a lock file in the instance folder); on
-PostgreSQL any number can, since each claims different rows.
+On SQLite only one worker runs at a time (a lock file in the instance folder). On
+PostgreSQL any number can, on any number of machines: delivery claims rows with
+`FOR UPDATE SKIP LOCKED`, so workers share the outbox; a digest run, the search index
+and housekeeping are done by one worker at a time (an advisory lock, see forum.locks),
+the others skipping them that round; and the digest run itself takes each person's
+settings row with `SKIP LOCKED`, so even two runs at once queue no digest twice.
 """
 
 import fcntl
@@ -25,6 +29,7 @@ from flask.cli import with_appcontext
 from forum.accounts import sessions
 from forum.db import utcnow, writing
 from forum.extensions import db
+from forum.locks import exclusive
 from forum.mail import delivery, digests, mail_context
 from forum.search import services as search
 from forum.search.whoosh_backend import IndexBusy
@@ -148,16 +153,21 @@ class Worker:
     def _digests(self) -> int:
         queued = 0
         for period in digests.PERIODS:
-            run = digests.queue_due(period)
-            if run.queued:
-                click.echo(f"digests: {run.queued} {period} digests queued", err=True)
-            queued += run.queued
+            with exclusive(f"digests:{period}") as ours:
+                if not ours:
+                    continue
+                run = digests.queue_due(period)
+                if run.queued:
+                    click.echo(f"digests: {run.queued} {period} digests queued", err=True)
+                queued += run.queued
         self.totals["digests"] += queued
         return queued
 
     def _housekeeping(self) -> int:
         """Rows that outlived their use: ended sign-in sessions."""
-        with writing():
+        with exclusive("housekeeping") as ours, writing():
+            if not ours:
+                return 0
             swept = sessions.sweep_expired()
             db.session.commit()
         return swept
