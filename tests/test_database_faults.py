@@ -114,9 +114,10 @@ def test_cutting_every_connection_under_load_never_gives_a_500(make_live_app, ad
             statuses.append(client.get(f"/t/{thread_id}").status_code)
 
     writers = [signed_in(app, f"live{number}@example.org") for number in (1, 2)]
+    tokens = [csrf_token(client) for client in writers]
 
-    def write(client: FlaskClient) -> None:
-        token, sent = csrf_token(client), 0
+    def write(client: FlaskClient, token: str) -> None:
+        sent = 0
         while not stop.is_set() and sent < 40:
             form = {"csrf_token": token, "body": f"Reply {sent}"}
             response = client.post(f"/t/{thread_id}/reply", data=form)
@@ -124,7 +125,8 @@ def test_cutting_every_connection_under_load_never_gives_a_500(make_live_app, ad
             sent += 1
 
     workers = [threading.Thread(target=read) for _ in range(3)]
-    workers += [threading.Thread(target=write, args=(client,)) for client in writers]
+    pairs = zip(writers, tokens, strict=True)
+    workers += [threading.Thread(target=write, args=pair) for pair in pairs]
     for worker in workers:
         worker.start()
     for _ in range(8):

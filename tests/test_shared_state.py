@@ -79,10 +79,11 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
 @pytest.fixture
 def make_server(
     app: Flask, redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
-) -> Callable[..., Flask]:
+) -> Iterator[Callable[..., Flask]]:
     """Another server of the forum under test (same database), with the shared Redis."""
     monkeypatch.setattr(shared, "RETRY_SECONDS", 0.2)
     monkeypatch.setenv("FORUM_INSTANCE_PATH", app.instance_path)
+    made: list[Flask] = []
 
     def make(**overrides: object) -> Flask:
         server = create_app(
@@ -100,9 +101,13 @@ def make_server(
         )
         server.test_client_class = ClosingClient
         server.extensions["search"] = app.extensions["search"]
+        made.append(server)
         return server
 
-    return make
+    yield make
+    for server in made:
+        with server.app_context():
+            db.engine.dispose()
 
 
 def _signed_in(server: Flask, user: User) -> FlaskClient:
