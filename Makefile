@@ -4,6 +4,8 @@
 # make bench - serve the large demo data set with gunicorn and measure the main pages
 # make bench-search - index the large data set and measure search
 # make bench-mail - digests, fan-out and delivery over the large data set
+# make bench-cluster - two web servers and two workers on PostgreSQL and Redis under load,
+#              then checks that posts, pages, search, mail and rate limits held
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -11,8 +13,10 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export FORUM_TEST_POSTGRES_URL ?= $(POSTGRES_URL)
+BENCH_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/bench_cluster
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/9
 
-.PHONY: install translations run lint test test-sqlite test-postgres bench bench-search bench-mail messages clean
+.PHONY: install translations run lint test test-sqlite test-postgres bench bench-search bench-mail bench-cluster messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +68,11 @@ bench-search: install
 
 bench-mail: install
 	@$(BIN)/python -m tests.bench.mail
+
+# Empties the PostgreSQL database and the Redis database it is given.
+bench-cluster: install
+	@BENCH_DATABASE_URL="$(BENCH_DATABASE_URL)" BENCH_REDIS_URL="$(BENCH_REDIS_URL)" \
+		$(BIN)/python -m tests.bench.cluster
 
 messages: install
 	$(BIN)/pybabel -q extract -F config/babel.cfg -k _l -k lazy_pgettext:1c,2 --ignore-dirs ".*" -o forum/translations/messages.pot .
