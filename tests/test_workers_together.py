@@ -140,6 +140,16 @@ def _outbox_done(app: Flask) -> Callable[[], bool]:
     return done
 
 
+def _workers_running(app: Flask, count: int) -> Callable[[], bool]:
+    def running() -> bool:
+        with app.app_context():
+            beating = db.session.scalar(select(func.count()).select_from(WorkerHeartbeat))
+            db.session.remove()
+        return beating >= count
+
+    return running
+
+
 def _stop(*processes: subprocess.Popen) -> None:
     for process in processes:
         process.send_signal(signal.SIGTERM)
@@ -151,8 +161,11 @@ def test_two_workers_share_the_outbox_and_deliver_each_message_once(
     make_live_app, start_worker, sink
 ):
     app = make_live_app()
-    _queue_mail(app, 2000)
     workers = [start_worker(app, MAIL_BATCH_SIZE=50) for _ in range(2)]
+    # Both running before the mail is queued: on a loaded machine one process can take
+    # seconds longer to start, and the other would have sent everything by then.
+    _wait_until(_workers_running(app, 2), 120, "both workers were running")
+    _queue_mail(app, 2000)
     _wait_until(_outbox_done(app), 240, "every message was sent")
     _stop(*workers)
 
