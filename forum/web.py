@@ -1,6 +1,7 @@
 """Cross-cutting web concerns: error pages, security headers, template helpers."""
 
 from collections.abc import Callable
+from functools import lru_cache
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
@@ -31,7 +32,7 @@ from forum.i18n import (
 )
 from forum.inbound.models import AUTHENTICATION_LABELS, OUTCOME_LABELS
 from forum.mail.models import OUTBOX_STATUS_LABELS
-from forum.markup import excerpt
+from forum.markup import excerpt, render_markdown
 from forum.moderation.models import FLAG_OUTCOME_LABELS, FLAG_REASON_LABELS
 from forum.moderation.queries import waiting_count
 from forum.pagination import MAX_ID
@@ -72,6 +73,7 @@ def init_app(app: Flask) -> None:
     app.teardown_appcontext(_release_session)
     app.context_processor(_template_context)
     app.jinja_env.filters["excerpt"] = excerpt
+    app.jinja_env.filters["markdown"] = markdown_example
     app.jinja_env.filters["when"] = format_when
     app.jinja_env.filters["bdi"] = isolate
     app.jinja_env.filters["language_tag"] = language_tag
@@ -171,6 +173,13 @@ def url_maker(endpoint: str, key: str, *, external: bool = False) -> Callable[[i
     made = url_for(endpoint, _external=external, **{key: sentinel})
     prefix, _, suffix = made.partition(str(sentinel))
     return lambda value: f"{prefix}{value}{suffix}"
+
+
+@lru_cache(maxsize=256)
+def markdown_example(source: str) -> str:
+    """A short text through the forum's Markdown (sanitised HTML), kept: the formatting
+    help of every post form shows the same few examples in each language."""
+    return render_markdown(source)
 
 
 def group_labels() -> dict[StakeholderGroup, str]:

@@ -8,7 +8,14 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from forum.accounts.forms import language_choices
@@ -63,6 +70,11 @@ class PostForm(ForumForm):
         validate_choice=False,
         validators=[_known_language],
     )
+    # Pressed instead of the form's own button: the text comes back rendered, unposted.
+    preview = SubmitField(_l("Preview"))
+
+    def wants_preview(self) -> bool:
+        return self.is_submitted() and bool(self.preview.data)
 
 
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
