@@ -1,7 +1,6 @@
 """Cross-cutting web concerns: error pages, security headers, template helpers."""
 
 from collections.abc import Callable
-from functools import lru_cache
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
@@ -32,7 +31,8 @@ from forum.i18n import (
 )
 from forum.inbound.models import AUTHENTICATION_LABELS, OUTCOME_LABELS
 from forum.mail.models import OUTBOX_STATUS_LABELS
-from forum.markup import excerpt, render_markdown
+from forum.markup import excerpt
+from forum.posts.forms import formatting_examples
 from forum.moderation.models import FLAG_OUTCOME_LABELS, FLAG_REASON_LABELS
 from forum.moderation.queries import waiting_count
 from forum.pagination import MAX_ID
@@ -73,7 +73,6 @@ def init_app(app: Flask) -> None:
     app.teardown_appcontext(_release_session)
     app.context_processor(_template_context)
     app.jinja_env.filters["excerpt"] = excerpt
-    app.jinja_env.filters["markdown"] = markdown_example
     app.jinja_env.filters["when"] = format_when
     app.jinja_env.filters["bdi"] = isolate
     app.jinja_env.filters["language_tag"] = language_tag
@@ -175,13 +174,6 @@ def url_maker(endpoint: str, key: str, *, external: bool = False) -> Callable[[i
     return lambda value: f"{prefix}{value}{suffix}"
 
 
-@lru_cache(maxsize=256)
-def markdown_example(source: str) -> str:
-    """A short text through the forum's Markdown (sanitised HTML), kept: the formatting
-    help of every post form shows the same few examples in each language."""
-    return render_markdown(source)
-
-
 def group_labels() -> dict[StakeholderGroup, str]:
     """Stakeholder group labels translated once, for listings of many people."""
     return {group: str(label) for group, label in STAKEHOLDER_GROUP_LABELS.items()}
@@ -227,6 +219,7 @@ def _template_context() -> dict:
         "labels": _LABELS,
         "url_maker": url_maker,
         "group_labels": group_labels,
+        "formatting_examples": formatting_examples,
         "when_formatter": when_formatter,
         "Action": permissions.Action,
         "lang": language_tag(locale),

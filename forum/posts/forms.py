@@ -2,6 +2,7 @@
 
 import re
 import secrets
+from functools import lru_cache
 
 from flask import current_app
 from flask_babel import get_locale
@@ -20,6 +21,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from forum.accounts.forms import language_choices
 from forum.forms import ForumForm
+from forum.markup import render_markdown
 from forum.pagination import as_id
 from forum.posts.services import UNKNOWN_LANGUAGE
 
@@ -55,6 +57,25 @@ def writer_language() -> str:
 def _known_language(form: ForumForm, field: SelectField) -> None:
     if field.data not in current_app.config["LANGUAGES"]:
         raise ValidationError(UNKNOWN_LANGUAGE)
+
+
+def formatting_examples() -> tuple[tuple[str, str], ...]:
+    """The formatting help of post forms, in the reader's language: each example as
+    written and as the forum shows it (sanitised HTML)."""
+    return _formatting_examples(str(get_locale()))
+
+
+@lru_cache(maxsize=16)
+def _formatting_examples(locale: str) -> tuple[tuple[str, str], ...]:
+    sources = [
+        f"**{_('bold')}**",
+        f"*{_('italic')}*",
+        f"[{_('a link')}](https://example.org)",
+        f"> {_('a quotation')}",
+        f"- {_('a list item')}",
+        "`code`",
+    ]
+    return tuple((source, render_markdown(source)) for source in sources)
 
 
 class PostForm(ForumForm):
