@@ -32,10 +32,10 @@ from forum.i18n import (
 from forum.inbound.models import AUTHENTICATION_LABELS, OUTCOME_LABELS
 from forum.mail.models import OUTBOX_STATUS_LABELS
 from forum.markup import excerpt
-from forum.posts.forms import formatting_examples
 from forum.moderation.models import FLAG_OUTCOME_LABELS, FLAG_REASON_LABELS
 from forum.moderation.queries import waiting_count
 from forum.pagination import MAX_ID
+from forum.posts.forms import formatting_examples
 from forum.posts.models import POST_STATUS_LABELS
 
 RTL_LANGUAGES = {"ar", "fa", "he", "ur"}

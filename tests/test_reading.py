@@ -156,7 +156,8 @@ def test_latest_lists_every_readable_board_and_never_a_private_one(
         db.session.commit()
     anonymous = client.application.test_client()
     page = text_of(anonymous.get("/latest"))
-    assert "Open question" in page and "Policy matters" in page
+    assert "Open question" in page
+    assert "Policy matters" in page
     assert "Coordinators only" not in page
     assert page.index("Open question") < page.index("Policy matters"), "most active first"
     newest = text_of(anonymous.get("/latest?order=new"))
@@ -183,6 +184,8 @@ def test_latest_is_paginated(app, client, make_thread):
         second = text_of(client.get("/latest?page=2"))
     finally:
         app.config["THREADS_PER_PAGE"] = 30
-    assert "Numbered 2" in first and "Numbered 1" in first and "Numbered 0" not in first
+    assert "Numbered 2" in first
+    assert "Numbered 1" in first
+    assert "Numbered 0" not in first
     assert "Numbered 0" in second
     assert 'rel="next" href="/latest?page=2"' in first

@@ -68,12 +68,12 @@ def formatting_examples() -> tuple[tuple[str, str], ...]:
 @lru_cache(maxsize=16)
 def _formatting_examples(locale: str) -> tuple[tuple[str, str], ...]:
     sources = [
-        f"**{_('bold')}**",
-        f"*{_('italic')}*",
-        f"[{_('a link')}](https://example.org)",
-        f"> {_('a quotation')}",
-        f"- {_('a list item')}",
-        "`code`",
+        "**" + _("bold") + "**",
+        "*" + _("italic") + "*",
+        "[" + _("a link") + "](https://example.org)",
+        "> " + _("a quotation"),
+        "- " + _("a list item"),
+        "`" + _("code") + "`",
     ]
     return tuple((source, render_markdown(source)) for source in sources)
 
