@@ -98,10 +98,12 @@ def _register_blueprints(app: Flask) -> None:
     from forum.moderation.views import bp as moderation_bp
     from forum.notices.views import bp as notices_bp
     from forum.posts.views import bp as posts_bp
+    from forum.reads.views import bp as reads_bp
     from forum.search.views import bp as search_bp
 
     app.register_blueprint(boards_bp)
     app.register_blueprint(posts_bp)
+    app.register_blueprint(reads_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(moderation_bp)
     app.register_blueprint(notices_bp)

@@ -13,11 +13,13 @@ from forum.mail.models import (
 from forum.moderation.models import BoardTrust, Flag, LogEntry
 from forum.notices.models import Notice
 from forum.posts.models import Post, PostRevision, Thread
+from forum.reads.models import BoardRead, ThreadRead
 from forum.search.models import IndexQueueItem
 from forum.worker.models import WorkerHeartbeat
 
 __all__ = [
     "Board",
+    "BoardRead",
     "BoardRole",
     "BoardTrust",
     "Bounce",
@@ -34,6 +36,7 @@ __all__ = [
     "Section",
     "Subscription",
     "Thread",
+    "ThreadRead",
     "ThreadWatch",
     "User",
     "UserSession",

@@ -35,6 +35,7 @@ from forum.markup import excerpt
 from forum.moderation.models import FLAG_OUTCOME_LABELS, FLAG_REASON_LABELS
 from forum.moderation.queries import waiting_count
 from forum.pagination import MAX_ID
+from forum.posts.forms import formatting_examples
 from forum.posts.models import POST_STATUS_LABELS
 
 RTL_LANGUAGES = {"ar", "fa", "he", "ur"}
@@ -218,6 +219,7 @@ def _template_context() -> dict:
         "labels": _LABELS,
         "url_maker": url_maker,
         "group_labels": group_labels,
+        "formatting_examples": formatting_examples,
         "when_formatter": when_formatter,
         "Action": permissions.Action,
         "lang": language_tag(locale),

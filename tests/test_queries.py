@@ -6,8 +6,9 @@ from forum.boards.models import Role
 from tests.helpers import text_of
 
 MAX_QUERIES = 6
-# Signed in, a board or thread page also reads how the person follows it by email.
-MAX_SIGNED_IN_QUERIES = MAX_QUERIES + 1
+# Signed in, a board or thread page also reads how the person follows it by email, and
+# what is new to them on the page (one query for the whole page).
+MAX_SIGNED_IN_QUERIES = MAX_QUERIES + 2
 
 
 @pytest.mark.parametrize("replies", [29, 299])
@@ -53,3 +54,20 @@ def test_home_page_queries(client, make_thread, count_queries):
     with count_queries() as counter:
         assert client.get("/").status_code == 200
     assert counter.count <= 2, counter.statements
+
+
+def test_unread_marks_of_a_board_page_take_one_query(
+    client, make_user, make_thread, sign_in, count_queries
+):
+    reader = make_user()
+    sign_in(reader)
+    counts = []
+    for threads in (3, 30):
+        while len(counts) < threads:
+            make_thread("C5", title=f"Thread {len(counts)}", replies=1)
+            counts.append(None)
+        with count_queries() as counter:
+            page = text_of(client.get("/b/c5-building-confidence-and-security"))
+        assert page.count('class="tag new"') == threads
+        counts[threads - 1] = counter.count
+    assert counts[2] == counts[29] <= MAX_SIGNED_IN_QUERIES

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.strategy_options import _AbstractLoad
 
@@ -98,3 +98,37 @@ def board_threads(board: Board, *, page: int, per_page: int) -> list[Thread]:
         .offset((page - 1) * per_page)
     )
     return list(db.session.scalars(query))
+
+
+def _latest_clause(viewer: Viewer) -> ColumnElement[bool]:
+    """Listed threads of the boards this viewer may read."""
+    return readable_boards_clause(viewer) & listed_threads_clause()
+
+
+def latest_thread_total(viewer: Viewer) -> int:
+    """How many threads the Latest page lists for this viewer."""
+    total = db.session.scalar(
+        select(func.count()).select_from(Thread).join(Thread.board).where(_latest_clause(viewer))
+    )
+    return total or 0
+
+
+def latest_threads(viewer: Viewer, *, newest: bool, page: int, per_page: int) -> list[Thread]:
+    """One page of the threads of every board this viewer may read: the most recently
+    active first, or with `newest` the most recently started."""
+    order = Thread.created_at if newest else Thread.last_activity_at
+    return list(
+        db.session.scalars(
+            select(Thread)
+            .join(Thread.board)
+            .where(_latest_clause(viewer))
+            .options(
+                joinedload(Thread.board),
+                joinedload(Thread.author).load_only(User.id, User.display_name),
+                _last_post_summary(joinedload(Thread.last_post)),
+            )
+            .order_by(order.desc(), Thread.id.desc())
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+    )

@@ -1,8 +1,9 @@
 """The home page and board pages."""
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user
 
+from forum.accounts.forms import ActionForm
 from forum.boards import queries
 from forum.boards.models import Board, BoardKind, Role
 from forum.mail.forms import board_mail_form
@@ -10,6 +11,7 @@ from forum.mail.subscriptions import board_mode
 from forum.pagecache import cached
 from forum.pagination import Page, page_of
 from forum.permissions import Action, require
+from forum.reads import queries as reads
 
 bp = Blueprint("boards", __name__)
 
@@ -24,9 +26,39 @@ _LISTED_ROLES = {
 
 @bp.get("/")
 def home() -> str:
-    return cached(
-        queries.last_change(current_user),
-        lambda: render_template("boards/home.html", sections=queries.home_sections(current_user)),
+    return cached(queries.last_change(current_user), _render_home)
+
+
+def _render_home() -> str:
+    sections = queries.home_sections(current_user)
+    board_ids = [board.id for listing in sections for board in listing.boards]
+    return render_template(
+        "boards/home.html",
+        sections=sections,
+        unread=reads.unread_board_ids(current_user, board_ids),
+    )
+
+
+@bp.get("/latest")
+def latest() -> str:
+    """New and active threads of every board the reader may read, across the forum."""
+    newest = request.args.get("order") == "new"
+    page = page_of(
+        queries.latest_thread_total(current_user), current_app.config["THREADS_PER_PAGE"]
+    )
+    return cached(queries.last_change(current_user), lambda: _render_latest(newest, page))
+
+
+def _render_latest(newest: bool, page: Page) -> str:
+    threads = queries.latest_threads(
+        current_user, newest=newest, page=page.number, per_page=page.per_page
+    )
+    return render_template(
+        "boards/latest.html",
+        threads=threads,
+        newest=newest,
+        page=page,
+        unread=reads.unread_thread_ids(current_user, threads),
     )
 
 
@@ -39,10 +71,15 @@ def board(slug: str) -> str:
 
 
 def _render_board(board: Board, page: Page) -> str:
+    threads = queries.board_threads(board, page=page.number, per_page=page.per_page)
     return render_template(
         "boards/board.html",
         board=board,
-        threads=queries.board_threads(board, page=page.number, per_page=page.per_page),
+        threads=threads,
+        unread=reads.unread_thread_ids(current_user, threads),
+        read_form=ActionForm(formdata=None, prefix="read")
+        if current_user.is_authenticated
+        else None,
         page=page,
         children=queries.child_boards(board, current_user),
         team=[role for role in queries.team(board) if role.role in _LISTED_ROLES[board.kind]],

@@ -2,17 +2,26 @@
 
 import re
 import secrets
+from functools import lru_cache
 
 from flask import current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from forum.accounts.forms import language_choices
 from forum.forms import ForumForm
+from forum.markup import render_markdown
 from forum.pagination import as_id
 from forum.posts.services import UNKNOWN_LANGUAGE
 
@@ -50,6 +59,25 @@ def _known_language(form: ForumForm, field: SelectField) -> None:
         raise ValidationError(UNKNOWN_LANGUAGE)
 
 
+def formatting_examples() -> tuple[tuple[str, str], ...]:
+    """The formatting help of post forms, in the reader's language: each example as
+    written and as the forum shows it (sanitised HTML)."""
+    return _formatting_examples(str(get_locale()))
+
+
+@lru_cache(maxsize=16)
+def _formatting_examples(locale: str) -> tuple[tuple[str, str], ...]:
+    sources = [
+        "**" + _("bold") + "**",
+        "*" + _("italic") + "*",
+        "[" + _("a link") + "](https://example.org)",
+        "> " + _("a quotation"),
+        "- " + _("a list item"),
+        "`" + _("code") + "`",
+    ]
+    return tuple((source, render_markdown(source)) for source in sources)
+
+
 class PostForm(ForumForm):
     body = TextAreaField(
         _l("Message"),
@@ -63,6 +91,11 @@ class PostForm(ForumForm):
         validate_choice=False,
         validators=[_known_language],
     )
+    # Pressed instead of the form's own button: the text comes back rendered, unposted.
+    preview = SubmitField(_l("Preview"))
+
+    def wants_preview(self) -> bool:
+        return self.is_submitted() and bool(self.preview.data)
 
 
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")

@@ -18,6 +18,7 @@ from forum.moderation.holds import needs_approval
 from forum.permissions import Action, can, is_banned, is_suspended
 from forum.posts.counters import count_published, recount, recount_authors, touch
 from forum.posts.models import Post, PostRevision, PostSource, PostStatus, Thread
+from forum.reads.services import mark_thread_read
 
 
 @dataclass(frozen=True)
@@ -185,6 +186,8 @@ def _add_post(
     db.session.flush()
     if thread.first_post_id is None:
         thread.first_post = post
+    # Whoever writes in a thread has read it up to there.
+    mark_thread_read(author, thread, up_to=now)
     if held:
         touch(thread)
         db.session.flush()

@@ -1,6 +1,7 @@
 """Thread pages, writing and editing posts, post history and permalinks."""
 
 from collections.abc import Callable
+from itertools import pairwise
 
 from flask import (
     Blueprint,
@@ -24,17 +25,21 @@ from forum.boards.queries import board_by_slug
 from forum.extensions import db
 from forum.mail.forms import thread_mail_form
 from forum.mail.subscriptions import watch_mode
+from forum.markup import render_markdown
 from forum.moderation.acts import ModerationError
 from forum.moderation.posts_acts import redact_post
 from forum.pagecache import cached
 from forum.pagination import Page, as_id, page_of
-from forum.permissions import Action, can, require
+from forum.permissions import Action, Viewer, account_of, can, require
 from forum.posts import queries, services
+from forum.posts.diff import Change, text_changes
 from forum.posts.flood import flood_refusal
 from forum.posts.forms import EditForm, ReplyForm, ThreadForm
 from forum.posts.models import Post, PostStatus, Thread
 from forum.posts.services import Origin
 from forum.ratelimit import Refusal, client_address
+from forum.reads import queries as reads
+from forum.reads.forms import ReadForm
 
 bp = Blueprint("posts", __name__)
 
@@ -72,6 +77,7 @@ def thread(thread_id: int) -> object:
 def _render_thread(thread: Thread, page: Page) -> str:
     viewer = current_user._get_current_object()
     posts = queries.thread_posts(thread, viewer, page=page.number, per_page=page.per_page)
+    new_posts = _new_posts(viewer, thread, posts)
     return render_template(
         "posts/thread.html",
         thread=thread,
@@ -87,10 +93,21 @@ def _render_thread(thread: Thread, page: Page) -> str:
         if viewer.is_authenticated
         else None,
         form=ReplyForm(formdata=None),
+        new_posts=new_posts,
+        read_form=ReadForm(formdata=None, prefix="read", up_to=posts[-1].id) if new_posts else None,
         mail_form=thread_mail_form(_watch_choice(viewer, thread))
         if viewer.is_authenticated
         else None,
     )
+
+
+def _new_posts(viewer: Viewer, thread: Thread, posts: list[Post]) -> set[int]:
+    """The posts on this page that are new to a signed-in reader (not their own)."""
+    account = account_of(viewer)
+    if account is None or all(post.created_at <= account.created_at for post in posts):
+        return set()
+    mark = reads.read_up_to(account, thread) or account.created_at
+    return {post.id for post in posts if post.created_at > mark and post.author_id != account.id}
 
 
 def _watch_choice(viewer: User, thread: Thread) -> str:
@@ -106,6 +123,14 @@ def _too_fast(refusal: Refusal) -> None:
                  "send again: your text is kept below.", refusal.minutes),
         "error",
     )  # fmt: skip
+
+
+def _preview(form: ThreadForm | ReplyForm | EditForm) -> str | None:
+    """The body as readers will see it (sanitised HTML), when the Preview button sent a
+    valid form."""
+    if not form.wants_preview() or form.errors:
+        return None
+    return render_markdown(form.body.data)
 
 
 def _after_posting(post: Post) -> object:
@@ -130,6 +155,8 @@ def _submit(
         return None, 200
     if not form.validate_on_submit():
         return None, 400
+    if form.wants_preview():
+        return None, 200
     token = form.submission_token()
     earlier = queries.submitted_post(current_user, token)
     if earlier is not None:
@@ -172,7 +199,8 @@ def new_thread(slug: str) -> object:
         return thread.first_post
 
     done, status = _submit(form, board, new_thread=True, write=write)
-    return done or (render_template("posts/new_thread.html", board=board, form=form), status)
+    page = render_template("posts/new_thread.html", board=board, form=form, preview=_preview(form))
+    return done or (page, status)
 
 
 def _named_post(thread: Thread, post_id: int | None) -> Post | None:
@@ -212,7 +240,13 @@ def reply(thread_id: int) -> object:
     if done:
         return done
     return render_template(
-        "posts/reply.html", thread=thread, board=thread.board, form=form, answered=answered
+        "posts/reply.html",
+        thread=thread,
+        board=thread.board,
+        form=form,
+        answered=answered,
+        quoting=request.args.get("quote") == "1",
+        preview=_preview(form),
     ), status
 
 
@@ -222,7 +256,9 @@ def edit(post_id: int) -> object:
     post = _post_or_404(post_id)
     require(current_user, Action.EDIT_POST, post)
     form = EditForm(data={"body": post.body_source, "language": post.language})
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    status = 200 if (valid and form.wants_preview()) or not form.is_submitted() else 400
+    if valid and not form.wants_preview():
         try:
             _save_edit(post, form)
         except (services.PostingError, ModerationError) as error:
@@ -232,13 +268,13 @@ def edit(post_id: int) -> object:
             db.session.commit()
             flash(_("Your changes are saved."), "success")
             return redirect(post_url(post))
-    status = 400 if form.is_submitted() else 200
     return render_template(
         "posts/edit.html",
         post=post,
         thread=post.thread,
         form=form,
         can_redact=can(current_user, Action.REDACT_POST, post),
+        preview=_preview(form),
     ), status
 
 
@@ -252,12 +288,29 @@ def _save_edit(post: Post, form: EditForm) -> None:
 @bp.get("/p/<int:post_id>/history")
 def history(post_id: int) -> str:
     post = _post_or_404(post_id)
+    reads_redacted = can(current_user, Action.READ_REDACTED, post)
     return render_template(
         "posts/history.html",
         post=post,
         thread=post.thread,
-        reads_redacted=can(current_user, Action.READ_REDACTED, post),
+        reads_redacted=reads_redacted,
+        changes=_edits(post, reads_redacted),
     )
+
+
+def _edits(post: Post, reads_redacted: bool) -> dict[int | None, list[Change]]:
+    """What each edit changed, by the version it made (None: the current one); none is
+    shown where either side is a version this reader may not read."""
+    versions: list[tuple[int | None, str, bool]] = [
+        (revision.id, revision.body_source, revision.redacted_at is not None)
+        for revision in post.revisions
+    ]
+    versions.append((None, post.body_source, False))
+    return {
+        key: text_changes(before, after)
+        for (_, before, hidden_before), (key, after, hidden_after) in pairwise(versions)
+        if reads_redacted or not (hidden_before or hidden_after)
+    }
 
 
 @bp.get("/p/<int:post_id>")

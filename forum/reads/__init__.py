@@ -1,0 +1,1 @@
+"""What is new for a person: how far they have read each thread and board."""

@@ -1,0 +1,100 @@
+"""What is new for a signed-in person: a post is new when it was published after the
+latest of their account's creation, their mark on its board and their mark on its
+thread. Listings ask once for a whole page of threads or boards."""
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, or_, select
+
+from forum.accounts.models import User
+from forum.extensions import db
+from forum.permissions import Viewer, account_of, listed_threads_clause, visible_posts_clause
+from forum.posts.models import Post, Thread
+from forum.reads.models import BoardRead, ThreadRead
+
+
+def _newer_than_marks(account: User, moment: ColumnElement[datetime]) -> ColumnElement[bool]:
+    """SQL condition: `moment` (of a thread, Thread joined) comes after the person's marks."""
+    thread_mark = select(ThreadRead.read_up_to).where(
+        ThreadRead.user_id == account.id, ThreadRead.thread_id == Thread.id
+    )
+    board_mark = select(BoardRead.read_up_to).where(
+        BoardRead.user_id == account.id, BoardRead.board_id == Thread.board_id
+    )
+    return and_(
+        moment > account.created_at,
+        or_(~thread_mark.exists(), moment > thread_mark.scalar_subquery()),
+        or_(~board_mark.exists(), moment > board_mark.scalar_subquery()),
+    )
+
+
+def unread_thread_ids(viewer: Viewer, threads: Iterable[Thread]) -> set[int]:
+    """Which of these threads have posts new to this viewer (one query, none when no
+    thread had a post since the account was made)."""
+    account = account_of(viewer)
+    if account is None:
+        return set()
+    candidates = [t.id for t in threads if t.last_activity_at > account.created_at]
+    if not candidates:
+        return set()
+    return set(
+        db.session.scalars(
+            select(Thread.id).where(
+                Thread.id.in_(candidates), _newer_than_marks(account, Thread.last_activity_at)
+            )
+        )
+    )
+
+
+def unread_board_ids(viewer: Viewer, board_ids: Iterable[int]) -> set[int]:
+    """Which of these boards list a thread with posts new to this viewer (one query)."""
+    account = account_of(viewer)
+    wanted = list(board_ids)
+    if account is None or not wanted:
+        return set()
+    return set(
+        db.session.scalars(
+            select(Thread.board_id)
+            .distinct()
+            .where(
+                Thread.board_id.in_(wanted),
+                listed_threads_clause(),
+                _newer_than_marks(account, Thread.last_activity_at),
+            )
+        )
+    )
+
+
+def read_up_to(viewer: Viewer, thread: Thread) -> datetime | None:
+    """Up to when this viewer has read the thread (None for people not signed in)."""
+    account = account_of(viewer)
+    if account is None:
+        return None
+    thread_mark = select(ThreadRead.read_up_to).where(
+        ThreadRead.user_id == account.id, ThreadRead.thread_id == thread.id
+    )
+    board_mark = select(BoardRead.read_up_to).where(
+        BoardRead.user_id == account.id, BoardRead.board_id == thread.board_id
+    )
+    row = db.session.execute(
+        select(thread_mark.scalar_subquery(), board_mark.scalar_subquery())
+    ).one()
+    return max(mark for mark in (account.created_at, *row) if mark is not None)
+
+
+def first_unread_post(viewer: Viewer, thread: Thread) -> Post | None:
+    """The earliest post of the thread this viewer sees that is new to them."""
+    mark = read_up_to(viewer, thread)
+    if mark is None:
+        return None
+    return db.session.scalar(
+        select(Post)
+        .where(
+            Post.thread_id == thread.id,
+            visible_posts_clause(viewer, thread.board),
+            Post.created_at > mark,
+        )
+        .order_by(Post.created_at, Post.id)
+        .limit(1)
+    )
