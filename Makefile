@@ -4,6 +4,7 @@
 # make bench - serve the large demo data set with gunicorn and measure the main pages
 # make bench-search - index the large data set and measure search
 # make bench-mail - digests, fan-out and delivery over the large data set
+# make bench-weight - page weight on the wire, requests on a return visit, first render on slow 3G
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -12,7 +13,7 @@ FLASK := $(BIN)/flask --app wsgi
 POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export FORUM_TEST_POSTGRES_URL ?= $(POSTGRES_URL)
 
-.PHONY: install translations run lint test test-sqlite test-postgres bench bench-search bench-mail messages clean
+.PHONY: install translations static run lint test test-sqlite test-postgres bench bench-search bench-mail bench-weight messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,12 +24,16 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	@$(BIN)/python -m pip install --quiet -e '.[dev]' >&2
 	@touch $@
 
-install: $(VENV)/.installed translations
+install: $(VENV)/.installed translations static
 
 # Compiled catalogues (.mo) are built from the .po files, never committed.
 translations: $(VENV)/.installed
 	@if ls forum/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
 		$(BIN)/pybabel compile -d forum/translations >&2; fi
+
+# The static files' Brotli and gzip forms, beside them (generated, never committed).
+static: $(VENV)/.installed
+	@$(BIN)/python -m forum.assets
 
 run: install
 	$(FLASK) db upgrade
@@ -64,6 +69,9 @@ bench-search: install
 
 bench-mail: install
 	@$(BIN)/python -m tests.bench.mail
+
+bench-weight: install
+	@$(BIN)/python -m tests.bench.weight
 
 messages: install
 	$(BIN)/pybabel -q extract -F config/babel.cfg -k _l -k lazy_pgettext:1c,2 --ignore-dirs ".*" -o forum/translations/messages.pot .

@@ -20,10 +20,11 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
 import redis
-from flask import Flask, current_app, request, session
+from flask import Flask, Response, current_app, request, session
 from flask_babel import get_locale, get_timezone
 from flask_login import current_user
 
+from forum import conditional
 from forum.shared import KEY_PREFIX, Fallback
 
 
@@ -98,18 +99,30 @@ def init_app(app: Flask) -> None:
 
 
 def _cacheable() -> bool:
-    return (
-        current_app.config["PAGE_CACHE_SECONDS"] > 0
-        and request.method == "GET"
-        and not current_user.is_authenticated
-        and "_flashes" not in session
+    return current_app.config["PAGE_CACHE_SECONDS"] > 0 and _anonymous()
+
+
+def _anonymous() -> bool:
+    return not current_user.is_authenticated and "_flashes" not in session
+
+
+def cached(version: Hashable, render: Callable[[], str]) -> Response:
+    """The page `render` makes, served from the cache for anonymous readers, with its ETag
+    (see forum.conditional): `304 Not Modified` when the browser has it already."""
+    if current_user.is_authenticated:
+        tag = conditional.viewer_tag(version)
+        page = None if conditional.is_fresh(tag) else render()
+        return conditional.respond(page, tag, conditional.SIGNED_IN)
+    if not _anonymous():
+        return conditional.respond(render(), None, conditional.ANONYMOUS)
+    page = _kept(version, render) if _cacheable() else render()
+    tag = conditional.content_tag(page)
+    return conditional.respond(
+        None if conditional.is_fresh(tag) else page, tag, conditional.ANONYMOUS
     )
 
 
-def cached(version: Hashable, render: Callable[[], str]) -> str:
-    """The page `render` makes, served from the cache for anonymous readers."""
-    if not _cacheable():
-        return render()
+def _kept(version: Hashable, render: Callable[[], str]) -> str:
     cache: PageCache | SharedPageCache = current_app.extensions["page_cache"]
     key = (request.full_path, str(get_locale()), str(get_timezone()), version)
     page = cache.get(key)

@@ -1,6 +1,6 @@
 """The home page and board pages."""
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, Response, abort, current_app, render_template
 from flask_login import current_user
 
 from forum.boards import queries
@@ -23,7 +23,7 @@ _LISTED_ROLES = {
 
 
 @bp.get("/")
-def home() -> str:
+def home() -> Response:
     return cached(
         queries.last_change(current_user),
         lambda: render_template("boards/home.html", sections=queries.home_sections(current_user)),
@@ -31,7 +31,7 @@ def home() -> str:
 
 
 @bp.get("/b/<slug>")
-def board(slug: str) -> str:
+def board(slug: str) -> Response:
     board = queries.board_by_slug(slug) or abort(404)
     require(current_user, Action.READ_BOARD, board)
     page = page_of(board.thread_count, current_app.config["THREADS_PER_PAGE"])
