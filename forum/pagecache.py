@@ -14,11 +14,14 @@ than what it reads, and nothing has to be told to Redis after a commit (a crash 
 the two, or a Redis that lost its data, cannot leave an old page in place).
 """
 
+import gzip
 import hashlib
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
+import brotli
 import redis
 from flask import Flask, Response, current_app, request, session
 from flask_babel import get_locale, get_timezone
@@ -88,7 +91,39 @@ class SharedPageCache:
         self.fallback.run(shared, lambda: None)
 
 
+class CompressedPages:
+    """Anonymous pages compressed once, in this process's memory under their ETag (a digest
+    of the page) and encoding, so that a page the cache serves is not compressed again on
+    each hit: that took 0.4 to 0.5 ms for a 30-post thread, a fifth to a quarter of a hit
+    (2 ms). Keyed on the content, it is never stale, wherever the page came from."""
+
+    def __init__(self, app: Flask) -> None:
+        self.max_entries = app.config["PAGE_CACHE_ENTRIES"]
+        self.levels = {"br": app.config["COMPRESS_BR_LEVEL"], "gzip": app.config["COMPRESS_LEVEL"]}
+        self._bodies: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def body(self, tag: str, encoding: str, page: str) -> bytes:
+        key = (tag, encoding)
+        with self._lock:
+            body = self._bodies.get(key)
+            if body is not None:
+                self._bodies.move_to_end(key)
+                return body
+        data = page.encode()
+        if encoding == "br":
+            body = brotli.compress(data, quality=self.levels["br"])
+        else:
+            body = gzip.compress(data, compresslevel=self.levels["gzip"], mtime=0)
+        with self._lock:
+            self._bodies[key] = body
+            while len(self._bodies) > self.max_entries:
+                self._bodies.popitem(last=False)
+        return body
+
+
 def init_app(app: Flask) -> None:
+    app.extensions["compressed_pages"] = CompressedPages(app)
     local = PageCache(app.config["PAGE_CACHE_ENTRIES"], app.config["PAGE_CACHE_SECONDS"])
     client = app.extensions["redis"]
     if client is None:
@@ -117,9 +152,15 @@ def cached(version: Hashable, render: Callable[[], str]) -> Response:
         return conditional.respond(render(), None, conditional.ANONYMOUS)
     page = _kept(version, render) if _cacheable() else render()
     tag = conditional.content_tag(page)
-    return conditional.respond(
-        None if conditional.is_fresh(tag) else page, tag, conditional.ANONYMOUS
-    )
+    if conditional.is_fresh(tag):
+        return conditional.respond(None, tag, conditional.ANONYMOUS)
+    response = conditional.respond(page, tag, conditional.ANONYMOUS)
+    encoding = request.accept_encodings.best_match(current_app.config["COMPRESS_ALGORITHM"])
+    if encoding in {"br", "gzip"}:
+        compressed: CompressedPages = current_app.extensions["compressed_pages"]
+        response.set_data(compressed.body(tag, encoding, page))
+        response.headers["Content-Encoding"] = encoding
+    return response
 
 
 def _kept(version: Hashable, render: Callable[[], str]) -> str:
