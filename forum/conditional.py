@@ -7,14 +7,14 @@ checked without rendering while the page is in the cache.
 
 A signed-in page is rendered for its viewer alone and is not kept, so its ETag is made
 before rendering, from what the page shows: the changed-at stamp that versions the page
-cache, the viewer (their name, address, rights and roles, the counts in the header, their
-latest post, which also retires the one-time token of the reply form), the session (whose
-secret the forms' CSRF tokens are signed with), language and time zone, and the release
-(code, templates, catalogues, static files). What none of these covers (another person's
-new name, say) is bounded as on anonymous pages: the ETag also names the current period
-of PAGE_CACHE_SECONDS, so no page is confirmed for longer than the page cache would keep
-it, nor its CSRF token past half of its lifetime. A page with a message waiting to be
-flashed has no ETag.
+cache (it moves when the viewer posts too, held or not, so the reply form's one-time token
+is never shown again once used), the viewer (their name, address, rights and roles, the
+counts in the header), the session (whose secret the forms' CSRF tokens are signed with),
+language and time zone, and the release (code, templates, catalogues, static files).
+What none of these covers (another person's new name, say) is bounded as the page cache
+bounds it: the ETag also names the current period of PAGE_CACHE_SECONDS, so no page is
+confirmed for longer than the page cache would keep it, nor its CSRF tokens for long
+(they last an hour). A page with a message waiting to be flashed has no ETag.
 
 There is no Last-Modified: the changed-at stamps do not cover everything a page shows,
 so a date would confirm pages that did change.
@@ -32,11 +32,7 @@ from pathlib import Path
 from flask import Flask, Response, current_app, request, session
 from flask_babel import get_locale, get_timezone
 from flask_login import current_user
-from sqlalchemy import func, select
 
-from forum.boards.models import BoardRole
-from forum.extensions import db
-from forum.posts.models import Post
 from forum.settings import PROJECT_ROOT
 
 ANONYMOUS = "no-cache"
@@ -79,12 +75,8 @@ def viewer_tag(version: Hashable) -> str | None:
     from forum.web import waiting_for_moderation
 
     viewer = current_user
-    roles = db.session.execute(
-        select(BoardRole.board_id, BoardRole.role)
-        .where(BoardRole.user_id == viewer.id)
-        .order_by(BoardRole.board_id)
-    ).all()
-    latest_post = db.session.scalar(select(func.max(Post.id)).where(Post.author_id == viewer.id))
+    # Loaded already by the permission checks of the view.
+    roles = sorted((role.board_id, str(role.role)) for role in viewer.board_roles)
     return _digest(
         current_app.extensions["release"],
         request.full_path,
@@ -103,8 +95,7 @@ def viewer_tag(version: Hashable) -> str | None:
         viewer.accredited,
         viewer.unread_notices,
         waiting_for_moderation(),
-        [tuple(role) for role in roles],
-        latest_post,
+        roles,
     )
 
 
