@@ -6,6 +6,7 @@
 # make bench-mail - digests, fan-out and delivery over the large data set
 # make bench-cluster - two web servers and two workers on PostgreSQL and Redis under load,
 #              then checks that posts, pages, search, mail and rate limits held
+# make bench-weight - page weight on the wire, requests on a return visit, first render on slow 3G
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -16,7 +17,7 @@ export FORUM_TEST_POSTGRES_URL ?= $(POSTGRES_URL)
 BENCH_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/bench_cluster
 BENCH_REDIS_URL ?= redis://127.0.0.1:6379/9
 
-.PHONY: install translations run lint test test-sqlite test-postgres bench bench-search bench-mail bench-cluster messages clean
+.PHONY: install translations static run lint test test-sqlite test-postgres bench bench-search bench-mail bench-cluster bench-weight messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,12 +28,16 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	@$(BIN)/python -m pip install --quiet -e '.[dev]' >&2
 	@touch $@
 
-install: $(VENV)/.installed translations
+install: $(VENV)/.installed translations static
 
 # Compiled catalogues (.mo) are built from the .po files, never committed.
 translations: $(VENV)/.installed
 	@if ls forum/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
 		$(BIN)/pybabel compile -d forum/translations >&2; fi
+
+# The static files' Brotli and gzip forms, beside them (generated, never committed).
+static: $(VENV)/.installed
+	@$(BIN)/python -m forum.assets
 
 run: install
 	$(FLASK) db upgrade
@@ -73,6 +78,9 @@ bench-mail: install
 bench-cluster: install
 	@BENCH_DATABASE_URL="$(BENCH_DATABASE_URL)" BENCH_REDIS_URL="$(BENCH_REDIS_URL)" \
 		$(BIN)/python -m tests.bench.cluster
+
+bench-weight: install
+	@$(BIN)/python -m tests.bench.weight
 
 messages: install
 	$(BIN)/pybabel -q extract -F config/babel.cfg -k _l -k lazy_pgettext:1c,2 --ignore-dirs ".*" -o forum/translations/messages.pot .

@@ -40,6 +40,25 @@ SEARCH_QUERY_MAX_LENGTH = 500
 # Pages for anonymous readers kept in memory (0 seconds turns it off); see forum/pagecache.py.
 PAGE_CACHE_SECONDS = 60
 PAGE_CACHE_ENTRIES = 2000
+
+# Responses compressed on the fly (Flask-Compress): Brotli where the client offers it, else
+# gzip. Static files are compressed once instead (forum/assets.py).
+COMPRESS_ALGORITHM = ["br", "gzip"]
+COMPRESS_ALGORITHM_STREAMING = ["br", "gzip"]
+COMPRESS_BR_LEVEL = 5
+COMPRESS_LEVEL = 6
+COMPRESS_MIN_SIZE = 500
+COMPRESS_MIMETYPES = [
+    "text/html",
+    "text/css",
+    "text/plain",
+    "application/json",
+    "application/atom+xml",
+    "application/rss+xml",
+    "application/xml",
+    "application/mbox",
+    "image/svg+xml",
+]
 THREADS_PER_PAGE = 30
 POSTS_PER_PAGE = 30
 TITLE_MAX_LENGTH = 200

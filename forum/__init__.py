@@ -16,7 +16,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app = Flask(
         __name__,
         template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "static"),
+        static_folder=None,
         instance_path=os.environ.get("FORUM_INSTANCE_PATH", str(PROJECT_ROOT / "instance")),
     )
     load_config(app, overrides)
@@ -28,9 +28,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
     _register_cli(app)
 
-    from forum import mail, pagecache, web
+    from forum import assets, conditional, mail, pagecache, web
     from forum.search import services as search
 
+    assets.init_app(app, PROJECT_ROOT / "static")
+    conditional.init_app(app)
     web.init_app(app)
     pagecache.init_app(app)
     search.init_app(app)
@@ -50,6 +52,8 @@ def _init_extensions(app: Flask) -> None:
         compare_type=True,
     )
     extensions.mail.init_app(app)
+    # First, so that it runs after every other after-request function.
+    extensions.compress.init_app(app)
     from forum import ratelimit, shared
 
     shared.init_app(app)

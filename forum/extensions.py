@@ -1,6 +1,7 @@
 """The bare extension objects, bound to the app in `create_app`."""
 
 from flask_babel import Babel
+from flask_compress import Compress
 from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
@@ -13,3 +14,4 @@ migrate = Migrate()
 login_manager = LoginManager()
 mail = Mail()
 babel = Babel()
+compress = Compress()

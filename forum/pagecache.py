@@ -14,16 +14,20 @@ than what it reads, and nothing has to be told to Redis after a commit (a crash 
 the two, or a Redis that lost its data, cannot leave an old page in place).
 """
 
+import gzip
 import hashlib
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
+import brotli
 import redis
-from flask import Flask, current_app, request, session
+from flask import Flask, Response, current_app, request, session
 from flask_babel import get_locale, get_timezone
 from flask_login import current_user
 
+from forum import conditional
 from forum.shared import KEY_PREFIX, Fallback
 
 
@@ -87,7 +91,39 @@ class SharedPageCache:
         self.fallback.run(shared, lambda: None)
 
 
+class CompressedPages:
+    """Anonymous pages compressed once, in this process's memory under their ETag (a digest
+    of the page) and encoding, so that a page the cache serves is not compressed again on
+    each hit: that took 0.4 to 0.5 ms for a 30-post thread, a fifth to a quarter of a hit
+    (2 ms). Keyed on the content, it is never stale, wherever the page came from."""
+
+    def __init__(self, app: Flask) -> None:
+        self.max_entries = app.config["PAGE_CACHE_ENTRIES"]
+        self.levels = {"br": app.config["COMPRESS_BR_LEVEL"], "gzip": app.config["COMPRESS_LEVEL"]}
+        self._bodies: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def body(self, tag: str, encoding: str, page: str) -> bytes:
+        key = (tag, encoding)
+        with self._lock:
+            body = self._bodies.get(key)
+            if body is not None:
+                self._bodies.move_to_end(key)
+                return body
+        data = page.encode()
+        if encoding == "br":
+            body = brotli.compress(data, quality=self.levels["br"])
+        else:
+            body = gzip.compress(data, compresslevel=self.levels["gzip"], mtime=0)
+        with self._lock:
+            self._bodies[key] = body
+            while len(self._bodies) > self.max_entries:
+                self._bodies.popitem(last=False)
+        return body
+
+
 def init_app(app: Flask) -> None:
+    app.extensions["compressed_pages"] = CompressedPages(app)
     local = PageCache(app.config["PAGE_CACHE_ENTRIES"], app.config["PAGE_CACHE_SECONDS"])
     client = app.extensions["redis"]
     if client is None:
@@ -98,18 +134,36 @@ def init_app(app: Flask) -> None:
 
 
 def _cacheable() -> bool:
-    return (
-        current_app.config["PAGE_CACHE_SECONDS"] > 0
-        and request.method == "GET"
-        and not current_user.is_authenticated
-        and "_flashes" not in session
-    )
+    return current_app.config["PAGE_CACHE_SECONDS"] > 0 and _anonymous()
 
 
-def cached(version: Hashable, render: Callable[[], str]) -> str:
-    """The page `render` makes, served from the cache for anonymous readers."""
-    if not _cacheable():
-        return render()
+def _anonymous() -> bool:
+    return not current_user.is_authenticated and "_flashes" not in session
+
+
+def cached(version: Hashable, render: Callable[[], str]) -> Response:
+    """The page `render` makes, served from the cache for anonymous readers, with its ETag
+    (see forum.conditional): `304 Not Modified` when the browser has it already."""
+    if current_user.is_authenticated:
+        tag = conditional.viewer_tag(version)
+        page = None if conditional.is_fresh(tag) else render()
+        return conditional.respond(page, tag, conditional.SIGNED_IN)
+    if not _anonymous():
+        return conditional.respond(render(), None, conditional.ANONYMOUS)
+    page = _kept(version, render) if _cacheable() else render()
+    tag = conditional.content_tag(page)
+    if conditional.is_fresh(tag):
+        return conditional.respond(None, tag, conditional.ANONYMOUS)
+    response = conditional.respond(page, tag, conditional.ANONYMOUS)
+    encoding = request.accept_encodings.best_match(current_app.config["COMPRESS_ALGORITHM"])
+    if encoding in {"br", "gzip"}:
+        compressed: CompressedPages = current_app.extensions["compressed_pages"]
+        response.set_data(compressed.body(tag, encoding, page))
+        response.headers["Content-Encoding"] = encoding
+    return response
+
+
+def _kept(version: Hashable, render: Callable[[], str]) -> str:
     cache: PageCache | SharedPageCache = current_app.extensions["page_cache"]
     key = (request.full_path, str(get_locale()), str(get_timezone()), version)
     page = cache.get(key)

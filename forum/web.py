@@ -5,6 +5,7 @@ from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, g, redirect, render_template, request, url_for
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_babel import force_locale, get_locale
 from flask_login import AnonymousUserMixin, current_user
 from jinja2 import StrictUndefined
@@ -39,6 +40,8 @@ from forum.posts.forms import formatting_examples
 from forum.posts.models import POST_STATUS_LABELS
 
 RTL_LANGUAGES = {"ar", "fa", "he", "ur"}
+# Endpoints that serve files, the same for everyone (forum.assets).
+FILES = {"static", "favicon"}
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -62,11 +65,22 @@ class IdConverter(IntegerConverter):
         super().__init__(url_map, *args, **kwargs)
 
 
+class _SessionInterface(SecureCookieSessionInterface):
+    """The cookie session, left alone when a file is served: such an answer sets no cookie
+    and does not vary with the cookies (Flask would add `Vary: Cookie`), so that browsers
+    keep files whatever cookies they send later."""
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        if request.endpoint not in FILES:
+            super().save_session(app, session, response)
+
+
 def init_app(app: Flask) -> None:
+    app.session_interface = _SessionInterface()
     app.before_request(_declare_writes)
     app.teardown_request(_end_writes)
     app.after_request(_security_headers)
-    app.after_request(say_language)
+    app.after_request(_say_language)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(OperationalError, _database_unavailable)
     app.register_error_handler(InterfaceError, _database_unavailable)
@@ -105,10 +119,19 @@ def _security_headers(response: Response) -> Response:
     headers.setdefault("X-Frame-Options", "DENY")
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-    if current_user.is_authenticated:
-        # A signed-in person's page is theirs alone: no browser or proxy keeps it.
+    if request.endpoint in FILES:
+        return response
+    kept = response.cache_control.private or response.cache_control.public
+    if current_user.is_authenticated and not kept:
+        # A signed-in person's page is theirs alone: no browser or proxy keeps it, unless
+        # the page says that the browser may, to ask again (forum.conditional).
         headers["Cache-Control"] = "no-store"
     return response
+
+
+def _say_language(response: Response) -> Response:
+    """Pages only: a file is the same in every language, and kept whatever the cookies."""
+    return response if request.endpoint in FILES else say_language(response)
 
 
 def _http_error(error: HTTPException) -> Response | tuple[str, int]:
@@ -227,7 +250,7 @@ def _template_context() -> dict:
         "languages": interface_languages(),
         "text_direction": "rtl" if _right_to_left() else "ltr",
         "sign_out_form": _sign_out_form(),
-        "waiting_for_moderation": _waiting_for_moderation(),
+        "waiting_for_moderation": waiting_for_moderation(),
     }
 
 
@@ -239,9 +262,11 @@ def _sign_out_form() -> ActionForm | None:
     return ActionForm(formdata=None, prefix="sign-out")
 
 
-def _waiting_for_moderation() -> int | None:
-    """How many items wait in the queue, for the header of people who moderate."""
-    board_ids = permissions.moderated_board_ids(current_user)
-    if board_ids is not None and not board_ids:
-        return None
-    return waiting_count(current_user)
+def waiting_for_moderation() -> int | None:
+    """How many items wait in the queue, for the header of people who moderate (counted
+    once a request)."""
+    if "waiting_for_moderation" not in g:
+        board_ids = permissions.moderated_board_ids(current_user)
+        none = board_ids is not None and not board_ids
+        g.waiting_for_moderation = None if none else waiting_count(current_user)
+    return g.waiting_for_moderation

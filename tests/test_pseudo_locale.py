@@ -227,6 +227,7 @@ def signed_in(app: Flask, user: User | None) -> FlaskClient:
 # is not a page.
 NOT_CRAWLED = {
     "static": "files",
+    "favicon": "a file",
     "archives.month_mbox": "mail files, as written",
     "archives.thread_mbox": "mail files, as written",
     "archives.board_posts_feed": "feeds: checked below",

@@ -172,6 +172,12 @@ def sign_in() -> object:
     return redirect(safe_next_url(request.args.get("next"), url_for("boards.home")))
 
 
+def _forget_kept_pages(response: Response) -> Response:
+    """The browser drops the pages it kept for the person signed in (forum.conditional)."""
+    response.headers["Clear-Site-Data"] = '"cache"'
+    return response
+
+
 @bp.post("/sign-out")
 def sign_out() -> object:
     if ActionForm(prefix="sign-out").validate_on_submit():
@@ -179,7 +185,7 @@ def sign_out() -> object:
             auth.sign_out(current_user)
             db.session.commit()
         flash(_("You are signed out."), "info")
-    return redirect(url_for("boards.home"))
+    return _forget_kept_pages(redirect(url_for("boards.home")))
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
@@ -298,7 +304,7 @@ def sign_out_everywhere() -> object:
     auth.sign_out(current_user, everywhere=True)
     db.session.commit()
     flash(_("You are signed out on every device."), "info")
-    return redirect(url_for("accounts.sign_in"))
+    return _forget_kept_pages(redirect(url_for("accounts.sign_in")))
 
 
 @bp.post("/settings/email")

@@ -1,6 +1,6 @@
 """The home page and board pages."""
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_login import current_user
 
 from forum.accounts.forms import ActionForm
@@ -25,7 +25,7 @@ _LISTED_ROLES = {
 
 
 @bp.get("/")
-def home() -> str:
+def home() -> Response:
     return cached(queries.last_change(current_user), _render_home)
 
 
@@ -40,7 +40,7 @@ def _render_home() -> str:
 
 
 @bp.get("/latest")
-def latest() -> str:
+def latest() -> Response:
     """New and active threads of every board the reader may read, across the forum."""
     newest = request.args.get("order") == "new"
     page = page_of(
@@ -63,7 +63,7 @@ def _render_latest(newest: bool, page: Page) -> str:
 
 
 @bp.get("/b/<slug>")
-def board(slug: str) -> str:
+def board(slug: str) -> Response:
     board = queries.board_by_slug(slug) or abort(404)
     require(current_user, Action.READ_BOARD, board)
     page = page_of(board.thread_count, current_app.config["THREADS_PER_PAGE"])
