@@ -9,8 +9,9 @@ A signed-in page is rendered for its viewer alone and is not kept, so its ETag i
 before rendering, from what the page shows: the changed-at stamp that versions the page
 cache (it moves when the viewer posts too, held or not, so the reply form's one-time token
 is never shown again once used), the viewer (their name, address, rights and roles, the
-counts in the header), the session (whose secret the forms' CSRF tokens are signed with),
-language and time zone, and the release (code, templates, catalogues, static files).
+counts in the header, when they last marked something read), the session (whose secret
+the forms' CSRF tokens are signed with), language and time zone, and the release (code,
+templates, catalogues, static files).
 What none of these covers (another person's new name, say) is bounded as the page cache
 bounds it: the ETag also names the current period of PAGE_CACHE_SECONDS, so no page is
 confirmed for longer than the page cache would keep it, nor its CSRF tokens for long
@@ -94,6 +95,7 @@ def viewer_tag(version: Hashable) -> str | None:
         viewer.suspended_until,
         viewer.accredited,
         viewer.unread_notices,
+        viewer.reads_marked_at,
         waiting_for_moderation(),
         roles,
     )

@@ -189,3 +189,19 @@ def test_latest_is_paginated(app, client, make_thread):
     assert "Numbered 0" not in first
     assert "Numbered 0" in second
     assert 'rel="next" href="/latest?page=2"' in first
+
+
+def test_a_page_the_browser_kept_is_sent_again_once_its_new_marks_have_moved(
+    client, make_user, make_thread, sign_in
+):
+    reader = make_user()
+    thread = make_thread("C5", replies=1)
+    sign_in(reader)
+    kept = client.get(C5)
+    assert thread.id in {int(found) for found in NEW_TAG.findall(text_of(kept))}
+    _mark_read(client, thread, _post_ids(thread)[-1])
+    client.get(f"/t/{thread.id}/unread")
+
+    again = client.get(C5, headers={"If-None-Match": kept.headers["ETag"]})
+    assert again.status_code == 200, "the kept page still marks the thread as new"
+    assert thread.id not in {int(found) for found in NEW_TAG.findall(text_of(again))}

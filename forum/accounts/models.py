@@ -56,6 +56,9 @@ class User(UserMixin, db.Model):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     post_count: Mapped[int] = mapped_column(default=0)
+    # When the person last marked something read: part of their pages' validators, so a
+    # page the browser kept is not confirmed with its old "new" marks.
+    reads_marked_at: Mapped[datetime | None]
 
     board_roles: Mapped[list["BoardRole"]] = relationship(  # noqa: F821
         back_populates="user", cascade="all, delete-orphan", foreign_keys="BoardRole.user_id"

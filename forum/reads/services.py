@@ -8,6 +8,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from forum.accounts.models import User
 from forum.boards.models import Board
+from forum.db import utcnow
 from forum.extensions import db
 from forum.posts.models import Thread
 from forum.reads.models import BoardRead, ThreadRead
@@ -27,6 +28,7 @@ def _move_forward(model: type[ThreadRead] | type[BoardRead], key: dict[str, int]
 
 def mark_thread_read(user: User, thread: Thread, *, up_to: datetime) -> None:
     """The person has read this thread's posts written up to `up_to`."""
+    user.reads_marked_at = utcnow()
     db.session.execute(
         _move_forward(ThreadRead, {"user_id": user.id, "thread_id": thread.id}, up_to)
     )
@@ -34,4 +36,5 @@ def mark_thread_read(user: User, thread: Thread, *, up_to: datetime) -> None:
 
 def mark_board_read(user: User, board: Board, *, up_to: datetime) -> None:
     """The person has read every thread of this board up to `up_to`."""
+    user.reads_marked_at = utcnow()
     db.session.execute(_move_forward(BoardRead, {"user_id": user.id, "board_id": board.id}, up_to))

@@ -39,9 +39,14 @@ def upgrade():
     with op.batch_alter_table('thread_reads', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_thread_reads_thread_id'), ['thread_id'], unique=False)
 
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('reads_marked_at', sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_column('reads_marked_at')
+
     with op.batch_alter_table('thread_reads', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_thread_reads_thread_id'))
 
