@@ -15,6 +15,7 @@ from sqlalchemy import func, insert, select, text, update
 from forum.accounts.models import StakeholderGroup, User
 from forum.boards.models import Board, PostPolicy
 from forum.db import utcnow
+from forum.demo.vocabulary import LANGUAGE_SHARES, SYLLABLES, VOCABULARIES
 from forum.extensions import db
 from forum.markup import render_markdown
 from forum.posts.models import Post, PostSource, PostStatus, Thread
@@ -31,18 +32,8 @@ LAST_NAMES = (
     "Nguyen Okafor Petrov Quispe Rahman Santos Tanaka Umarov Vargas Wang Yilmaz Zulu"
 ).split()
 COUNTRIES = "AR BD BR CA CH CN DE EG ET FR GH ID IN JP KE MA MX NG PE PH RU SN TN UA US ZA".split()
-VOCABULARY = (
-    "access broadband capacity community connectivity content cooperation coordination "
-    "cybersecurity data development digital divide education enabling environment equitable "
-    "evaluation financing framework governance health implementation inclusion indicators "
-    "infrastructure innovation internet investment knowledge language learning libraries "
-    "literacy local media mobile multilingual network open partnership policy privacy "
-    "regional regulation report research rural satellite school science security skills "
-    "spectrum stakeholders standards stocktaking strategy sustainable targets telecentre "
-    "training trust universal women youth agriculture employment environment government "
-    "business telemedicine radio spam interoperability accessibility disability heritage "
-    "statistics monitoring commission ministry workshop consultation draft proposal review"
-).split()
+# The English words about the information society (benchmarks' queries draw on them).
+VOCABULARY = VOCABULARIES["en"].split()
 
 
 @dataclass
@@ -56,17 +47,21 @@ class BulkFigures:
         return json.dumps(asdict(self))
 
 
-_SYLLABLES = "ka ri mo na te lu si po de ba vi go ne ra to mi sa lo pe du".split()
-
-
-def _lexicon(size: int = 4000) -> tuple[list[str], list[float]]:
-    """Words with the frequencies of real text (Zipf's law): the forum's own vocabulary
-    among the common words, then made-up words down to rare ones, so that searches meet
-    common, middling and rare words as they would in a real archive."""
-    invented = [a + b + c for a in _SYLLABLES for b in _SYLLABLES for c in _SYLLABLES if a != b][
-        : size - len(VOCABULARY)
-    ]
-    words = invented[:20] + list(VOCABULARY) + invented[20:]
+def _lexicon(language: str, size: int = 4000) -> tuple[list[str], list[float]]:
+    """Words with the frequencies of real text (Zipf's law): the language's own words
+    among the common ones, then made-up words in its script down to rare ones, so that
+    searches meet common, middling and rare words as they would in a real archive."""
+    syllables = SYLLABLES[language].split()
+    vocabulary = VOCABULARIES[language].split()
+    if language == "zh_Hans":
+        # Chinese rare words as two of its words: made-up ideographs would be read one by
+        # one, as no real text is.
+        made_up = [a + b for a in vocabulary for b in vocabulary if a != b]
+    else:
+        made_up = [a + b + c for a in syllables for b in syllables for c in syllables if a != b]
+    invented = [word for word in dict.fromkeys(made_up) if word not in vocabulary]
+    invented = invented[: size - len(vocabulary)]
+    words = invented[:20] + vocabulary + invented[20:]
     cumulative, total = [], 0.0
     for rank in range(1, len(words) + 1):
         total += 1 / rank**1.07
@@ -74,16 +69,22 @@ def _lexicon(size: int = 4000) -> tuple[list[str], list[float]]:
     return words, cumulative
 
 
-WORDS, CUMULATIVE = _lexicon()
+LEXICONS = {language: _lexicon(language) for language in LANGUAGE_SHARES}
+WORDS, CUMULATIVE = LEXICONS["en"]
 
 
-def _words(rng: random.Random, count: int) -> str:
-    return " ".join(rng.choices(WORDS, cum_weights=CUMULATIVE, k=count))
+def words_of(language: str, rng: random.Random, count: int) -> str:
+    """`count` words of the language, as it writes them (Chinese without spaces)."""
+    words, cumulative = LEXICONS[language]
+    separator = "" if language == "zh_Hans" else " "
+    return separator.join(rng.choices(words, cum_weights=cumulative, k=count))
 
 
-def _body(rng: random.Random) -> tuple[str, str]:
+def _body(rng: random.Random, language: str = "en") -> tuple[str, str]:
+    stop = "。" if language == "zh_Hans" else "."
     paragraphs = [
-        _words(rng, rng.randint(12, 60)).capitalize() + "." for _ in range(rng.randint(1, 4))
+        words_of(language, rng, rng.randint(12, 60)).capitalize() + stop
+        for _ in range(rng.randint(1, 4))
     ]
     source = "\n\n".join(paragraphs)
     html = "".join(f"<p>{paragraph}</p>\n" for paragraph in paragraphs)
@@ -91,8 +92,8 @@ def _body(rng: random.Random) -> tuple[str, str]:
 
 
 def _check_bodies(rng: random.Random) -> None:
-    for _ in range(20):
-        source, html = _body(rng)
+    for number in range(24):
+        source, html = _body(rng, list(LANGUAGE_SHARES)[number % len(LANGUAGE_SHARES)])
         if render_markdown(source) != html:
             raise RuntimeError("bulk bodies no longer match render_markdown")
 
@@ -179,7 +180,8 @@ def _plan_threads_and_posts(
         counts[rng.randrange(threads)] += 1
     thread_id, post_id = _next_id(Thread), _next_id(Post)
     thread_rows, post_rows, thread_ends = [], [], []
-    for count in counts:
+    languages = rng.choices(list(LANGUAGE_SHARES), weights=LANGUAGE_SHARES.values(), k=threads)
+    for count, language in zip(counts, languages, strict=True):
         start = now - SPAN + timedelta(seconds=rng.randrange(int(SPAN.total_seconds())))
         times = sorted(
             min(now, start + timedelta(seconds=rng.randrange(30 * 24 * 3600)))
@@ -188,7 +190,7 @@ def _plan_threads_and_posts(
         times.insert(0, start)
         first_post_id = post_id
         for when in times:
-            source, html = _body(rng)
+            source, html = _body(rng, language)
             post_rows.append(
                 {
                     "id": post_id,
@@ -202,6 +204,7 @@ def _plan_threads_and_posts(
                     "status": PostStatus.PUBLISHED,
                     "source": PostSource.WEB,
                     "revision_count": 0,
+                    "language": language,
                 }
             )
             post_id += 1
@@ -210,7 +213,7 @@ def _plan_threads_and_posts(
                 "id": thread_id,
                 "board_id": rng.choice(boards).id,
                 "author_id": post_rows[-count]["author_id"],
-                "title": _words(rng, rng.randint(3, 9)).capitalize(),
+                "title": words_of(language, rng, rng.randint(3, 9)).capitalize(),
                 "created_at": start,
                 "last_activity_at": times[-1],
                 "changed_at": times[-1],

@@ -23,6 +23,9 @@ class Document:
     author_name: str
     organisation: str
     created_at: datetime
+    # One of the forum's language codes (zh_Hans, not zh-Hans); any other is analysed as
+    # a text of unknown language.
+    language: str
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,8 @@ class Backend(Protocol):
 
     def search(self, query: Query) -> Results: ...
 
-    def highlight(self, text: str, terms: list[str], *, length: int = 300) -> str: ...
+    def highlight(
+        self, text: str, terms: list[str], *, language: str | None = None, length: int = 300
+    ) -> str: ...
 
     def count(self) -> int: ...

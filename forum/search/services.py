@@ -96,6 +96,7 @@ def _document_rows():
             User.display_name,
             User.organisation,
             Post.created_at,
+            Post.language,
         )
         .join(Post.thread)
         .join(Thread.board)
@@ -118,6 +119,7 @@ def _document(row) -> Document:
         author_name=row.display_name,
         organisation=row.organisation,
         created_at=row.created_at,
+        language=row.language,
     )
 
 

@@ -90,7 +90,8 @@ def search() -> str:
         results=results,
         posts=posts,
         snippets={
-            p.id: highlighter(services.plain_text(p.body_html), results.terms) for p in posts
+            p.id: highlighter(services.plain_text(p.body_html), results.terms, language=p.language)
+            for p in posts
         },
         page=Page(page_number, PER_PAGE, results.total),
     )

@@ -21,6 +21,7 @@ from pathlib import Path
 from whoosh import highlight, index
 from whoosh.fields import Schema
 from whoosh.index import LockError
+from whoosh.query import NullQuery
 from whoosh.reading import SegmentReader
 from whoosh.searching import Searcher
 
@@ -37,12 +38,12 @@ from forum.search.whoosh_schema import (
     schema,
     utc_date,
 )
-from forum.search.whoosh_weighting import ANALYZER, ImpactWeighting, common_words
 
 # Whoosh pickles an index's schema and segments, and indexes written before these
 # classes had modules of their own name them here: they stay importable from here.
 from forum.search.whoosh_weighting import ImpactPositions as ImpactPositions
 from forum.search.whoosh_weighting import ImpactText as ImpactText
+from forum.search.whoosh_weighting import ImpactWeighting, Marked, common_words
 from forum.search.whoosh_weighting import pair_term as pair_term  # the name of a pair's term
 
 # Matches are counted up to this many: counting every one of 100,000 matches of a
@@ -175,7 +176,7 @@ class WhooshBackend:
         a second)."""
         batches = iter(batches)
         first = next(batches, [])
-        sample = (" ".join([document.title, document.body]) for document in first)
+        sample = ((d.language, " ".join([d.title, d.body])) for d in first)
         folder = self._new_folder()
         fresh = self._create_in(folder, schema(common_words(sample)))
         count, pending, writer = 0, 0, None
@@ -255,7 +256,7 @@ class WhooshBackend:
         except QuerySyntaxError:
             parsed = whoosh_query.plain_words(query)
             fell_back = True
-        if parsed is None:
+        if parsed is None or parsed is NullQuery:
             return Results(post_ids=[], total=0, fell_back_to_words=fell_back)
         first = (query.page - 1) * query.per_page
         searcher = self._searcher()
@@ -280,11 +281,16 @@ class WhooshBackend:
             terms=whoosh_query.matched_terms(parsed),
         )
 
-    def highlight(self, text: str, terms: list[str], *, length: int = 300) -> str:
-        """An excerpt of `text` around the matched terms, marked with <mark>, HTML-escaped."""
+    def highlight(
+        self, text: str, terms: list[str], *, language: str | None = None, length: int = 300
+    ) -> str:
+        """An excerpt of `text` (written in `language`) around the words that gave the
+        matched terms, marked with <mark>, HTML-escaped."""
         fragmenter = highlight.ContextFragmenter(maxchars=length, surround=80)
         formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
-        return highlight.highlight(text, frozenset(terms), ANALYZER, fragmenter, formatter, top=2)
+        wanted = frozenset(terms)
+        marked = Marked(language, wanted)
+        return highlight.highlight(text, wanted, marked, fragmenter, formatter, top=2)
 
 
 def _total(

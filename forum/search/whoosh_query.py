@@ -1,10 +1,12 @@
-"""Reading a search as a Whoosh query: parsing it (or its plain words), keeping out what
-would match every post, and writing the reader's filters and hidden boards into it."""
+"""Reading a search as a Whoosh query: parsing it (or its plain words), analysing its
+words in every language, keeping out what would match every post, and writing the
+reader's filters and hidden boards into it."""
 
 from collections.abc import Iterator
 from itertools import pairwise
 
 from whoosh.fields import Schema
+from whoosh.matching import AndNotMatcher
 from whoosh.qparser import OrGroup, QueryParser
 from whoosh.query import (
     And,
@@ -20,29 +22,76 @@ from whoosh.query import (
     Wildcard,
 )
 
+from forum.search import analysis
 from forum.search.backend import Query, QuerySyntaxError
 from forum.search.whoosh_schema import QUERY_SCHEMA, TEXT_FIELDS
-from forum.search.whoosh_weighting import ANALYZER, pair_term
+from forum.search.whoosh_weighting import pair_term
+
+
+class _ExcludingMatcher(AndNotMatcher):
+    """Whoosh's matcher of "a, less b", which reads a's current post even after a ran out
+    while skipping blocks: an IndexError once a is an OR of a word's forms."""
+
+    def _find_next(self):
+        return self.a.is_active() and super()._find_next()
+
+
+class Excluding(AndNot):
+    """ "a, less b", with the matcher above."""
+
+    def matcher(self, searcher, context=None):
+        found = self.a.matcher(searcher, context)
+        return _ExcludingMatcher(found, self.b.matcher(searcher, searcher.boolean_context()))
 
 
 def parse(query: Query):
-    """The query as written; QuerySyntaxError when it cannot be read or matches (nearly)
-    everything."""
+    """The query as written, in every language; QuerySyntaxError when it cannot be read
+    or matches (nearly) everything."""
     parser = QueryParser(_field(query), QUERY_SCHEMA)
     parsed = _exclusions_last(parser.parse(query.text))
     if _unusable(parsed):
         raise QuerySyntaxError(query.text)
-    return parsed
+    return in_every_language(parsed)
 
 
 def plain_words(query: Query):
-    """The query's words, any of them, each as a phrase; None when it has no words."""
-    words = [token.text for token in ANALYZER(query.text)]
+    """The query's words, any of them, each as a phrase, in every language; None when it
+    has no words."""
+    words = [word for word, _start, _end in analysis.words(query.text)]
     if not words:
         return None
     parser = QueryParser(_field(query), QUERY_SCHEMA, group=OrGroup.factory(0.9))
     quoted = " ".join(f'"{word}"' for word in words)
-    return parser.parse(quoted)
+    return in_every_language(parser.parse(quoted))
+
+
+def in_every_language(parsed):
+    """Each word and phrase of the text fields as any of its analyses (see
+    `forum.search.analysis.query_forms`): "libraries" is English "librari", French and
+    Spanish "librari" and plain "libraries", two terms; a run of ideographs is the phrase
+    of its words; prefixes and wildcards are folded, not stemmed. NullQuery when no
+    word is left (one of diacritics alone)."""
+    if not parsed.is_leaf():
+        return parsed.apply(in_every_language).normalize()
+    if parsed.field() not in TEXT_FIELDS:
+        return parsed
+    if isinstance(parsed, Prefix | Wildcard):
+        return type(parsed)(parsed.fieldname, analysis.normalised(parsed.text), parsed.boost)
+    if isinstance(parsed, Phrase):
+        text, slop = " ".join(parsed.words), parsed.slop
+    elif isinstance(parsed, Term):
+        text, slop = _text(parsed.text), 1
+    else:
+        return parsed
+    forms = [
+        Term(parsed.fieldname, words[0], boost=parsed.boost)
+        if len(words) == 1
+        else Phrase(parsed.fieldname, list(words), slop=slop, boost=parsed.boost)
+        for words in analysis.query_forms(text)
+    ]
+    if not forms:
+        return NullQuery
+    return forms[0] if len(forms) == 1 else Or(forms)
 
 
 def matched_terms(parsed) -> list[str]:
@@ -92,7 +141,7 @@ def _exclusions_last(parsed):
     excluded = [part.query for part in parsed.subqueries if isinstance(part, Not)]
     if not kept or not excluded:
         return parsed
-    return AndNot(_joined(And, kept), _joined(Or, excluded))
+    return Excluding(_joined(And, kept), _joined(Or, excluded))
 
 
 def _joined(kind, parts: list):
@@ -137,5 +186,5 @@ def restricted(parsed, query: Query, fields: Schema):
     restricted = And([parsed, *facets]) if facets else parsed
     if query.hidden_board_ids:
         hidden = Or([Term("board_id", str(board_id)) for board_id in query.hidden_board_ids])
-        restricted = AndNot(restricted, hidden)
+        restricted = Excluding(restricted, hidden)
     return restricted

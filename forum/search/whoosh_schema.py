@@ -6,7 +6,7 @@ from whoosh.columns import NumericColumn
 from whoosh.fields import COLUMN, ID, Schema
 
 from forum.search.backend import Document
-from forum.search.whoosh_weighting import ANALYZER, ImpactText
+from forum.search.whoosh_weighting import QUERY_WORDS, ImpactText
 
 
 def schema(common: frozenset[str] = frozenset()) -> Schema:
@@ -29,8 +29,10 @@ def schema(common: frozenset[str] = frozenset()) -> Schema:
         day=ID,
         # Everything a search reads (title, body, author's name and organisation) in one
         # field: a word is one posting list to intersect, not three to merge for each.
-        content=ImpactText(common, analyzer=ANALYZER),
-        title=ImpactText(common, analyzer=ANALYZER),
+        # Every language's terms share it (see `forum.search.analysis`): a word's
+        # analyses in the languages a query may be in are then a few terms of one field.
+        content=ImpactText(common, analyzer=QUERY_WORDS),
+        title=ImpactText(common, analyzer=QUERY_WORDS),
     )
 
 
@@ -44,7 +46,7 @@ QUERY_SCHEMA = Schema(content=SCHEMA["content"], title=SCHEMA["title"])
 TEXT_FIELDS = ["content", "title"]
 # Changes with the schema or the weights: an index built under another version must be
 # rebuilt. Written into the index's folder.
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 VERSION_FILE = "forum-schema-version"
 
 EPOCH = date(1970, 1, 1)
@@ -63,10 +65,12 @@ def document_fields(document: Document) -> dict:
         "country": document.country or "",
         "created": created // timedelta(microseconds=1),
         **date_fields(utc_date(document.created_at)),
-        "content": " ".join(
-            [document.title, document.body, document.author_name, document.organisation]
+        # Text with its language, which `ImpactPositions` analyses it in.
+        "content": (
+            document.language,
+            " ".join([document.title, document.body, document.author_name, document.organisation]),
         ),
-        "title": document.title,
+        "title": (document.language, document.title),
     }
 
 

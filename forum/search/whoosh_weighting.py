@@ -1,21 +1,68 @@
-"""How the Whoosh index weighs words: the analyzer, BM25's term-frequency factor worked
-out when a post is indexed (`ImpactPositions`), the pair terms of common words, and
-the scorer that multiplies stored weights by idf."""
+"""How the Whoosh index weighs words: the analysis of queries and highlights (posts are
+analysed by `forum.search.analysis` in their language), BM25's term-frequency factor
+worked out when a post is indexed (`ImpactPositions`), the pair terms of common words,
+and the scorer that multiplies stored weights by idf."""
 
 from array import array
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from itertools import accumulate, pairwise
 
-from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemFilter
+from whoosh.analysis import Analyzer, Token
 from whoosh.fields import TEXT
-from whoosh.formats import Positions, tokens
+from whoosh.formats import Positions
 from whoosh.scoring import BaseScorer, WeightingModel
 
-# Words in any script; Chinese, Japanese and Korean ideographs one by one, since those
-# scripts do not separate words with spaces.
-_TOKENS = r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[^\W_]+(?:['\u2019][^\W_]+)*"
-ANALYZER = RegexTokenizer(_TOKENS) | LowercaseFilter() | StemFilter(lang="en")
+from forum.search import analysis
+
+
+class QueryWords(Analyzer):
+    """A query's words as typed, case folded (every run of ideographs one word): the query
+    parser reads them, and each is then analysed in every language (see
+    `whoosh_query.in_every_language`)."""
+
+    def __call__(
+        self, value: str, positions=False, chars=False, tokenize=True, mode="", **options
+    ) -> Iterator[Token]:
+        start_pos, start_char = options.pop("start_pos", 0), options.pop("start_char", 0)
+        found = analysis.words(value) if tokenize else [(value.casefold(), 0, len(value))]
+        for number, (word, start, end) in enumerate(found):
+            token = Token(positions, chars, mode=mode, **options)
+            token.text = token.original = word
+            token.pos = start_pos + number
+            token.startchar, token.endchar = start_char + start, start_char + end
+            yield token
+
+
+# The analyzer of the text fields; posts' text comes with its language and bypasses it.
+QUERY_WORDS = QueryWords()
+
+
+class Marked(Analyzer):
+    """A post's words analysed in its language for highlighting, each one token whose
+    text is the first of its terms that a search looked for (so one mark a word), and
+    no word marked within one already marked (a long Chinese word and its parts)."""
+
+    def __init__(self, language: str | None, terms: frozenset[str]) -> None:
+        self.language, self.terms = language, terms
+
+    def __call__(self, value: str, **options) -> Iterator[Token]:
+        spans: dict[tuple[int, int], str] = {}
+        for found in analysis.tokens(value, self.language):
+            span = (found.start, found.end)
+            if span not in spans or (found.text in self.terms and spans[span] not in self.terms):
+                spans[span] = found.text
+        marked_to = -1
+        for (start, end), text in sorted(spans.items()):
+            matched = text in self.terms
+            if matched and start < marked_to:
+                continue
+            if matched:
+                marked_to = end
+            token = Token(chars=True, mode="index")
+            token.text, token.startchar, token.endchar = text, start, end
+            yield token
+
 
 # BM25's constants, and the length (in words) of a typical post, which stands in for
 # the average length when a word's weight in a post is worked out at indexing time.
@@ -38,12 +85,13 @@ def pair_term(first: str, second: str) -> str:
     return f"{PAIR}{first} {second}"
 
 
-def common_words(texts: Iterable[str]) -> frozenset[str]:
-    """The words in at least COMMON_SHARE of these texts (and in two of them at least)."""
+def common_words(texts: Iterable[tuple[str, str]]) -> frozenset[str]:
+    """The terms in at least COMMON_SHARE of these texts, each given with its language
+    (and in two of them at least)."""
     counts: Counter[str] = Counter()
     sampled = 0
-    for text in texts:
-        counts.update({token.text for token in ANALYZER(text)})
+    for language, text in texts:
+        counts.update({token.text for token in analysis.tokens(text, language)})
         sampled += 1
     floor = max(2, COMMON_SHARE * sampled)
     frequent = [word for word, count in counts.most_common(COMMON_LIMIT) if count >= floor]
@@ -66,15 +114,28 @@ class ImpactPositions(Positions):
         self.common = common
 
     def word_values(self, value, analyzer, **kwargs):
+        """Terms of a (language, text) pair, analysed in that language; a plain text is
+        of no known language."""
+        language, text = value if isinstance(value, tuple) else (None, value)
         positions: dict[str, list[int]] = {}
-        common, previous = self.common, None
-        for token in tokens(value, analyzer, {**kwargs, "positions": True}):
-            word = token.text
-            positions.setdefault(word, []).append(token.pos)
-            if previous in common and word in common:
-                positions.setdefault(pair_term(previous, word), []).append(token.pos - 1)
-            previous = word
-        length = sum(len(found) for word, found in positions.items() if word[0] != PAIR)
+        common, previous, current, here = self.common, [], -1, []
+        for token in analysis.tokens(text, language):
+            word, position = token.text, token.position
+            if position != current:
+                previous, here, current = here, [], position
+            found = positions.setdefault(word, [])
+            if found and found[-1] == position:
+                continue
+            found.append(position)
+            here.append(word)
+            if word in common:
+                for first in previous:
+                    if first in common:
+                        pair = positions.setdefault(pair_term(first, word), [])
+                        if not pair or pair[-1] != position - 1:
+                            pair.append(position - 1)
+        # A post's length in words: its terms of one word share that word's position.
+        length = current + 1
         norm = K1 * (1 - B + B * length / TYPICAL_LENGTH)
         for word, found in positions.items():
             frequency = len(found)

@@ -24,7 +24,7 @@ BIN = Path(sys.executable).parent
 DATA = ROOT / "instance" / "bench"
 SIZE = {"users": 5000, "threads": 20000, "posts": 200000}
 # Changes when the generator of the bulk data changes, so that the data set is rebuilt.
-GENERATOR = 3
+GENERATOR = 4
 SECONDS = float(os.environ.get("BENCH_SECONDS", "15"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "4"))
 
