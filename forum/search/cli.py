@@ -12,6 +12,7 @@ from forum.permissions import listed_threads_clause
 from forum.posts.models import Post, PostStatus
 from forum.search import services
 from forum.search.models import IndexQueueItem
+from forum.search.pg_backend import PostgresBackend
 from forum.search.whoosh_backend import IndexBusy
 
 
@@ -34,9 +35,24 @@ def _published() -> int:
 @click.option("--processes", type=click.IntRange(1, 16), default=2, show_default=True)
 @with_appcontext
 def reindex_command(processes: int) -> None:
-    """Rebuild the index from the database aside, then swap it in (the site stays up)."""
-    total = _published()
+    """Rebuild the index from the database (the site stays up)."""
     started = time.perf_counter()
+    engine = services.backend()
+    if isinstance(engine, PostgresBackend):
+        click.echo("Indexing posts in PostgreSQL ...", err=True)
+        count = engine.rebuild(services.document_rows())
+        db.session.commit()
+    else:
+        count = _rebuild_whoosh(engine, processes)
+    seconds = time.perf_counter() - started
+    click.echo(
+        f"Indexed {count} posts in {seconds:.1f} s ({count / max(seconds, 1e-9):.0f} posts/s)."
+    )
+
+
+def _rebuild_whoosh(engine, processes: int) -> int:
+    """Build a new index aside, then swap it in."""
+    total = _published()
     queued_before = db.session.scalar(select(func.max(IndexQueueItem.id))) or 0
     with click.progressbar(length=total, label="Indexing posts", file=sys.stderr) as bar:
 
@@ -45,13 +61,10 @@ def reindex_command(processes: int) -> None:
                 bar.update(len(batch))
                 yield batch
 
-        count = services.backend().rebuild(batches(), processes=processes)
+        count = engine.rebuild(batches(), processes=processes)
     db.session.execute(IndexQueueItem.__table__.delete().where(IndexQueueItem.id <= queued_before))
     db.session.commit()
-    seconds = time.perf_counter() - started
-    click.echo(
-        f"Indexed {count} posts in {seconds:.1f} s ({count / max(seconds, 1e-9):.0f} posts/s)."
-    )
+    return count
 
 
 @search_cli.command("work")
@@ -77,10 +90,18 @@ def work_command(once: bool, interval: float) -> None:
 @search_cli.command("status")
 @with_appcontext
 def status_command() -> None:
-    """Documents in the index against published posts, and the queue's length."""
-    queued = db.session.scalar(select(func.count()).select_from(IndexQueueItem)) or 0
-    click.echo(f"Documents indexed: {services.backend().count()}")
+    """The engine, documents in the index against published posts, and the queue."""
+    engine = services.backend()
+    if isinstance(engine, PostgresBackend):
+        for line in engine.describe():
+            click.echo(line)
+    else:
+        click.echo("Backend:           whoosh")
+    click.echo(f"Documents indexed: {engine.count()}")
     click.echo(f"Published posts:   {_published()}")
+    if isinstance(engine, PostgresBackend):
+        return
+    queued = db.session.scalar(select(func.count()).select_from(IndexQueueItem)) or 0
     click.echo(f"Waiting in queue:  {queued}")
-    if not services.backend().schema_is_current():
+    if not engine.schema_is_current():
         click.echo("The index was built with another schema: run `flask search reindex`.")

@@ -1,0 +1,108 @@
+"""PostgreSQL full-text search: a tsvector per searchable post, its index, and the
+forum's text search configurations (nothing on SQLite, which searches with Whoosh)
+
+Revision ID: 4d7b2e9c1f60
+Revises: 7c2f9e4a1b35
+Create Date: 2026-12-05 13:10:00.000000
+
+Extensions are optional: `unaccent` (a trusted extension, which a database owner may
+create) folds accents before stemming, and `rum` (which needs a superuser, or an
+administrator to have created it) ranks and sorts by date inside the index. Where one
+cannot be created, the migration goes on without it; `flask search status` says what is
+used.
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '4d7b2e9c1f60'
+down_revision = '7c2f9e4a1b35'
+branch_labels = None
+depends_on = None
+
+# The forum's configurations, each a copy of one PostgreSQL ships.
+CONFIGURATIONS = {
+    'forum_english': 'english',
+    'forum_french': 'french',
+    'forum_spanish': 'spanish',
+    'forum_russian': 'russian',
+    'forum_simple': 'simple',
+}
+# Tokens that may hold accented letters (ASCII ones go straight to the stemmer).
+LETTER_TOKENS = 'word, hword, hword_part'
+NUMBER_TOKENS = 'numword, numhword, hword_numpart'
+# Addresses and paths are left out: their parts match nothing anyone types.
+UNSEARCHED_TOKENS = 'email, url, host, url_path, file'
+
+
+def _try(statement: str) -> bool:
+    """Run a statement that may be refused (a missing extension or right) without
+    aborting the migration's transaction."""
+    connection = op.get_bind()
+    savepoint = connection.begin_nested()
+    try:
+        connection.exec_driver_sql(statement)
+    except sa.exc.DBAPIError:
+        savepoint.rollback()
+        return False
+    savepoint.commit()
+    return True
+
+
+def _has_extension(name: str) -> bool:
+    query = sa.text('SELECT 1 FROM pg_extension WHERE extname = :name')
+    return op.get_bind().execute(query, {'name': name}).first() is not None
+
+
+def upgrade():
+    if op.get_bind().dialect.name != 'postgresql':
+        return
+    unaccent = _has_extension('unaccent') or _try('CREATE EXTENSION IF NOT EXISTS unaccent')
+    rum = _has_extension('rum') or _try('CREATE EXTENSION IF NOT EXISTS rum')
+    for name, parent in CONFIGURATIONS.items():
+        op.execute(f'CREATE TEXT SEARCH CONFIGURATION {name} (COPY = {parent})')
+        op.execute(f'ALTER TEXT SEARCH CONFIGURATION {name} DROP MAPPING IF EXISTS FOR {UNSEARCHED_TOKENS}')
+        if unaccent:
+            stem = 'simple' if parent == 'simple' else f'{parent}_stem'
+            op.execute(
+                f'ALTER TEXT SEARCH CONFIGURATION {name} ALTER MAPPING FOR {LETTER_TOKENS} '
+                f'WITH unaccent, {stem}'
+            )
+            op.execute(
+                f'ALTER TEXT SEARCH CONFIGURATION {name} ALTER MAPPING FOR {NUMBER_TOKENS} '
+                'WITH unaccent, simple'
+            )
+    op.execute(
+        """
+        CREATE TABLE search_documents (
+            post_id integer NOT NULL,
+            board_id integer NOT NULL,
+            section_id integer NOT NULL,
+            author_id integer NOT NULL,
+            stakeholder_group varchar(32) NOT NULL,
+            created_at timestamp with time zone NOT NULL,
+            vector tsvector NOT NULL,
+            CONSTRAINT pk_search_documents PRIMARY KEY (post_id),
+            CONSTRAINT fk_search_documents_post_id_posts FOREIGN KEY (post_id)
+                REFERENCES posts (id) ON DELETE CASCADE
+        )
+        """
+    )
+    if rum:
+        op.execute(
+            'CREATE INDEX ix_search_documents_vector ON search_documents '
+            'USING rum (vector rum_tsvector_addon_ops, created_at) '
+            "WITH (attach = 'created_at', to = 'vector')"
+        )
+    else:
+        op.execute('CREATE INDEX ix_search_documents_vector ON search_documents USING gin (vector)')
+    op.execute('CREATE INDEX ix_search_documents_created_at ON search_documents (created_at)')
+
+
+def downgrade():
+    if op.get_bind().dialect.name != 'postgresql':
+        return
+    op.execute('DROP TABLE search_documents')
+    for name in CONFIGURATIONS:
+        op.execute(f'DROP TEXT SEARCH CONFIGURATION {name}')
