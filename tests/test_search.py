@@ -128,6 +128,16 @@ def test_the_worker_recovers_what_a_busy_index_left(app, client, make_user, sign
         "created:*",
         "day:[0 TO]",
         "[a TO]",
+        "it's",
+        "'",
+        "\\",
+        "a\\' b",
+        "word:*",
+        "a & b | !c <-> d",
+        "'a':* <2> 'b'",
+        '"l\'école" -',
+        "title:'x",
+        "ab?d",
     ],
 )
 def test_bad_queries_get_pages(client, make_thread, query):

@@ -203,11 +203,15 @@ class PostgresBackend:
 
     def rebuild(self, rows: Select) -> int:
         """Every row again from `rows` (the columns of `forum.search.services`' document
-        select), in one transaction: searches meanwhile see the previous rows, and a
-        change to a post waits for the rebuild, then applies on top of it. PostgreSQL
-        analyses most posts in one statement while a thread of this process analyses the
-        Arabic and Chinese ones (the statement's wait frees the interpreter for it).
-        Returns the count."""
+        select), into a new table that replaces the old one when the current transaction
+        commits. Meanwhile searches read the old table, and changes to posts wait (the
+        old table is locked against writes) and then apply to the new one.
+
+        PostgreSQL analyses most posts in one statement while a thread of this process
+        analyses the Arabic and Chinese ones (the statement's wait frees the interpreter
+        for it), and the index is built once all rows are in, which is several times
+        faster than adding rows to an index. Returns the count."""
+        method = self.index_method
         connection = db.session.connection()
         compiled = rows.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
         source = f"({compiled}) AS p"
@@ -218,7 +222,10 @@ class PostgresBackend:
         body = _plain_text_sql("p.body_html")
         author = "p.display_name || ' ' || p.organisation"
         columns = "p.id, p.board_id, p.section_id, p.author_id, p.stakeholder_group, p.created_at"
-        db.session.execute(text("DELETE FROM search_documents"))
+        db.session.execute(text("LOCK TABLE search_documents IN SHARE MODE"))
+        db.session.execute(
+            text("CREATE TABLE search_documents_new (LIKE search_documents INCLUDING DEFAULTS)")
+        )
         texts = db.session.execute(
             text(
                 f"SELECT {columns}, p.language, p.title, {body}, {author} "
@@ -231,8 +238,8 @@ class PostgresBackend:
         try:
             counted = db.session.execute(
                 text(
-                    "INSERT INTO search_documents (post_id, board_id, section_id, author_id, "
-                    f"stakeholder_group, created_at, vector) SELECT {columns}, "
+                    "INSERT INTO search_documents_new (post_id, board_id, section_id, "
+                    f"author_id, stakeholder_group, created_at, vector) SELECT {columns}, "
                     f"{_vector_sql('p.language', 'p.title', body, author)} "
                     f"FROM {source} WHERE NOT {here}"
                 )
@@ -240,13 +247,15 @@ class PostgresBackend:
         finally:
             worker.join()
         copy_sql = (
-            "COPY search_documents (post_id, board_id, section_id, author_id, "
+            "COPY search_documents_new (post_id, board_id, section_id, author_id, "
             "stakeholder_group, created_at, vector) FROM STDIN"
         )
         raw = db.session.connection().connection.driver_connection
         with raw.cursor() as cursor, cursor.copy(copy_sql) as copy:
             for line in lines:
                 copy.write(line)
+        for statement in _replacing_statements(method):
+            db.session.execute(text(statement))
         db.session.execute(text("ANALYZE search_documents"))
         return counted + len(lines)
 
@@ -254,6 +263,10 @@ class PostgresBackend:
 
     def count(self) -> int:
         return db.session.scalar(text("SELECT count(*) FROM search_documents")) or 0
+
+    def size_on_disk(self) -> int:
+        """Bytes of the documents' table and its indexes."""
+        return db.session.scalar(text("SELECT pg_total_relation_size('search_documents')")) or 0
 
     def search(self, query: Query) -> Results:
         fell_back = False
@@ -398,6 +411,34 @@ def _copy_escaped(field: str) -> str:
     return (
         field.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
     )
+
+
+def _replacing_statements(method: str) -> list[str]:
+    """Indexes and constraints for the rebuilt table, then the swap: the old table
+    dropped, the new one given its name and its objects' names."""
+    if method == "rum":
+        vector_index = (
+            "USING rum (vector rum_tsvector_addon_ops, created_at) "
+            "WITH (attach = 'created_at', to = 'vector')"
+        )
+    else:
+        vector_index = "USING gin (vector)"
+    return [
+        f"CREATE INDEX ix_search_documents_vector_new ON search_documents_new {vector_index}",
+        "CREATE INDEX ix_search_documents_created_at_new ON search_documents_new (created_at)",
+        "ALTER TABLE search_documents_new ADD CONSTRAINT pk_search_documents_new "
+        "PRIMARY KEY (post_id)",
+        "ALTER TABLE search_documents_new ADD CONSTRAINT fk_search_documents_post_id_posts_new "
+        "FOREIGN KEY (post_id) REFERENCES posts (id) ON DELETE CASCADE",
+        "DROP TABLE search_documents",
+        "ALTER TABLE search_documents_new RENAME TO search_documents",
+        "ALTER INDEX ix_search_documents_vector_new RENAME TO ix_search_documents_vector",
+        "ALTER INDEX ix_search_documents_created_at_new RENAME TO ix_search_documents_created_at",
+        "ALTER TABLE search_documents RENAME CONSTRAINT pk_search_documents_new "
+        "TO pk_search_documents",
+        "ALTER TABLE search_documents RENAME CONSTRAINT fk_search_documents_post_id_posts_new "
+        "TO fk_search_documents_post_id_posts",
+    ]
 
 
 def _copy_lines(rows: list, out: list[str]) -> None:
