@@ -14,8 +14,9 @@ here by `forum.search.analysis` (Arabic normalised and light-stemmed, Chinese se
 PostgreSQL's Snowball Arabic stems "إنترنت" and "بالإنترنت" apart, and it cannot
 segment Chinese) and given to PostgreSQL as lexemes.
 
-With the `rum` extension the index ranks and sorts by date itself; with GIN, the
-matches are ranked by `ts_rank_cd` after they are found.
+With the `rum` extension two RUM indexes rank (`vector <=> tsquery`) and sort by date
+(`created_at <=| ...`, the date attached to each entry) themselves, reading only the
+top of the order; with GIN, every match is read and ranked by `ts_rank_cd`.
 """
 
 import re
@@ -416,15 +417,22 @@ def _copy_escaped(field: str) -> str:
 def _replacing_statements(method: str) -> list[str]:
     """Indexes and constraints for the rebuilt table, then the swap: the old table
     dropped, the new one given its name and its objects' names."""
+    indexes = [
+        "CREATE INDEX ix_search_documents_vector_new ON search_documents_new "
+        + ("USING rum (vector rum_tsvector_ops)" if method == "rum" else "USING gin (vector)")
+    ]
+    renames = ["ALTER INDEX ix_search_documents_vector_new RENAME TO ix_search_documents_vector"]
     if method == "rum":
-        vector_index = (
+        indexes.append(
+            "CREATE INDEX ix_search_documents_by_date_new ON search_documents_new "
             "USING rum (vector rum_tsvector_addon_ops, created_at) "
             "WITH (attach = 'created_at', to = 'vector')"
         )
-    else:
-        vector_index = "USING gin (vector)"
+        renames.append(
+            "ALTER INDEX ix_search_documents_by_date_new RENAME TO ix_search_documents_by_date"
+        )
     return [
-        f"CREATE INDEX ix_search_documents_vector_new ON search_documents_new {vector_index}",
+        *indexes,
         "CREATE INDEX ix_search_documents_created_at_new ON search_documents_new (created_at)",
         "ALTER TABLE search_documents_new ADD CONSTRAINT pk_search_documents_new "
         "PRIMARY KEY (post_id)",
@@ -432,7 +440,7 @@ def _replacing_statements(method: str) -> list[str]:
         "FOREIGN KEY (post_id) REFERENCES posts (id) ON DELETE CASCADE",
         "DROP TABLE search_documents",
         "ALTER TABLE search_documents_new RENAME TO search_documents",
-        "ALTER INDEX ix_search_documents_vector_new RENAME TO ix_search_documents_vector",
+        *renames,
         "ALTER INDEX ix_search_documents_created_at_new RENAME TO ix_search_documents_created_at",
         "ALTER TABLE search_documents RENAME CONSTRAINT pk_search_documents_new "
         "TO pk_search_documents",

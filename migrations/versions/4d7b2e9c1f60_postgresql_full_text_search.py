@@ -90,8 +90,14 @@ def upgrade():
         """
     )
     if rum:
+        # One index ranks (it keeps each lexeme's positions), the other sorts by date (it
+        # keeps each entry's date).
         op.execute(
             'CREATE INDEX ix_search_documents_vector ON search_documents '
+            'USING rum (vector rum_tsvector_ops)'
+        )
+        op.execute(
+            'CREATE INDEX ix_search_documents_by_date ON search_documents '
             'USING rum (vector rum_tsvector_addon_ops, created_at) '
             "WITH (attach = 'created_at', to = 'vector')"
         )
