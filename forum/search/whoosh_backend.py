@@ -260,6 +260,7 @@ class WhooshBackend:
             return Results(post_ids=[], total=0, fell_back_to_words=fell_back)
         first = (query.page - 1) * query.per_page
         searcher = self._searcher()
+        parsed = whoosh_query.without_absent_forms(parsed, searcher.reader())
         restricted = whoosh_query.restricted(parsed, query, searcher.schema)
         days = _posted_within(searcher, query)
         if days is not None and not days:

@@ -106,6 +106,29 @@ def in_every_language(parsed):
     return forms[0] if len(forms) == 1 else Or(forms)
 
 
+def without_absent_forms(parsed, reader):
+    """The query without the alternatives of an OR that hold a term the index does not
+    have (most of a word's forms in the other languages): they could match nothing, and
+    every alternative costs a posting list to merge."""
+    if parsed.is_leaf():
+        return parsed
+    parsed = parsed.apply(lambda part: without_absent_forms(part, reader))
+    if not isinstance(parsed, Or):
+        return parsed
+    # With none left, one stays: it matches nothing, as the whole OR would.
+    kept = [part for part in parsed.subqueries if not _absent(part, reader)]
+    kept = kept or parsed.subqueries[:1]
+    return kept[0] if len(kept) == 1 else Or(kept, boost=parsed.boost)
+
+
+def _absent(part, reader) -> bool:
+    if isinstance(part, Term):
+        return (part.fieldname, part.text) not in reader
+    if isinstance(part, Phrase):
+        return any((part.fieldname, word) not in reader for word in part.words)
+    return False
+
+
 def matched_terms(parsed) -> list[str]:
     """The words of the text fields a parsed query looks for, for highlighting."""
     return sorted({_text(text) for field, text in parsed.all_terms() if field in TEXT_FIELDS})
