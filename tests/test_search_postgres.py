@@ -77,6 +77,11 @@ def test_a_rebuild_writes_the_vectors_each_change_wrote(app, client, make_user, 
     assert result.exit_code == 0, result.output
     assert f"Indexed {len(LANGUAGES)} posts" in result.output
     assert _rows() == written
+    status = app.test_cli_runner().invoke(args=["search", "status"]).output
+    assert "not in the index" not in status
+    db.session.execute(text("DELETE FROM search_documents"))
+    status = app.test_cli_runner().invoke(args=["search", "status"]).output
+    assert "Some posts are not in the index: run `flask search reindex`." in status
 
 
 def test_status_says_which_index_and_whether_accents_are_folded(app):
@@ -93,3 +98,21 @@ def test_status_says_which_index_and_whether_accents_are_folded(app):
         text("SELECT count(*) FROM pg_extension WHERE extname = 'unaccent'")
     )
     assert ("unaccent:          yes" in status) == bool(unaccent)
+
+
+def test_a_rebuild_can_switch_between_gin_and_rum(app, client, make_thread):
+    make_thread("C5", title="Roaming", body="roaming charges, roaming")
+    make_thread("C5", title="Tariffs", body="roaming once")
+    runner = app.test_cli_runner()
+    installed = db.session.scalar(text("SELECT count(*) FROM pg_extension WHERE extname = 'rum'"))
+    for method in ["gin", "rum"]:
+        result = runner.invoke(args=["search", "reindex", "--index", method])
+        if method == "rum" and not installed:
+            assert "superuser must run CREATE EXTENSION rum" in result.output
+            continue
+        assert result.exit_code == 0, result.output
+        status = runner.invoke(args=["search", "status"]).output
+        assert ("RUM" if method == "rum" else "Index:             GIN") in status
+        page = text_of(client.get("/search", query_string={"q": "roaming"}))
+        assert "<h2>2 results</h2>" in page
+        assert page.index("Roaming") < page.index("Tariffs")

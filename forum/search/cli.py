@@ -33,14 +33,24 @@ def _published() -> int:
 
 @search_cli.command("reindex")
 @click.option("--processes", type=click.IntRange(1, 16), default=2, show_default=True)
+@click.option(
+    "--index",
+    "method",
+    type=click.Choice(["gin", "rum"]),
+    help="PostgreSQL: the kind of index to build (by default, the current one's).",
+)
 @with_appcontext
-def reindex_command(processes: int) -> None:
+def reindex_command(processes: int, method: str | None) -> None:
     """Rebuild the index from the database (the site stays up)."""
     started = time.perf_counter()
     engine = services.backend()
     if isinstance(engine, PostgresBackend):
+        if method == "rum" and not engine.rum_installed():
+            raise click.ClickException(
+                "The rum extension is not installed: a superuser must run CREATE EXTENSION rum."
+            )
         click.echo("Indexing posts in PostgreSQL ...", err=True)
-        count = engine.rebuild(services.document_rows())
+        count = engine.rebuild(services.document_rows(), method=method)
         db.session.commit()
     else:
         count = _rebuild_whoosh(engine, processes)
@@ -97,9 +107,12 @@ def status_command() -> None:
             click.echo(line)
     else:
         click.echo("Backend:           whoosh")
-    click.echo(f"Documents indexed: {engine.count()}")
-    click.echo(f"Published posts:   {_published()}")
+    indexed, published = engine.count(), _published()
+    click.echo(f"Documents indexed: {indexed}")
+    click.echo(f"Published posts:   {published}")
     if isinstance(engine, PostgresBackend):
+        if indexed != published:
+            click.echo("Some posts are not in the index: run `flask search reindex`.")
         return
     queued = db.session.scalar(select(func.count()).select_from(IndexQueueItem)) or 0
     click.echo(f"Waiting in queue:  {queued}")

@@ -158,6 +158,10 @@ class PostgresBackend:
         )
         return db.session.scalar(query, {"name": SIMPLE}) is not None
 
+    def rum_installed(self) -> bool:
+        query = text("SELECT 1 FROM pg_extension WHERE extname = 'rum'")
+        return db.session.scalar(query) is not None
+
     @property
     def uses_rum(self) -> bool:
         return self.index_method == "rum" if self._use_rum is None else self._use_rum
@@ -202,9 +206,10 @@ class PostgresBackend:
         if documents:
             session.execute(text(_INSERT), _columns(documents))
 
-    def rebuild(self, rows: Select) -> int:
+    def rebuild(self, rows: Select, *, method: str | None = None) -> int:
         """Every row again from `rows` (the columns of `forum.search.services`' document
-        select), into a new table that replaces the old one when the current transaction
+        select), into a new table indexed by `method` (`gin`, `rum`, or by default the
+        current index's) that replaces the old one when the current transaction
         commits. Meanwhile searches read the old table, and changes to posts wait (the
         old table is locked against writes) and then apply to the new one.
 
@@ -212,7 +217,7 @@ class PostgresBackend:
         analyses the Arabic and Chinese ones (the statement's wait frees the interpreter
         for it), and the index is built once all rows are in, which is several times
         faster than adding rows to an index. Returns the count."""
-        method = self.index_method
+        method = method or self.index_method
         connection = db.session.connection()
         compiled = rows.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
         source = f"({compiled}) AS p"
@@ -258,6 +263,7 @@ class PostgresBackend:
         for statement in _replacing_statements(method):
             db.session.execute(text(statement))
         db.session.execute(text("ANALYZE search_documents"))
+        self.__dict__.pop("index_method", None)
         return counted + len(lines)
 
     # Reading ---------------------------------------------------------------------------
@@ -318,9 +324,10 @@ class PostgresBackend:
 
     def _order(self, query: Query) -> str:
         if self.uses_rum:
+            # One key alone: a second one makes PostgreSQL sort every match itself.
             if query.newest_first:
-                return "created_at <=| CAST(:later AS timestamptz), post_id DESC"
-            return "vector <=> CAST(:tsquery AS tsquery), created_at DESC"
+                return "created_at <=| CAST(:later AS timestamptz)"
+            return "vector <=> CAST(:tsquery AS tsquery)"
         if query.newest_first:
             return "created_at DESC, post_id DESC"
         return (

@@ -5,7 +5,8 @@ Whoosh: rebuilds the index with both cores (once per data set), runs a fixed set
 queries in-process and through gunicorn, then queries in each of the six languages
 in-process, and measures how soon a new post can be found. PostgreSQL: loads the same
 data set (the same seed) into its own database once (`BENCH_POSTGRES_URL`), rebuilds the
-tsvectors, and runs the same queries. Both measure a common word ranked by relevance.
+tsvectors with a GIN index and runs the same queries, then again with RUM indexes where
+the rum extension is installed. Both measure a common word ranked by relevance.
 Prints one JSON with both and the ratios of Whoosh's latencies to PostgreSQL's.
 """
 
@@ -19,6 +20,8 @@ import subprocess
 import sys
 import time
 from urllib.parse import urlencode
+
+from sqlalchemy import create_engine, text
 
 from forum.search.whoosh_backend import SCHEMA_VERSION
 from tests.bench.web import BIN, DATA, ROOT, _env, _free_port, _wait_until_up, build_data_set
@@ -255,31 +258,41 @@ def postgres_env() -> dict[str, str]:
     return _env(DATABASE_URL=POSTGRES_URL, SEARCH_BACKEND="postgres")
 
 
-def postgres_data_set(built: dict) -> dict:
+def postgres_data_set(built: dict) -> bool:
     """The same data set in PostgreSQL (the generator is seeded), loaded once per data set
-    (kept in postgres.json), and its tsvectors rebuilt: the rebuild's figures."""
+    (kept in postgres.json). Whether the rum extension is there."""
     record = DATA / "postgres.json"
-    flask = [str(BIN / "flask"), "--app", "wsgi"]
-    run = {"cwd": ROOT, "env": postgres_env(), "check": True, "capture_output": True, "text": True}
     kept = json.loads(record.read_text()) if record.exists() else {}
     if kept.get("data_set") != built or kept.get("url") != POSTGRES_URL:
-        from sqlalchemy import create_engine, text
-
         engine = create_engine(POSTGRES_URL)
         with engine.begin() as connection:
             connection.execute(text("DROP SCHEMA public CASCADE"))
             connection.execute(text("CREATE SCHEMA public"))
         engine.dispose()
-        subprocess.run([*flask, "db", "upgrade"], **run)
-        subprocess.run([*flask, "forum", "load-boards"], **run)
-        options = [f"--{name}={value}" for name, value in built["size"].items()]
-        subprocess.run([*flask, "forum", "demo", *options], **run)
+        _flask("db", "upgrade")
+        _flask("forum", "load-boards")
+        _flask("forum", "demo", *[f"--{name}={value}" for name, value in built["size"].items()])
         record.write_text(json.dumps({"data_set": built, "url": POSTGRES_URL}))
-    status = subprocess.run([*flask, "search", "status"], **run).stdout
+    engine = create_engine(POSTGRES_URL)
+    with engine.connect() as connection:
+        rum = connection.scalar(text("SELECT count(*) FROM pg_extension WHERE extname = 'rum'"))
+    engine.dispose()
+    return bool(rum)
+
+
+def _flask(*args: str) -> str:
+    command = [str(BIN / "flask"), "--app", "wsgi", *args]
+    options = {"cwd": ROOT, "env": postgres_env(), "check": True, "text": True}
+    return subprocess.run(command, capture_output=True, **options).stdout
+
+
+def postgres_reindex(method: str) -> dict:
+    """`flask search reindex` into an index of this kind: its figures."""
     started = time.perf_counter()
-    result = subprocess.run([*flask, "search", "reindex"], **run)
+    output = _flask("search", "reindex", "--index", method)
     seconds = time.perf_counter() - started
-    count = int(result.stdout.split("Indexed ")[1].split()[0])
+    count = int(output.split("Indexed ")[1].split()[0])
+    status = _flask("search", "status")
     return {
         "posts": count,
         "seconds": round(seconds, 1),
@@ -315,8 +328,13 @@ def main() -> None:
     whoosh["in_process"], paths = in_process(queries, by_language, _env(SEARCH_BACKEND="whoosh"))
     whoosh["through_http"] = through_http(paths, _env(SEARCH_BACKEND="whoosh"))
     whoosh["new_post_searchable_seconds"] = new_post_searchable()
-    postgres = {"reindex": postgres_data_set(built)}
-    postgres["in_process"], _ = in_process(queries, by_language, postgres_env())
+    rum = postgres_data_set(built)
+    gin = {"reindex": postgres_reindex("gin")}
+    gin["in_process"], _ = in_process(queries, by_language, postgres_env())
+    postgres = gin
+    if rum:
+        postgres = {"reindex": postgres_reindex("rum")}
+        postgres["in_process"], _ = in_process(queries, by_language, postgres_env())
     postgres["through_http"] = through_http(paths, postgres_env())
     postgres["new_post_searchable_seconds"] = new_post_searchable()
     report = {
@@ -325,7 +343,9 @@ def main() -> None:
         "queries_per_language": QUERIES_PER_LANGUAGE,
         "whoosh": whoosh,
         "postgres": postgres,
+        "postgres_gin": gin,
         "whoosh_over_postgres": ratios(whoosh["in_process"], postgres["in_process"]),
+        "whoosh_over_postgres_gin": ratios(whoosh["in_process"], gin["in_process"]),
         "goals_postgres_in_process": {
             "p50_ms": 10, "p95_ms": 50, "p99_ms": 100, "common_word_ms": 50,
             "reindex_posts_per_second": 5000,
