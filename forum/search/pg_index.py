@@ -213,6 +213,12 @@ def _copy_escaped(field: str) -> str:
     )
 
 
+# Columns with a B-tree index of their own: dates for sorting and ranges without RUM,
+# the others for counting the matches of a search in a board, section or by an author
+# (PostgreSQL ANDs the two indexes' bitmaps).
+BTREE_COLUMNS = ("created_at", "board_id", "section_id", "author_id")
+
+
 def _replacing_statements(method: str) -> list[str]:
     """Indexes and constraints for the rebuilt table, then the swap: the old table
     dropped, the new one given its name and its objects' names."""
@@ -232,7 +238,10 @@ def _replacing_statements(method: str) -> list[str]:
         )
     return [
         *indexes,
-        "CREATE INDEX ix_search_documents_created_at_new ON search_documents_new (created_at)",
+        *[
+            f"CREATE INDEX ix_search_documents_{column}_new ON search_documents_new ({column})"
+            for column in BTREE_COLUMNS
+        ],
         "ALTER TABLE search_documents_new ADD CONSTRAINT pk_search_documents_new "
         "PRIMARY KEY (post_id)",
         "ALTER TABLE search_documents_new ADD CONSTRAINT fk_search_documents_post_id_posts_new "
@@ -240,7 +249,10 @@ def _replacing_statements(method: str) -> list[str]:
         "DROP TABLE search_documents",
         "ALTER TABLE search_documents_new RENAME TO search_documents",
         *renames,
-        "ALTER INDEX ix_search_documents_created_at_new RENAME TO ix_search_documents_created_at",
+        *[
+            f"ALTER INDEX ix_search_documents_{column}_new RENAME TO ix_search_documents_{column}"
+            for column in BTREE_COLUMNS
+        ],
         "ALTER TABLE search_documents RENAME CONSTRAINT pk_search_documents_new "
         "TO pk_search_documents",
         "ALTER TABLE search_documents RENAME CONSTRAINT fk_search_documents_post_id_posts_new "

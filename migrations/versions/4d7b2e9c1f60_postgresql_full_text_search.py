@@ -103,7 +103,8 @@ def upgrade():
         )
     else:
         op.execute('CREATE INDEX ix_search_documents_vector ON search_documents USING gin (vector)')
-    op.execute('CREATE INDEX ix_search_documents_created_at ON search_documents (created_at)')
+    for column in ('created_at', 'board_id', 'section_id', 'author_id'):
+        op.execute(f'CREATE INDEX ix_search_documents_{column} ON search_documents ({column})')
 
 
 def downgrade():
