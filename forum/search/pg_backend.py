@@ -65,8 +65,12 @@ class PostgresBackend:
         return db.session.scalar(query, {"name": pg_index.SIMPLE}) is not None
 
     def rum_installed(self) -> bool:
-        query = text("SELECT 1 FROM pg_extension WHERE extname = 'rum'")
-        return db.session.scalar(query) is not None
+        return pg_index.extension_schema(db.session, "rum") is not None
+
+    @cached_property
+    def _rum(self) -> str:
+        """RUM's operators, named with their schema."""
+        return f'"{pg_index.extension_schema(db.session, "rum")}"'
 
     @property
     def uses_rum(self) -> bool:
@@ -108,9 +112,13 @@ class PostgresBackend:
         (`gin`, `rum`, or by default the current index's kind). Returns the count."""
         count = pg_index.rebuild(db.session, rows, method=method or self.index_method)
         self.__dict__.pop("index_method", None)
+        self.__dict__.pop("_rum", None)
         return count
 
     # Reading ---------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Nothing to close: the backend reads through the app's database sessions."""
 
     def count(self) -> int:
         return db.session.scalar(text("SELECT count(*) FROM search_documents")) or 0
@@ -170,8 +178,8 @@ class PostgresBackend:
         if self.uses_rum:
             # One key alone: a second one makes PostgreSQL sort every match itself.
             if query.newest_first:
-                return "created_at <=| CAST(:later AS timestamptz)"
-            return "vector <=> CAST(:tsquery AS tsquery)"
+                return f"created_at OPERATOR({self._rum}.<=|) CAST(:later AS timestamptz)"
+            return f"vector OPERATOR({self._rum}.<=>) CAST(:tsquery AS tsquery)"
         if query.newest_first:
             return "created_at DESC, post_id DESC"
         return (

@@ -124,6 +124,16 @@ def write(session: Session, documents: Iterable[Document], removals: Iterable[in
         session.execute(text(_INSERT), _columns(documents))
 
 
+def extension_schema(session: Session, name: str) -> str | None:
+    """The schema an extension's objects are in (which may not be on the search path):
+    its operators and operator classes are named with it. None when not installed."""
+    query = text(
+        "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
+        "WHERE e.extname = :name"
+    )
+    return session.scalar(query, {"name": name})
+
+
 def rebuild(session: Session, rows: Select, *, method: str) -> int:
     """Every row again from `rows` (the columns of `forum.search.services`' document
     select), into a new table indexed by `method` (`gin` or `rum`) that replaces the old
@@ -174,7 +184,7 @@ def rebuild(session: Session, rows: Select, *, method: str) -> int:
     with raw.cursor() as cursor, cursor.copy(copy_sql) as copy:
         for line in lines:
             copy.write(line)
-    for statement in _replacing_statements(method):
+    for statement in _replacing_statements(method, extension_schema(session, "rum")):
         session.execute(text(statement))
     session.execute(text("ANALYZE search_documents"))
     return counted + len(lines)
@@ -219,18 +229,22 @@ def _copy_escaped(field: str) -> str:
 BTREE_COLUMNS = ("created_at", "board_id", "section_id", "author_id")
 
 
-def _replacing_statements(method: str) -> list[str]:
+def _replacing_statements(method: str, rum: str | None) -> list[str]:
     """Indexes and constraints for the rebuilt table, then the swap: the old table
     dropped, the new one given its name and its objects' names."""
     indexes = [
         "CREATE INDEX ix_search_documents_vector_new ON search_documents_new "
-        + ("USING rum (vector rum_tsvector_ops)" if method == "rum" else "USING gin (vector)")
+        + (
+            f'USING rum (vector "{rum}".rum_tsvector_ops)'
+            if method == "rum"
+            else "USING gin (vector)"
+        )
     ]
     renames = ["ALTER INDEX ix_search_documents_vector_new RENAME TO ix_search_documents_vector"]
     if method == "rum":
         indexes.append(
             "CREATE INDEX ix_search_documents_by_date_new ON search_documents_new "
-            "USING rum (vector rum_tsvector_addon_ops, created_at) "
+            f'USING rum (vector "{rum}".rum_tsvector_addon_ops, created_at) '
             "WITH (attach = 'created_at', to = 'vector')"
         )
         renames.append(

@@ -50,16 +50,24 @@ def _try(statement: str) -> bool:
     return True
 
 
-def _has_extension(name: str) -> bool:
-    query = sa.text('SELECT 1 FROM pg_extension WHERE extname = :name')
-    return op.get_bind().execute(query, {'name': name}).first() is not None
+def _schema_of(extension: str) -> str | None:
+    """The schema an extension's objects are in (which may not be on the search path),
+    creating the extension if it can; None when it is not there."""
+    query = sa.text(
+        'SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace '
+        'WHERE e.extname = :name'
+    )
+    found = op.get_bind().execute(query, {'name': extension}).scalar()
+    if found is None and _try(f'CREATE EXTENSION IF NOT EXISTS {extension}'):
+        found = op.get_bind().execute(query, {'name': extension}).scalar()
+    return found
 
 
 def upgrade():
     if op.get_bind().dialect.name != 'postgresql':
         return
-    unaccent = _has_extension('unaccent') or _try('CREATE EXTENSION IF NOT EXISTS unaccent')
-    rum = _has_extension('rum') or _try('CREATE EXTENSION IF NOT EXISTS rum')
+    unaccent = _schema_of('unaccent')
+    rum = _schema_of('rum')
     for name, parent in CONFIGURATIONS.items():
         op.execute(f'CREATE TEXT SEARCH CONFIGURATION {name} (COPY = {parent})')
         op.execute(f'ALTER TEXT SEARCH CONFIGURATION {name} DROP MAPPING IF EXISTS FOR {UNSEARCHED_TOKENS}')
@@ -67,11 +75,11 @@ def upgrade():
             stem = 'simple' if parent == 'simple' else f'{parent}_stem'
             op.execute(
                 f'ALTER TEXT SEARCH CONFIGURATION {name} ALTER MAPPING FOR {LETTER_TOKENS} '
-                f'WITH unaccent, {stem}'
+                f'WITH "{unaccent}".unaccent, {stem}'
             )
             op.execute(
                 f'ALTER TEXT SEARCH CONFIGURATION {name} ALTER MAPPING FOR {NUMBER_TOKENS} '
-                'WITH unaccent, simple'
+                f'WITH "{unaccent}".unaccent, simple'
             )
     op.execute(
         """
@@ -94,11 +102,11 @@ def upgrade():
         # keeps each entry's date).
         op.execute(
             'CREATE INDEX ix_search_documents_vector ON search_documents '
-            'USING rum (vector rum_tsvector_ops)'
+            f'USING rum (vector "{rum}".rum_tsvector_ops)'
         )
         op.execute(
             'CREATE INDEX ix_search_documents_by_date ON search_documents '
-            'USING rum (vector rum_tsvector_addon_ops, created_at) '
+            f'USING rum (vector "{rum}".rum_tsvector_addon_ops, created_at) '
             "WITH (attach = 'created_at', to = 'vector')"
         )
     else:
