@@ -33,6 +33,8 @@ HTTPS = False
 PROXIES = 0
 
 BOARDS_FILE = "boards.toml"
+# `whoosh` or `postgres`; empty means postgres on PostgreSQL, whoosh otherwise.
+SEARCH_BACKEND = ""
 # Where the search index lives; empty means instance/search-index.
 SEARCH_INDEX_PATH = ""
 SEARCH_QUERY_MAX_LENGTH = 500

@@ -42,6 +42,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     import forum.models  # noqa: F401  (every table on the metadata)
+    from forum.search.models import include_object
 
     extensions.db.init_app(app)
     extensions.migrate.init_app(
@@ -50,6 +51,7 @@ def _init_extensions(app: Flask) -> None:
         directory=str(PROJECT_ROOT / "migrations"),
         render_as_batch=True,
         compare_type=True,
+        include_object=include_object,
     )
     extensions.mail.init_app(app)
     # First, so that it runs after every other after-request function.

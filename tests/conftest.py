@@ -343,16 +343,47 @@ def empty_page_cache(app: Flask) -> None:
     app.extensions["page_cache"].clear()
 
 
+# The search engines a test that asks for `search_engine` runs with: on PostgreSQL, its
+# own backend twice (ranking and sorting in the RUM index where there is one, and as
+# with GIN) beside Whoosh.
+SEARCH_ENGINES = (
+    ["whoosh", "postgres", "postgres-gin"] if DATABASE_URL.startswith("postgresql") else ["whoosh"]
+)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "search_engine" in metafunc.fixturenames:
+        whoosh_only = metafunc.definition.get_closest_marker("whoosh_only")
+        engines = ["whoosh"] if whoosh_only else SEARCH_ENGINES
+        metafunc.parametrize("search_engine", engines, indirect=True)
+
+
+@pytest.fixture
+def search_engine(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
 @pytest.fixture(autouse=True)
-def fresh_search_index(app: Flask, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Each test searches an index of its own (the database is rolled back, so must be the
-    index)."""
+def fresh_search_index(
+    app: Flask, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[None]:
+    """Each test searches with the engine it names (by default the app's), and a Whoosh
+    index of its own (the database is rolled back, so must be the index)."""
+    from forum.search.pg_backend import PostgresBackend
     from forum.search.whoosh_backend import WhooshBackend
 
     original = app.extensions["search"]
-    fresh = WhooshBackend(tmp_path_factory.mktemp("index") / "search-index")
+    callspec = getattr(request.node, "callspec", None)
+    name = callspec.params.get("search_engine") if callspec else None
+    if name is None:
+        name = "postgres" if isinstance(original, PostgresBackend) else "whoosh"
+    if name == "whoosh":
+        fresh = WhooshBackend(tmp_path_factory.mktemp("index") / "search-index")
+    else:
+        fresh = PostgresBackend(use_rum=False if name == "postgres-gin" else None)
     app.extensions["search"] = fresh
     yield
     for backend in {app.extensions["search"], fresh}:
-        backend.close()
+        if isinstance(backend, WhooshBackend):
+            backend.close()
     app.extensions["search"] = original

@@ -5,6 +5,7 @@ import re
 import threading
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import scoped_session, sessionmaker
 
@@ -222,8 +223,9 @@ def test_two_workers_never_send_one_message_twice(app, smtp):
     assert len(set(subjects)) == 40
 
 
+@pytest.mark.whoosh_only
 def test_the_worker_delivers_mail_queues_digests_and_indexes_posts(
-    app, outbox, make_user, make_thread
+    app, outbox, make_user, make_thread, search_engine
 ):
     from forum.mail import subscriptions
     from forum.mail.models import MailMode

@@ -11,6 +11,7 @@ from forum.boards.models import Board, BoardKind, PostPolicy, ReadPolicy, Sectio
 from forum.boards.services import load_boards
 from forum.extensions import db
 from forum.posts.models import Post
+from forum.search.models import include_object
 from forum.settings import CONFIG_DIR
 from tests.helpers import board
 
@@ -18,7 +19,8 @@ from tests.helpers import board
 def test_migrations_match_the_models(app):
     with app.app_context(), db.engine.connect() as connection:
         context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "render_as_batch": True}
+            connection,
+            opts={"compare_type": True, "render_as_batch": True, "include_object": include_object},
         )
         differences = compare_metadata(context, db.metadata)
     assert differences == []

@@ -16,6 +16,8 @@ from tests.helpers import post_form, text_of
 
 C5 = "/b/c5-building-confidence-and-security"
 
+pytestmark = pytest.mark.usefixtures("search_engine")
+
 # (language, the post's words, a query that must find it)
 MATCHES = [
     ("ar", "الإنترنت للجميع", "الانترنت"),  # alef with hamza below, typed bare
@@ -100,7 +102,11 @@ def test_inflected_and_differently_written_forms_are_found(client, write, langua
 
 
 @pytest.mark.parametrize(("language", "body", "query", "control"), MISSES)
-def test_unrelated_words_are_not_found(client, write, language, body, query, control):
+def test_unrelated_words_are_not_found(
+    client, write, language, body, query, control, search_engine
+):
+    if search_engine != "whoosh" and query == "universe":
+        pytest.skip("PostgreSQL's English stemmer gives 'univers' to university and universe")
     write(language, body)
     assert _count(client, q=control) == 1
     assert _count(client, q=query) == 0
@@ -154,20 +160,24 @@ def test_phrases_in_stemmed_languages(client, write):
     assert _count(client, q='"общество информационное"') == 0
 
 
-def test_a_post_of_unknown_language_is_folded_not_stemmed(app):
+def test_a_post_of_unknown_language_is_folded_not_stemmed(app, make_thread):
     engine = app.extensions["search"]
+    post_id = make_thread("C5").first_post_id
     document = Document(
-        post_id=1, thread_id=1, board_id=1, section_id=1, author_id=1, group="", country="",
+        post_id=post_id, thread_id=1, board_id=1, section_id=1, author_id=1, group="",
+        country="",
         title="Notes", body="Éducation et universités", author_name="", organisation="",
         created_at=datetime.now(UTC),
         language="und",
     )  # fmt: skip
-    engine.index([document])
-    assert engine.search(Query(text="education")).post_ids == [1]
-    assert engine.search(Query(text="universites")).post_ids == [1]
-    assert engine.search(Query(text="universite")).post_ids == []
+    with app.app_context():
+        engine.index([document])
+        assert engine.search(Query(text="education")).post_ids == [post_id]
+        assert engine.search(Query(text="universites")).post_ids == [post_id]
+        assert engine.search(Query(text="universite")).post_ids == []
 
 
+@pytest.mark.whoosh_only
 def test_an_index_of_the_previous_schema_waits_for_a_rebuild_then_finds_forms(app, client, write):
     engine: WhooshBackend = app.extensions["search"]
     write("ru", "развитие интернета")

@@ -12,6 +12,7 @@ from forum.permissions import listed_threads_clause
 from forum.posts.models import Post, PostStatus
 from forum.search import services
 from forum.search.models import IndexQueueItem
+from forum.search.pg_backend import PostgresBackend
 from forum.search.whoosh_backend import IndexBusy
 
 
@@ -32,11 +33,36 @@ def _published() -> int:
 
 @search_cli.command("reindex")
 @click.option("--processes", type=click.IntRange(1, 16), default=2, show_default=True)
+@click.option(
+    "--index",
+    "method",
+    type=click.Choice(["gin", "rum"]),
+    help="PostgreSQL: the kind of index to build (by default, the current one's).",
+)
 @with_appcontext
-def reindex_command(processes: int) -> None:
-    """Rebuild the index from the database aside, then swap it in (the site stays up)."""
-    total = _published()
+def reindex_command(processes: int, method: str | None) -> None:
+    """Rebuild the index from the database (the site stays up)."""
     started = time.perf_counter()
+    engine = services.backend()
+    if isinstance(engine, PostgresBackend):
+        if method == "rum" and not engine.rum_installed():
+            raise click.ClickException(
+                "The rum extension is not installed: a superuser must run CREATE EXTENSION rum."
+            )
+        click.echo("Indexing posts in PostgreSQL ...", err=True)
+        count = engine.rebuild(services.document_rows(), method=method)
+        db.session.commit()
+    else:
+        count = _rebuild_whoosh(engine, processes)
+    seconds = time.perf_counter() - started
+    click.echo(
+        f"Indexed {count} posts in {seconds:.1f} s ({count / max(seconds, 1e-9):.0f} posts/s)."
+    )
+
+
+def _rebuild_whoosh(engine, processes: int) -> int:
+    """Build a new index aside, then swap it in."""
+    total = _published()
     queued_before = db.session.scalar(select(func.max(IndexQueueItem.id))) or 0
     with click.progressbar(length=total, label="Indexing posts", file=sys.stderr) as bar:
 
@@ -45,13 +71,10 @@ def reindex_command(processes: int) -> None:
                 bar.update(len(batch))
                 yield batch
 
-        count = services.backend().rebuild(batches(), processes=processes)
+        count = engine.rebuild(batches(), processes=processes)
     db.session.execute(IndexQueueItem.__table__.delete().where(IndexQueueItem.id <= queued_before))
     db.session.commit()
-    seconds = time.perf_counter() - started
-    click.echo(
-        f"Indexed {count} posts in {seconds:.1f} s ({count / max(seconds, 1e-9):.0f} posts/s)."
-    )
+    return count
 
 
 @search_cli.command("work")
@@ -77,10 +100,21 @@ def work_command(once: bool, interval: float) -> None:
 @search_cli.command("status")
 @with_appcontext
 def status_command() -> None:
-    """Documents in the index against published posts, and the queue's length."""
+    """The engine, documents in the index against published posts, and the queue."""
+    engine = services.backend()
+    if isinstance(engine, PostgresBackend):
+        for line in engine.describe():
+            click.echo(line)
+    else:
+        click.echo("Backend:           whoosh")
+    indexed, published = engine.count(), _published()
+    click.echo(f"Documents indexed: {indexed}")
+    click.echo(f"Published posts:   {published}")
+    if isinstance(engine, PostgresBackend):
+        if indexed != published:
+            click.echo("Some posts are not in the index: run `flask search reindex`.")
+        return
     queued = db.session.scalar(select(func.count()).select_from(IndexQueueItem)) or 0
-    click.echo(f"Documents indexed: {services.backend().count()}")
-    click.echo(f"Published posts:   {_published()}")
     click.echo(f"Waiting in queue:  {queued}")
-    if not services.backend().schema_is_current():
+    if not engine.schema_is_current():
         click.echo("The index was built with another schema: run `flask search reindex`.")

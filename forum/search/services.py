@@ -5,9 +5,9 @@ from collections.abc import Iterable, Iterator
 from html import unescape
 from pathlib import Path
 
-from flask import Flask, current_app, g, has_request_context
-from sqlalchemy import delete, select
-from sqlalchemy.orm import joinedload
+from flask import Flask, current_app, g, has_app_context, has_request_context
+from sqlalchemy import delete, event, select
+from sqlalchemy.orm import Session, joinedload
 
 from forum import events
 from forum.accounts.models import User
@@ -19,18 +19,33 @@ from forum.permissions import Viewer, listed_threads_clause, readable_boards_cla
 from forum.posts.models import Post, PostStatus, Thread
 from forum.search.backend import Document, Query, Results
 from forum.search.models import IndexQueueItem
+from forum.search.pg_backend import PostgresBackend
 from forum.search.whoosh_backend import IndexBusy, WhooshBackend
 
 _TAG = re.compile(r"<[^>]+>")
 
 
-def backend() -> WhooshBackend:
+def backend() -> WhooshBackend | PostgresBackend:
     return current_app.extensions["search"]
 
 
+def engine_name(app: Flask) -> str:
+    """`FORUM_SEARCH_BACKEND`, or by default `postgres` on PostgreSQL, `whoosh` otherwise."""
+    chosen = app.config["SEARCH_BACKEND"]
+    if chosen:
+        if chosen not in {"whoosh", "postgres"}:
+            raise ValueError(f"SEARCH_BACKEND must be whoosh or postgres, not {chosen!r}")
+        return chosen
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    return "postgres" if url.startswith("postgresql") else "whoosh"
+
+
 def init_app(app: Flask) -> None:
-    path = Path(app.config["SEARCH_INDEX_PATH"] or Path(app.instance_path) / "search-index")
-    app.extensions["search"] = WhooshBackend(path)
+    if engine_name(app) == "postgres":
+        app.extensions["search"] = PostgresBackend()
+    else:
+        path = Path(app.config["SEARCH_INDEX_PATH"] or Path(app.instance_path) / "search-index")
+        app.extensions["search"] = WhooshBackend(path)
     app.after_request(_drain_after_request)
 
 
@@ -38,11 +53,38 @@ def init_app(app: Flask) -> None:
 
 
 def enqueue(post_ids: Iterable[int]) -> None:
-    rows = [{"post_id": post_id} for post_id in set(post_ids)]
-    if rows:
-        db.session.execute(IndexQueueItem.__table__.insert(), rows)
-        if has_request_context():
-            g.search_queue_touched = True
+    """Have these posts' entries brought up to date: by PostgreSQL just before the
+    transaction commits, or through the queue for Whoosh."""
+    post_ids = set(post_ids)
+    if not post_ids:
+        return
+    if isinstance(backend(), PostgresBackend):
+        db.session.info.setdefault(_PENDING, set()).update(post_ids)
+        return
+    db.session.execute(IndexQueueItem.__table__.insert(), [{"post_id": i} for i in post_ids])
+    if has_request_context():
+        g.search_queue_touched = True
+
+
+_PENDING = "search_pending_posts"
+
+
+@event.listens_for(Session, "before_commit")
+def _index_before_commit(session: Session) -> None:
+    """The PostgreSQL backend's rows for the posts this transaction changed, written in
+    it: searchable, or gone from search, when it commits."""
+    post_ids = session.info.pop(_PENDING, None)
+    if post_ids and has_app_context() and isinstance(backend(), PostgresBackend):
+        documents = documents_for(post_ids, session=session)
+        removals = post_ids - {document.post_id for document in documents}
+        backend().apply(documents, removals, session=session)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_on_rollback(session: Session, previous_transaction) -> None:
+    """A rolled-back transaction's changes are gone, and so is the work they asked for."""
+    if not previous_transaction.nested and not session.in_transaction():
+        session.info.pop(_PENDING, None)
 
 
 def _on_post(post: Post, **_details: object) -> None:
@@ -80,7 +122,7 @@ def _indexable() -> tuple:
     )
 
 
-def _document_rows():
+def document_rows():
     """The columns a document needs, in one select: loading whole posts, authors and
     threads as objects took a tenth of a full rebuild."""
     return (
@@ -124,12 +166,20 @@ def _document(row) -> Document:
     )
 
 
-def documents_for(post_ids: Iterable[int]) -> list[Document]:
-    rows = db.session.execute(_document_rows().where(Post.id.in_(list(post_ids))))
+def documents_for(post_ids: Iterable[int], *, session: Session | None = None) -> list[Document]:
+    query = document_rows().where(Post.id.in_(list(post_ids)))
+    rows = (session or db.session).execute(query)
     return [_document(row) for row in rows]
 
 
 def drain(limit: int = 500) -> int:
+    """Bring the Whoosh index up to date (see `_drain_whoosh`); PostgreSQL has no queue."""
+    if isinstance(backend(), PostgresBackend):
+        return 0
+    return _drain_whoosh(limit)
+
+
+def _drain_whoosh(limit: int) -> int:
     """Bring the index up to date for up to `limit` queued posts; returns how many.
     Leaves the queue as it is when another process holds the index.
 
@@ -187,7 +237,7 @@ def all_documents(batch: int = 5000) -> Iterator[list[Document]]:
     """Every indexable post, in batches, for a rebuild."""
     last_id = 0
     while True:
-        query = _document_rows().where(Post.id > last_id).order_by(Post.id).limit(batch)
+        query = document_rows().where(Post.id > last_id).order_by(Post.id).limit(batch)
         rows = db.session.execute(query).all()
         if not rows:
             return

@@ -285,13 +285,17 @@ class WhooshBackend:
     def highlight(
         self, text: str, terms: list[str], *, language: str | None = None, length: int = 300
     ) -> str:
-        """An excerpt of `text` (written in `language`) around the words that gave the
-        matched terms, marked with <mark>, HTML-escaped."""
-        fragmenter = highlight.ContextFragmenter(maxchars=length, surround=80)
-        formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
-        wanted = frozenset(terms)
-        marked = Marked(language, wanted)
-        return highlight.highlight(text, wanted, marked, fragmenter, formatter, top=2)
+        return excerpt(text, terms, language=language, length=length)
+
+
+def excerpt(text: str, terms: list[str], *, language: str | None = None, length: int = 300) -> str:
+    """An excerpt of `text` (written in `language`) around the words whose analysis gives
+    these terms, marked with <mark>, HTML-escaped."""
+    fragmenter = highlight.ContextFragmenter(maxchars=length, surround=80)
+    formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
+    wanted = frozenset(terms)
+    marked = Marked(language, wanted)
+    return highlight.highlight(text, wanted, marked, fragmenter, formatter, top=2)
 
 
 def _total(

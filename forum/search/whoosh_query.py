@@ -47,22 +47,34 @@ class Excluding(AndNot):
 def parse(query: Query):
     """The query as written, in every language; QuerySyntaxError when it cannot be read
     or matches (nearly) everything."""
+    return in_every_language(read(query))
+
+
+def read(query: Query):
+    """The query as written, its words as typed (the forum's syntax, for any engine);
+    QuerySyntaxError when it cannot be read or matches (nearly) everything."""
     parser = QueryParser(_field(query), QUERY_SCHEMA)
     parsed = _exclusions_last(parser.parse(query.text))
     if _unusable(parsed):
         raise QuerySyntaxError(query.text)
-    return in_every_language(parsed)
+    return parsed
 
 
 def plain_words(query: Query):
     """The query's words, any of them, each as a phrase, in every language; None when it
     has no words."""
+    words = read_plain_words(query)
+    return None if words is None else in_every_language(words)
+
+
+def read_plain_words(query: Query):
+    """The query's words as typed, any of them, each as a phrase; None when it has no
+    words."""
     words = [word for word, _start, _end in analysis.words(query.text)]
     if not words:
         return None
     parser = QueryParser(_field(query), QUERY_SCHEMA, group=OrGroup.factory(0.9))
-    quoted = " ".join(f'"{word}"' for word in words)
-    return in_every_language(parser.parse(quoted))
+    return parser.parse(" ".join(f'"{word}"' for word in words))
 
 
 def in_every_language(parsed):
