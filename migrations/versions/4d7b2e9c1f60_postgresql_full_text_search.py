@@ -2,7 +2,7 @@
 forum's text search configurations (nothing on SQLite, which searches with Whoosh)
 
 Revision ID: 4d7b2e9c1f60
-Revises: 7c2f9e4a1b35
+Revises: 1c32292dc545
 Create Date: 2026-12-05 13:10:00.000000
 
 Extensions are optional: `unaccent` (a trusted extension, which a database owner may
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '4d7b2e9c1f60'
-down_revision = '7c2f9e4a1b35'
+down_revision = '1c32292dc545'
 branch_labels = None
 depends_on = None
 
