@@ -14,6 +14,7 @@ from forum.moderation.models import BoardTrust, Flag, LogEntry
 from forum.notices.models import Notice
 from forum.posts.models import Post, PostRevision, Thread
 from forum.search.models import IndexQueueItem
+from forum.site.models import SitePage, SitePageEdit, SiteSetting
 from forum.worker.models import WorkerHeartbeat
 
 __all__ = [
@@ -32,6 +33,9 @@ __all__ = [
     "PostRevision",
     "Publication",
     "Section",
+    "SitePage",
+    "SitePageEdit",
+    "SiteSetting",
     "Subscription",
     "Thread",
     "ThreadWatch",
