@@ -46,7 +46,7 @@ def world(app, make_user, make_thread):
     with app.test_request_context():
         reply = posting.reply(shared, person, body="Licence-exempt quixotic bands")
         posting.edit_post(reply, person, body="Licence-exempt zephyrous bands")
-        posting.reply(shared, other, body="Agreed, with care")
+        posting.reply(shared, other, body="Agreed, with care", reply_to=reply)
         subscriptions.set_board_mode(person, board("C5"), MailMode.DAILY)
         subscriptions.set_watch_mode(person, shared, WatchMode.WATCH)
         moderation.flag_post(
@@ -184,6 +184,7 @@ def test_a_deleted_account_keeps_its_posts_under_a_former_participant(app, clien
         assert NAME not in page, where
         assert "a former participant" in page, where
     assert "zephyrous" in pages["thread"]
+    assert "in reply to <bdi>a former participant</bdi> #2" in pages["thread"]
     assert "Test organisation" not in pages["profile"]
     found = text_of(client.get("/search", query_string={"q": "Kamau"}))
     assert "zephyrous" not in found

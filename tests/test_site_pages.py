@@ -74,7 +74,7 @@ def test_a_page_with_no_text_in_the_readers_language_shows_the_english(client):
     assert "<h1>Terms</h1>" in page
 
 
-def test_admin_edits_a_page_as_markdown_and_the_edit_is_recorded(client, make_user, sign_in):
+def test_admin_edits_a_page_as_markdown_and_the_edit_is_recorded(app, client, make_user, sign_in):
     admin = make_user(name="Eleni Admin", admin=True)
     sign_in(admin)
     assert "/admin/pages" in text_of(client.get("/admin/"))
