@@ -6,11 +6,13 @@ import json
 from flask import Response, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
+from sqlalchemy import func, select
 
 from forum.accounts import deletion, export, services
 from forum.accounts.forms import DeleteAccountForm
 from forum.accounts.views import bp
 from forum.extensions import db
+from forum.posts.models import Post
 from forum.site.models import DeletedPosts
 from forum.site.services import deleted_posts_policy
 
@@ -27,7 +29,9 @@ def _account_page(form: DeleteAccountForm, status: int = 200) -> tuple[str, int]
         "accounts/account.html",
         form=form,
         policy=deleted_posts_policy(),
-        post_count=len(export.own_posts(current_user)),
+        post_count=db.session.scalar(
+            select(func.count(Post.id)).where(Post.author_id == current_user.id)
+        ),
     ), status
 
 
