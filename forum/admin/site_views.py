@@ -43,9 +43,9 @@ def _edit_page(slug: PageSlug, language: str, form: PageForm, status: int = 200)
     ), status
 
 
-@bp.get("/pages/<slug>/<language>")
-def edit_page(slug: str, language: str) -> tuple[str, int]:
-    page_slug = _slug_and_language(slug, language)
+@bp.get("/pages/<name>/<language>")
+def edit_page(name: str, language: str) -> tuple[str, int]:
+    page_slug = _slug_and_language(name, language)
     stored = services.pages_by_language(page_slug).get(language)
     if stored is not None:
         data = {"title": stored.title, "body": stored.body_source}
@@ -55,9 +55,9 @@ def edit_page(slug: str, language: str) -> tuple[str, int]:
     return _edit_page(page_slug, language, PageForm(formdata=None, data=data))
 
 
-@bp.post("/pages/<slug>/<language>")
-def save_page(slug: str, language: str) -> object:
-    page_slug = _slug_and_language(slug, language)
+@bp.post("/pages/<name>/<language>")
+def save_page(name: str, language: str) -> object:
+    page_slug = _slug_and_language(name, language)
     form = PageForm()
     if not form.validate_on_submit():
         return _edit_page(page_slug, language, form, 400)
@@ -66,7 +66,7 @@ def save_page(slug: str, language: str) -> object:
     )
     db.session.commit()
     flash(_("The page is saved."), "success")
-    return redirect(url_for("admin.edit_page", slug=slug, language=language))
+    return redirect(url_for("admin.edit_page", name=name, language=language))
 
 
 @bp.post("/settings/deleted-posts")

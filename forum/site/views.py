@@ -11,12 +11,12 @@ bp = Blueprint("site", __name__)
 _SLUGS = ", ".join(repr(slug.value) for slug in PageSlug)
 
 
-@bp.get(f"/<any({_SLUGS}):slug>")
-def page(slug: str) -> str:
-    found = services.page_for(PageSlug(slug), str(get_locale() or "en"))
+@bp.get(f"/<any({_SLUGS}):name>")
+def page(name: str) -> str:
+    found = services.page_for(PageSlug(name), str(get_locale() or "en"))
     if found is None:
         abort(404)
-    return render_template("site/page.html", page=found, slug=slug)
+    return render_template("site/page.html", page=found, slug=name)
 
 
 @bp.app_context_processor
@@ -24,7 +24,7 @@ def _site_page_links() -> dict:
     """The footer's links to the site pages, on every page."""
     return {
         "site_page_links": [
-            (url_for("site.page", slug=slug.value), label) for slug, label in PAGE_LABELS.items()
+            (url_for("site.page", name=slug.value), label) for slug, label in PAGE_LABELS.items()
         ],
         "page_labels": PAGE_LABELS,
     }
