@@ -42,6 +42,7 @@ static: $(VENV)/.installed
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) forum load-boards
+	$(FLASK) forum load-pages
 	$(FLASK) forum demo --if-empty
 	$(FLASK) serve --host 127.0.0.1 --port 5000
 

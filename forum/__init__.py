@@ -95,7 +95,9 @@ def _register_blueprints(app: Flask) -> None:
     from forum.web import IdConverter
 
     app.url_map.converters["int"] = IdConverter
+    from forum.accounts import data_views  # noqa: F401  (its routes, on accounts_bp)
     from forum.accounts.views import bp as accounts_bp
+    from forum.admin import site_views  # noqa: F401  (its routes, on admin_bp)
     from forum.admin.views import bp as admin_bp
     from forum.archives.views import bp as archives_bp
     from forum.boards.views import bp as boards_bp
@@ -106,6 +108,7 @@ def _register_blueprints(app: Flask) -> None:
     from forum.posts.views import bp as posts_bp
     from forum.reads.views import bp as reads_bp
     from forum.search.views import bp as search_bp
+    from forum.site.views import bp as site_bp
 
     app.register_blueprint(boards_bp)
     app.register_blueprint(posts_bp)
@@ -118,6 +121,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(archives_bp)
     app.register_blueprint(mail_bp)
     app.register_blueprint(inbound_bp)
+    app.register_blueprint(site_bp)
 
 
 def _register_cli(app: Flask) -> None:

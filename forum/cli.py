@@ -16,6 +16,7 @@ from forum.db import mark_writing, unmark_writing
 from forum.extensions import db
 from forum.posts import counters
 from forum.settings import CONFIG_DIR
+from forum.site.services import load_default_pages
 
 
 @click.group("forum")
@@ -44,6 +45,16 @@ def load_boards_command(path: Path | None) -> None:
     )
     for code in report.not_in_file:
         click.echo(f"  {code} is in the database but not in {path.name}; left as it is.")
+
+
+@forum_cli.command("load-pages")
+@with_appcontext
+def load_pages_command() -> None:
+    """Store the default About, Code of conduct, Privacy, Terms and Contact pages in every
+    language that has none yet (safe to run again: admins' texts are kept)."""
+    written = load_default_pages()
+    db.session.commit()
+    click.echo(f"Site pages: {len(written)} written" + ("" if written else " (all there already)"))
 
 
 @forum_cli.command("demo")

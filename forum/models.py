@@ -15,6 +15,7 @@ from forum.notices.models import Notice
 from forum.posts.models import Post, PostRevision, Thread
 from forum.reads.models import BoardRead, ThreadRead
 from forum.search.models import IndexQueueItem
+from forum.site.models import SitePage, SitePageEdit, SiteSetting
 from forum.worker.models import WorkerHeartbeat
 
 __all__ = [
@@ -34,6 +35,9 @@ __all__ = [
     "PostRevision",
     "Publication",
     "Section",
+    "SitePage",
+    "SitePageEdit",
+    "SiteSetting",
     "Subscription",
     "Thread",
     "ThreadRead",

@@ -35,6 +35,7 @@ from forum.mail import delivery, mail_context
 from forum.posts import services as posting
 from forum.posts.models import Thread
 from forum.settings import CONFIG_DIR
+from forum.site.services import load_default_pages
 from tests.helpers import PASSWORD, ClosingClient, QueryCounter, board, post_form
 
 pytest_plugins = ["tests.live"]
@@ -74,6 +75,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     with app.app_context():
         upgrade()
         load_boards(CONFIG_DIR / app.config["BOARDS_FILE"])
+        load_default_pages()
         db.session.commit()
         db.session.remove()
     yield app

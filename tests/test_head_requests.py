@@ -80,6 +80,8 @@ def _urls(app, world) -> list[str]:
         "month": created.month,
         "key": world["key"],
         "message_id": 1,
+        "name": "about",
+        "language": "fr",
     }
     urls = []
     with app.test_request_context():

@@ -32,6 +32,7 @@ from forum.moderation.models import FlagReason
 from forum.posts import services as posting
 from forum.posts.models import Post
 from forum.pseudo import PSEUDO_LOCALE, pseudo
+from forum.site.models import SitePage
 from tests.helpers import PASSWORD, board, post_form, text_of
 from tests.mailin import DOMAIN, email, send
 
@@ -158,14 +159,19 @@ def exceptions(app: Flask) -> frozenset[str]:
 
 @pytest.fixture
 def world(app: Flask, make_user: Callable[..., User], exceptions) -> dict:
-    """Boards named in the pseudo-locale too (their names are data, translated in the
-    catalogue of boards), Greek people and posts, and something of every kind to show:
+    """Boards and site pages in the pseudo-locale too (their names and texts are data,
+    translated as data), Greek people and posts, and something of every kind to show:
     held, flagged, hidden and deleted posts, a locked thread, edits, a ban, notices."""
     for item in [*db.session.scalars(select(Board)), *db.session.scalars(select(Section))]:
         item.translations = {
             **item.translations,
             PSEUDO_LOCALE: {"title": pseudo(item.title), "description": pseudo(item.description)},
         }
+    for page in db.session.scalars(select(SitePage).where(SitePage.language == "en")).all():
+        db.session.add(
+            SitePage(slug=page.slug, language=PSEUDO_LOCALE, title=pseudo(page.title),
+                     body_source="", body_html=pseudo(page.body_html))
+        )  # fmt: skip
     people = {
         "member": make_user(name=PEOPLES_TEXT["member"], email="amina@example.org"),
         "coordinator": make_user(
@@ -235,6 +241,8 @@ NOT_CRAWLED = {
     "archives.thread_feed": "feeds: checked below",
     "archives.site_feed": "feeds: checked below",
     "admin.delivered_html": "a mail's HTML, checked with the mail",
+    "accounts.download_data": "a JSON file of one's data (tests/test_account_data.py)",
+    "accounts.download_posts": "mail files, as written",
 }
 
 

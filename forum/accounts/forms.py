@@ -8,6 +8,7 @@ from wtforms import (
     BooleanField,
     EmailField,
     PasswordField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -142,3 +143,22 @@ class ChangeEmailForm(ForumForm):
 
 class ActionForm(ForumForm):
     """A form with nothing but its CSRF token, for buttons that change state."""
+
+
+class DeleteAccountForm(ForumForm):
+    """Deleting one's account: what becomes of one's posts (when the admins let people
+    choose), confirmed by the password."""
+
+    posts = RadioField(
+        _l("Your posts"),
+        choices=options(
+            [
+                ("keep", _l("Keep them, under “a former participant”")),
+                ("remove", _l("Remove them")),
+            ]
+        ),
+        validators=[DataRequired(_l("Choose what becomes of your posts."))],
+    )
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired(_l("Enter your current password."))]
+    )

@@ -3,9 +3,11 @@
 import enum
 from datetime import datetime
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.db import str_enum, utcnow
@@ -38,7 +40,8 @@ class User(UserMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
-    display_name: Mapped[str] = mapped_column(String(100))
+    # The name as the person wrote it; pages show `display_name`.
+    stored_name: Mapped[str] = mapped_column("display_name", String(100))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     stakeholder_group: Mapped[StakeholderGroup] = mapped_column(str_enum(StakeholderGroup))
     organisation: Mapped[str] = mapped_column(String(200), default="")
@@ -59,6 +62,9 @@ class User(UserMixin, db.Model):
     # When the person last marked something read: part of their pages' validators, so a
     # page the browser kept is not confirmed with its old "new" marks.
     reads_marked_at: Mapped[datetime | None]
+    # Set when the person deleted their account: its personal data is gone, and what it
+    # wrote (if kept) stands under "a former participant".
+    deleted_at: Mapped[datetime | None]
 
     board_roles: Mapped[list["BoardRole"]] = relationship(  # noqa: F821
         back_populates="user", cascade="all, delete-orphan", foreign_keys="BoardRole.user_id"
@@ -71,6 +77,27 @@ class User(UserMixin, db.Model):
     def get_id(self) -> str:
         """What Flask-Login keeps in the session and remember-me cookies."""
         return f"{self.id}:{self.session_token}"
+
+    @hybrid_property
+    def display_name(self) -> str:
+        """The name shown wherever the person appears, in the reader's language for a
+        deleted account; in queries, the stored name (empty for a deleted account)."""
+        if self.deleted_at is not None:
+            return gettext("a former participant")
+        return self.stored_name
+
+    @display_name.inplace.setter
+    def _display_name_setter(self, value: str) -> None:
+        self.stored_name = value
+
+    @display_name.inplace.expression
+    @classmethod
+    def _display_name_expression(cls):
+        return cls.stored_name
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
 
     def suspended_at(self, moment: datetime) -> bool:
         return self.is_suspended and (self.suspended_until is None or self.suspended_until > moment)

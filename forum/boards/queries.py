@@ -19,7 +19,7 @@ def _last_post_summary(last_post: _AbstractLoad) -> _AbstractLoad:
     return (
         last_post.load_only(Post.id, Post.thread_id, Post.author_id, Post.created_at)
         .joinedload(Post.author)
-        .load_only(User.id, User.display_name)
+        .load_only(User.id, User.stored_name, User.deleted_at)
     )
 
 

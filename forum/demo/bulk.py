@@ -145,7 +145,7 @@ def _insert_users(count: int, rng: random.Random, now: datetime, progress: Calla
             {
                 "id": user_id,
                 "email": f"person{user_id}@bulk.example.org",
-                "display_name": f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
+                "stored_name": f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
                 "password_hash": None,
                 "stakeholder_group": group,
                 "organisation": f"Organisation {rng.randint(1, 500)}",

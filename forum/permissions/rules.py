@@ -43,6 +43,8 @@ class Action(enum.StrEnum):
     MERGE_THREADS = "merge_threads"
     RESTORE = "restore"
     ADMINISTER = "administer"
+    EDIT_SITE_PAGES = "edit_site_pages"
+    DELETE_ACCOUNT = "delete_account"
 
 
 # Users --------------------------------------------------------------------------------
@@ -98,6 +100,18 @@ def can_take_part(user: Viewer) -> bool:
 def can_administer(user: Viewer) -> bool:
     account = participant_of(user)
     return account is not None and account.is_admin
+
+
+def can_edit_site_pages(user: Viewer) -> bool:
+    """About, Code of conduct, Privacy, Terms and Contact speak for the forum: admins."""
+    return can_administer(user)
+
+
+def can_delete_account(user: Viewer, target: User) -> bool:
+    """An account is deleted by its owner alone, signed in, suspended or not: one's data
+    is one's own to take away."""
+    account = account_of(user)
+    return account is not None and account.id == target.id and account.deleted_at is None
 
 
 # Boards -------------------------------------------------------------------------------
@@ -323,6 +337,8 @@ _RULES: dict[Action, Callable[[Viewer, Any], bool]] = {
     Action.MERGE_THREADS: can_merge_threads,
     Action.RESTORE: lambda user, _target: can_administer(user),
     Action.ADMINISTER: lambda user, _target: can_administer(user),
+    Action.EDIT_SITE_PAGES: lambda user, _target: can_edit_site_pages(user),
+    Action.DELETE_ACCOUNT: can_delete_account,
 }
 
 _READ_ACTIONS = {Action.READ_BOARD, Action.READ_THREAD, Action.READ_POST}

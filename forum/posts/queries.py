@@ -104,11 +104,11 @@ def answered_posts(thread: Thread, viewer: Viewer, posts: list[Post]) -> dict[in
         .subquery()
     )
     rows = db.session.execute(
-        select(numbered.c.id, User.display_name, numbered.c.number)
+        select(numbered.c.id, User, numbered.c.number)
         .join(User, User.id == numbered.c.author_id)
         .where(numbered.c.id.in_(wanted))
     )
-    return {row.id: Answered(row.id, row.display_name, row.number) for row in rows}
+    return {row.id: Answered(row.id, row.User.display_name, row.number) for row in rows}
 
 
 def post_with_thread(post_id: int) -> Post | None:
