@@ -38,7 +38,8 @@ class User(UserMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
-    display_name: Mapped[str] = mapped_column(String(100))
+    # Indexed for mentions, which name people by it (forum.notices.mentions).
+    display_name: Mapped[str] = mapped_column(String(100), index=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     stakeholder_group: Mapped[StakeholderGroup] = mapped_column(str_enum(StakeholderGroup))
     organisation: Mapped[str] = mapped_column(String(200), default="")

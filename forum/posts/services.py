@@ -13,8 +13,9 @@ from forum.boards.models import Board, Role
 from forum.db import utcnow
 from forum.extensions import db
 from forum.i18n import format_when
-from forum.markup import render_markdown
 from forum.moderation.holds import needs_approval
+from forum.notices.mentions import render_body
+from forum.notices.replies import tell_about
 from forum.permissions import Action, can, is_banned, is_suspended
 from forum.posts.counters import count_published, recount, recount_authors, touch
 from forum.posts.models import Post, PostRevision, PostSource, PostStatus, Thread
@@ -174,7 +175,7 @@ def _add_post(
         author=author,
         reply_to=reply_to,
         body_source=body,
-        body_html=render_markdown(body),
+        body_html=render_body(body, thread.board),
         language=language,
         created_at=now,
         status=PostStatus.PENDING if held else PostStatus.PUBLISHED,
@@ -226,7 +227,7 @@ def edit_post(
     )
     db.session.add(revision)
     post.body_source = body
-    post.body_html = render_markdown(body)
+    post.body_html = render_body(body, post.thread.board)
     post.edited_at = utcnow()
     post.edited_by_id = editor.id
     post.revision_count += 1
@@ -234,6 +235,8 @@ def edit_post(
     db.session.flush()
     events.post_edited.send(post, revision=revision)
     _hold_again_if_needed(post, editor)
+    # Someone the edit names for the first time hears of it (or when it is approved).
+    tell_about(post)
     return revision
 
 
