@@ -108,6 +108,8 @@ def render_markdown(source: str, *, mentions: Mapping[str, str] | None = None) -
 def mentioned_names(source: str) -> list[str]:
     """The names a post mentions with `@[Name]`, in order, each once; not those in code
     or in a link's text."""
+    if "@[" not in source:
+        return []
     names: dict[str, None] = {}
     inline = [token for token in _markdown.parse(source) if token.type == "inline"]
     for token in _mention_texts(inline):

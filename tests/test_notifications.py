@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from forum.boards.models import ModerationMode, Role
 from forum.extensions import db
 from forum.mail import subscriptions
-from forum.mail.models import MailMode, MailSettings
+from forum.mail.models import MailMode, MailSettings, WatchMode
 from forum.markup import mentioned_names, render_markdown
 from forum.moderation import services as moderation
 from forum.notices.models import Notice
@@ -257,6 +257,17 @@ def test_no_second_mail_for_a_post_that_comes_by_email_already(app, smtp, make_u
     [copy] = mail_to(app, smtp, "follower@example.org")
     assert copy["List-Id"], "the copy of the post, not a notice"
     assert [notice.kind for notice in notices_of(author)] == ["reply"], "still on the web"
+
+
+def test_no_reply_mail_from_a_muted_thread(app, smtp, make_user, make_thread):
+    author = make_user(email="muter@example.org")
+    thread = make_thread(author=author)
+    with app.test_request_context():
+        subscriptions.set_watch_mode(author, thread, WatchMode.MUTE)
+        db.session.commit()
+    reply_by_web(app, make_user(), thread, "Into the muted thread")
+    assert mail_to(app, smtp, "muter@example.org") == []
+    assert [notice.kind for notice in notices_of(author)] == ["reply"]
 
 
 def test_replies_and_mentions_by_email_are_on_at_first_and_each_can_be_turned_off(
