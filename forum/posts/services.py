@@ -187,14 +187,17 @@ def _add_post(
     db.session.flush()
     if thread.first_post_id is None:
         thread.first_post = post
-    # Whoever writes in a thread has read it up to there.
-    mark_thread_read(author, thread, up_to=now)
     if held:
         touch(thread)
         db.session.flush()
         events.post_held.send(post)
     else:
         publish(post)
+    # Whoever writes in a thread has read it up to there. Written after the thread and
+    # board rows: people's rows come last in every transaction that posts (the author's,
+    # then those of the people a notice tells), so that people posting at once in one
+    # board wait for each other instead of deadlocking.
+    mark_thread_read(author, thread, up_to=now)
     return post
 
 
