@@ -67,7 +67,7 @@ def recent_notices(user: User, *, page: int = 1, per_page: int = 50) -> list[Not
 
 
 @dataclass(frozen=True)
-class Shown:
+class ShownNotice:
     """A notice as its page shows it: its sentence and its link (None for none)."""
 
     notice: Notice
@@ -75,7 +75,7 @@ class Shown:
     link: str | None
 
 
-def shown(user: User, notices: list[Notice]) -> list[Shown]:
+def shown(user: User, notices: list[Notice]) -> list[ShownNotice]:
     """The notices worded for their page, those about posts the person may no longer
     read (withdrawn, or on a board they left) saying only that, with no link."""
     post_ids = {notice.post_id for notice in notices if notice.post_id}
@@ -91,18 +91,18 @@ def shown(user: User, notices: list[Notice]) -> list[Shown]:
         }
     rows = []
     for notice in notices:
-        if notice.post_id and not still_readable(user, posts.get(notice.post_id)):
-            rows.append(Shown(notice, Markup.escape(gone()), None))
+        if notice.post_id and not _still_readable(user, posts.get(notice.post_id)):
+            rows.append(ShownNotice(notice, Markup.escape(_gone()), None))
         else:
-            rows.append(Shown(notice, describe_html(notice), link_for(notice)))
+            rows.append(ShownNotice(notice, describe_html(notice), link_for(notice)))
     return rows
 
 
-def still_readable(user: User, post: Post | None) -> bool:
+def _still_readable(user: User, post: Post | None) -> bool:
     return post is not None and can_read_post(user, post)
 
 
-def gone() -> str:
+def _gone() -> str:
     return _("The post this notice was about is no longer there.")
 
 
