@@ -28,7 +28,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
     _register_cli(app)
 
-    from forum import assets, conditional, mail, pagecache, web
+    from forum import assets, conditional, mail, notices, pagecache, web
     from forum.search import services as search
 
     assets.init_app(app, PROJECT_ROOT / "static")
@@ -37,6 +37,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     pagecache.init_app(app)
     search.init_app(app)
     mail.init_app(app)
+    notices.init_app(app)
     return app
 
 

@@ -80,7 +80,8 @@ def test_the_json_download_holds_everything_about_the_person(client, sign_in, wo
     edited = next(post for post in data["posts"] if post["revisions"])
     assert edited["revisions"][0]["body"] == "Licence-exempt quixotic bands"
     assert data["flags"][0]["text"] == "Needs a source"
-    assert [notice["kind"] for notice in data["notices"]] == ["unsuspended"]
+    # The answer to their reply first, then the notice sent above.
+    assert [notice["kind"] for notice in data["notices"]] == ["reply", "unsuspended"]
     assert len(data["sessions"]) == 1
     assert "token_hash" not in data["sessions"][0]
     assert "Tomás" not in json.dumps(data["posts"], ensure_ascii=False)

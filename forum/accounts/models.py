@@ -40,8 +40,9 @@ class User(UserMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
-    # The name as the person wrote it; pages show `display_name`.
-    stored_name: Mapped[str] = mapped_column("display_name", String(100))
+    # The name as the person wrote it; pages show `display_name`. Indexed for mentions,
+    # which name people by it (forum.notices.mentions).
+    stored_name: Mapped[str] = mapped_column("display_name", String(100), index=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     stakeholder_group: Mapped[StakeholderGroup] = mapped_column(str_enum(StakeholderGroup))
     organisation: Mapped[str] = mapped_column(String(200), default="")

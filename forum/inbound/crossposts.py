@@ -18,7 +18,7 @@ from forum.extensions import db
 from forum.inbound.errors import Done
 from forum.inbound.models import InboundMessage, Outcome
 from forum.mail import link_for
-from forum.markup import render_markdown
+from forum.notices.mentions import render_body
 from forum.permissions import readers_may_follow
 from forum.posts.counters import touch
 from forum.posts.models import Post, PostStatus, Thread
@@ -75,7 +75,7 @@ def _mention(post: Post, thread: Thread) -> None:
     where = f"[{_escaped(thread.board.label)} — {_escaped(thread.title)}]({url})"
     line = _("Also posted in %(where)s", where=where)
     post.body_source = f"{post.body_source.rstrip()}\n\n*{line}*"
-    post.body_html = render_markdown(post.body_source)
+    post.body_html = render_body(post.body_source, post.thread.board)
     touch(post.thread)
     db.session.flush()
     if post.status == PostStatus.PUBLISHED:

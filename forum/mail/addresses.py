@@ -22,7 +22,7 @@ from forum.boards.models import Board
 _MAC_LENGTH = 16
 _UNSUBSCRIBE_SALT = "unsubscribe"
 _NOT_LOCAL_PART = re.compile(r"[^a-z0-9-]+")
-UNSUBSCRIBE_SCOPES = frozenset({"board", "thread", "digest", "notices"})
+UNSUBSCRIBE_SCOPES = frozenset({"board", "thread", "digest", "notices", "replies", "mentions"})
 
 
 def domain() -> str:
@@ -137,8 +137,8 @@ def _unsubscribe_serializer() -> URLSafeSerializer:
 
 def unsubscribe_token(user_id: int, scope: str, target: int | str) -> str:
     """A token that can do one thing: stop what brought this mail to this person.
-    Scope "board" (a board id), "thread" (a watched thread's id), "digest" (a period) or
-    "notices"."""
+    Scope "board" (a board id), "thread" (a watched thread's id), "digest" (a period),
+    "notices", "replies" or "mentions" (the notices of that kind)."""
     return _unsubscribe_serializer().dumps([user_id, scope, target])
 
 

@@ -29,10 +29,17 @@ from forum.mail.message import (
     new_message,
     site_name,
 )
-from forum.mail.models import DigestForm, MailKind, MailSettings, OutboxMessage
+from forum.mail.models import (
+    DigestForm,
+    MailKind,
+    MailSettings,
+    OutboxMessage,
+    ThreadWatch,
+    WatchMode,
+)
 from forum.markup import markdown_to_text
 from forum.notices.models import Notice
-from forum.notices.services import describe, link_for
+from forum.notices.services import ABOUT_POSTS, describe, link_for
 from forum.permissions import can_receive_list_mail, is_listed
 from forum.posts.models import Post, PostStatus, Thread
 from forum.text import one_line
@@ -69,6 +76,9 @@ class Batch:
     settings: dict[int, MailSettings] = field(default_factory=dict)
     posts: dict[int, Post] = field(default_factory=dict)
     notices: dict[int, Notice] = field(default_factory=dict)
+    # (post id, user id) of the notices' posts that reach their person another way: a
+    # copy of the post, or a thread they muted.
+    covered: set[tuple[int, int]] = field(default_factory=set)
     _parts: dict[int, PostParts] = field(default_factory=dict)
     _chains: dict[int, list[str]] | None = None
     _texts: dict[int, str] = field(default_factory=dict)
@@ -142,6 +152,8 @@ class Batch:
         post_ids = {row.post_id for row in self.rows if row.post_id}
         post_ids |= {pid for row in self.rows for pid in row.payload.get("posts", [])}
         post_ids |= {n.params["post_id"] for n in self.notices.values() if n.kind == "post_waiting"}
+        post_ids |= {n.post_id for n in self.notices.values() if n.post_id}
+        self._load_covered()
         if post_ids:
             self.posts = {
                 post.id: post
@@ -155,6 +167,28 @@ class Batch:
                 )
             }
         return self
+
+    def _load_covered(self) -> None:
+        pairs = {(n.post_id, n.user_id) for n in self.notices.values() if n.post_id}
+        if not pairs:
+            return
+        post_ids, user_ids = {p for p, _u in pairs}, {u for _p, u in pairs}
+        copies = select(OutboxMessage.post_id, OutboxMessage.user_id).where(
+            OutboxMessage.kind == MailKind.POST,
+            OutboxMessage.post_id.in_(post_ids),
+            OutboxMessage.user_id.in_(user_ids),
+        )
+        mutes = (
+            select(Post.id, ThreadWatch.user_id)
+            .join(ThreadWatch, ThreadWatch.thread_id == Post.thread_id)
+            .where(
+                Post.id.in_(post_ids),
+                ThreadWatch.user_id.in_(user_ids),
+                ThreadWatch.mode == WatchMode.MUTE,
+            )
+        )
+        found = {tuple(row) for query in (copies, mutes) for row in db.session.execute(query)}
+        self.covered = pairs & found
 
     def settings_of(self, user: User) -> MailSettings:
         return self.settings.get(user.id) or MailSettings.defaults_for(user.id)
@@ -266,14 +300,18 @@ class Batch:
         notice = self.notices.get(row.payload.get("notice", 0))
         if notice is None:
             raise Skip("the notice no longer exists")
-        if not settings.notices:
-            raise Skip("the person asked for notices on the web only")
+        scope = _NOTICE_SCOPES.get(notice.kind, "notices")
+        if not getattr(settings, scope):
+            raise Skip("the person asked for these notices on the web only")
+        post = self._post_told_of(notice, user)
         text = describe(notice)
         link = link_for(notice)
-        unsubscribe = addresses.unsubscribe_token(user.id, "notices", 0)
+        unsubscribe = addresses.unsubscribe_token(user.id, scope, 0)
         unsubscribe_link = _external("mail.unsubscribe", token=unsubscribe)
         context = {
             "text": text,
+            "post": post,
+            "post_text": self.text_of(post) if post else "",
             "link": f"{_base_url()}{link}" if link else None,
             "notices_link": _external("notices.notice_list"),
             "unsubscribe_link": unsubscribe_link,
@@ -291,6 +329,18 @@ class Batch:
             reply_to=addresses.token_address("moderate", user.id, waiting.id) if waiting else None,
         )
 
+    def _post_told_of(self, notice: Notice, user: User) -> Post | None:
+        """The post a reply or mention notice is about, which the person may still read
+        and does not get by email already (a copy of it; a thread they muted)."""
+        if notice.kind not in ABOUT_POSTS:
+            return None
+        post = self.posts.get(notice.post_id or 0)
+        if post is None or not _still_for(post, user):
+            raise Skip("the post is no longer public, or no longer readable by the person")
+        if (post.id, user.id) in self.covered:
+            raise Skip("the person gets this post by email already, or muted its thread")
+        return post
+
     def _waiting_post(self, notice: Notice, user: User) -> Post | None:
         """The held post a coordinator is told about, still waiting: they can answer the
         notice with "approve" or "reject: reason"."""
@@ -300,6 +350,10 @@ class Batch:
         if post is None or post.status != PostStatus.PENDING:
             raise Skip("the post no longer waits for approval")
         return post
+
+
+# The mail setting (and unsubscribe scope) of each kind of notice; "notices" for the rest.
+_NOTICE_SCOPES = {"reply": "replies", "mention": "mentions"}
 
 
 def _base_url() -> str:

@@ -66,6 +66,8 @@ class MailSettingsForm(ForumForm):
         choices=lambda: options((form.value, label) for form, label in DIGEST_FORM_LABELS.items()),
         validators=[InputRequired(_l("Choose how digests are made."))],
     )
+    replies = BooleanField(_l("Email me replies to my posts"))
+    mentions = BooleanField(_l("Email me when someone mentions me"))
     notices = BooleanField(_l("Email me what happens to my posts, flags and roles"))
     own_posts = BooleanField(_l("Send me copies of my own posts"))
     paused = BooleanField(_l("Pause all email (except sign-in and password messages)"))

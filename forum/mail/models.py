@@ -117,6 +117,9 @@ class MailSettings(db.Model):
     own_posts: Mapped[bool] = mapped_column(default=False)
     # What happens to one's posts, flags and roles, by email as well as on the web.
     notices: Mapped[bool] = mapped_column(default=True)
+    # Replies to one's posts and mentions of one's name, by email as well as on the web.
+    replies: Mapped[bool] = mapped_column(default=True)
+    mentions: Mapped[bool] = mapped_column(default=True)
     # The last publication (see Publication) that each kind of digest has covered.
     daily_watermark: Mapped[int] = mapped_column(default=0)
     weekly_watermark: Mapped[int] = mapped_column(default=0)

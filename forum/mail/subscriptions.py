@@ -209,6 +209,10 @@ def unsubscribe(token: str) -> str:
         if period == MailMode.DAILY:
             return _("You will get no more daily digests.")
         return _("You will get no more weekly digests.")
-    settings_of(user).notices = False
+    setattr(settings_of(user), scope, False)
     db.session.flush()
+    if scope == "replies":
+        return _("Replies to your posts will reach you on the web only.")
+    if scope == "mentions":
+        return _("Mentions of your name will reach you on the web only.")
     return _("Notices will reach you on the web only.")

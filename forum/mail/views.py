@@ -24,7 +24,9 @@ from forum.posts.queries import thread_with_board
 
 bp = Blueprint("mail", __name__)
 
-_SETTINGS_FIELDS = ("digest_hour", "digest_weekday", "notices", "own_posts", "paused")
+_SETTINGS_FIELDS = (
+    "digest_hour", "digest_weekday", "replies", "mentions", "notices", "own_posts", "paused",
+)  # fmt: skip
 
 
 def _readable_boards() -> list[Board]:

@@ -1,11 +1,13 @@
 """Telling people on the web what happened to their posts, flags and accounts."""
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask import url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload
 
 from forum.accounts.models import User
 from forum.boards.models import Board
@@ -15,9 +17,14 @@ from forum.i18n import isolate
 from forum.mail.models import MailKind
 from forum.mail.outbox import queue
 from forum.notices.models import Notice
+from forum.permissions import can_read_post
+from forum.posts.models import Post, Thread
 
 # Notices the person has just seen on the page that caused them: not mailed.
 WEB_ONLY = frozenset({"post_held"})
+# Notices of what someone else wrote: they name their post (`Notice.post_id`), and say
+# only that it is no longer there once the person may not read it.
+ABOUT_POSTS = frozenset({"reply", "mention"})
 
 # What people wrote, quoted in a notice: set apart on the web so that it keeps its own
 # direction.
@@ -30,7 +37,8 @@ def notify(user: User, kind: str, **params: Any) -> Notice:
     parameters becomes the notice's link; a `board_id` names the board in the reader's
     language when the notice is shown (`board`, its English name, stays for a board
     since removed)."""
-    notice = Notice(user_id=user.id, kind=kind, params=params)
+    post_id = params["post_id"] if kind in ABOUT_POSTS else None
+    notice = Notice(user_id=user.id, kind=kind, params=params, post_id=post_id)
     db.session.add(notice)
     db.session.execute(
         update(User).where(User.id == user.id).values(unread_notices=User.unread_notices + 1)
@@ -41,15 +49,61 @@ def notify(user: User, kind: str, **params: Any) -> Notice:
     return notice
 
 
-def recent_notices(user: User, limit: int = 50) -> list[Notice]:
+def notice_total(user: User) -> int:
+    return db.session.scalar(select(func.count()).where(Notice.user_id == user.id)) or 0
+
+
+def recent_notices(user: User, *, page: int = 1, per_page: int = 50) -> list[Notice]:
+    """A page of the person's notices, newest first."""
     return list(
         db.session.scalars(
             select(Notice)
             .where(Notice.user_id == user.id)
             .order_by(Notice.created_at.desc(), Notice.id.desc())
-            .limit(limit)
+            .offset((page - 1) * per_page)
+            .limit(per_page)
         )
     )
+
+
+@dataclass(frozen=True)
+class ShownNotice:
+    """A notice as its page shows it: its sentence and its link (None for none)."""
+
+    notice: Notice
+    text: Markup
+    link: str | None
+
+
+def shown(user: User, notices: list[Notice]) -> list[ShownNotice]:
+    """The notices worded for their page, those about posts the person may no longer
+    read (withdrawn, or on a board they left) saying only that, with no link."""
+    post_ids = {notice.post_id for notice in notices if notice.post_id}
+    posts = {}
+    if post_ids:
+        posts = {
+            post.id: post
+            for post in db.session.scalars(
+                select(Post)
+                .where(Post.id.in_(post_ids))
+                .options(joinedload(Post.thread).joinedload(Thread.board))
+            )
+        }
+    rows = []
+    for notice in notices:
+        if notice.post_id and not _still_readable(user, posts.get(notice.post_id)):
+            rows.append(ShownNotice(notice, Markup.escape(_gone()), None))
+        else:
+            rows.append(ShownNotice(notice, describe_html(notice), link_for(notice)))
+    return rows
+
+
+def _still_readable(user: User, post: Post | None) -> bool:
+    return post is not None and can_read_post(user, post)
+
+
+def _gone() -> str:
+    return _("The post this notice was about is no longer there.")
 
 
 def mark_all_read(user: User) -> None:
@@ -60,6 +114,27 @@ def mark_all_read(user: User) -> None:
     )
     user.unread_notices = 0
     db.session.flush()
+
+
+def open_notice(user: User, notice_id: int) -> str | None:
+    """Mark one of the person's notices read; where it leads (None: nowhere now)."""
+    notice = db.session.get(Notice, notice_id)
+    if notice is None or notice.user_id != user.id:
+        return None
+    marked = db.session.execute(
+        update(Notice)
+        .where(Notice.id == notice.id, Notice.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    if marked.rowcount:
+        db.session.execute(
+            update(User)
+            .where(User.id == user.id, User.unread_notices > 0)
+            .values(unread_notices=User.unread_notices - 1)
+        )
+    db.session.flush()
+    [row] = shown(user, [notice])
+    return row.link
 
 
 def link_for(notice: Notice) -> str | None:
@@ -92,6 +167,8 @@ def describe(notice: Notice, *, params: dict[str, Any] | None = None) -> str:
     if "role" in params:
         params["role"] = _("coordinator") if params["role"] == "coordinator" else _("member")
     texts = {
+        "reply": lambda: _("%(author)s replied to your post in “%(thread)s”.", **params),
+        "mention": lambda: _("%(author)s mentioned you in “%(thread)s”.", **params),
         "post_held": lambda: _(
             "Your post in “%(thread)s” waits for a coordinator's approval.", **params
         ),

@@ -13,8 +13,9 @@ from forum.boards.models import Board, Role
 from forum.db import utcnow
 from forum.extensions import db
 from forum.i18n import format_when
-from forum.markup import render_markdown
 from forum.moderation.holds import needs_approval
+from forum.notices.mentions import render_body
+from forum.notices.replies import tell_about
 from forum.permissions import Action, can, is_banned, is_suspended
 from forum.posts.counters import count_published, recount, recount_authors, touch
 from forum.posts.models import Post, PostRevision, PostSource, PostStatus, Thread
@@ -174,7 +175,7 @@ def _add_post(
         author=author,
         reply_to=reply_to,
         body_source=body,
-        body_html=render_markdown(body),
+        body_html=render_body(body, thread.board),
         language=language,
         created_at=now,
         status=PostStatus.PENDING if held else PostStatus.PUBLISHED,
@@ -186,14 +187,17 @@ def _add_post(
     db.session.flush()
     if thread.first_post_id is None:
         thread.first_post = post
-    # Whoever writes in a thread has read it up to there.
-    mark_thread_read(author, thread, up_to=now)
     if held:
         touch(thread)
         db.session.flush()
         events.post_held.send(post)
     else:
         publish(post)
+    # Whoever writes in a thread has read it up to there. Written after the thread and
+    # board rows: people's rows come last in every transaction that posts (the author's,
+    # then those of the people a notice tells), so that people posting at once in one
+    # board wait for each other instead of deadlocking.
+    mark_thread_read(author, thread, up_to=now)
     return post
 
 
@@ -226,7 +230,7 @@ def edit_post(
     )
     db.session.add(revision)
     post.body_source = body
-    post.body_html = render_markdown(body)
+    post.body_html = render_body(body, post.thread.board)
     post.edited_at = utcnow()
     post.edited_by_id = editor.id
     post.revision_count += 1
@@ -234,6 +238,8 @@ def edit_post(
     db.session.flush()
     events.post_edited.send(post, revision=revision)
     _hold_again_if_needed(post, editor)
+    # Someone the edit names for the first time hears of it (or when it is approved).
+    tell_about(post)
     return revision
 
 

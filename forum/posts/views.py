@@ -25,9 +25,9 @@ from forum.boards.queries import board_by_slug
 from forum.extensions import db
 from forum.mail.forms import thread_mail_form
 from forum.mail.subscriptions import watch_mode
-from forum.markup import render_markdown
 from forum.moderation.acts import ModerationError
 from forum.moderation.posts_acts import redact_post
+from forum.notices.mentions import render_body
 from forum.pagecache import cached
 from forum.pagination import Page, as_id, page_of
 from forum.permissions import Action, Viewer, account_of, can, require
@@ -125,12 +125,12 @@ def _too_fast(refusal: Refusal) -> None:
     )  # fmt: skip
 
 
-def _preview(form: ThreadForm | ReplyForm | EditForm) -> str | None:
-    """The body as readers will see it (sanitised HTML), when the Preview button sent a
-    valid form."""
+def _preview(form: ThreadForm | ReplyForm | EditForm, board: Board) -> str | None:
+    """The body as readers will see it (sanitised HTML, mentions linked), when the
+    Preview button sent a valid form."""
     if not form.wants_preview() or form.errors:
         return None
-    return render_markdown(form.body.data)
+    return render_body(form.body.data, board)
 
 
 def _after_posting(post: Post) -> object:
@@ -199,7 +199,9 @@ def new_thread(slug: str) -> object:
         return thread.first_post
 
     done, status = _submit(form, board, new_thread=True, write=write)
-    page = render_template("posts/new_thread.html", board=board, form=form, preview=_preview(form))
+    page = render_template(
+        "posts/new_thread.html", board=board, form=form, preview=_preview(form, board)
+    )
     return done or (page, status)
 
 
@@ -246,7 +248,7 @@ def reply(thread_id: int) -> object:
         form=form,
         answered=answered,
         quoting=request.args.get("quote") == "1",
-        preview=_preview(form),
+        preview=_preview(form, thread.board),
     ), status
 
 
@@ -274,7 +276,7 @@ def edit(post_id: int) -> object:
         thread=post.thread,
         form=form,
         can_redact=can(current_user, Action.REDACT_POST, post),
-        preview=_preview(form),
+        preview=_preview(form, post.thread.board),
     ), status
 
 
