@@ -37,7 +37,7 @@ from forum.posts.models import Thread
 from forum.settings import CONFIG_DIR
 from tests.helpers import PASSWORD, ClosingClient, QueryCounter, board, post_form
 
-pytest_plugins = ["tests.live"]
+pytest_plugins = ["tests.live", "tests.browser"]
 
 DATABASE_URL = os.environ.get("FORUM_TEST_DATABASE_URL", "")
 _HASH = generate_password_hash(PASSWORD, method=PASSWORD_METHOD)
