@@ -10,8 +10,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, HiddenField, IntegerField, PasswordField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.widgets import HiddenInput
 from wtforms.validators import ValidationError
+from wtforms.widgets import HiddenInput
 
 from forum.text import code_points, control_characters
 

@@ -290,7 +290,7 @@ def test_next_page_arrow_points_the_way_of_reading(
 
 # Where a paragraph's first letter and its last character are drawn, and its own box.
 _PARAGRAPH_ENDS = """(words) => {
-  const paragraph = [...document.querySelectorAll(".post .body p")]
+  const paragraph = [...document.querySelectorAll("article > div p")]
     .find((element) => element.textContent.includes(words));
   const text = paragraph.firstChild;
   const box = (start) => {
