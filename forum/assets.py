@@ -8,7 +8,8 @@ again. A changed file gets a new address in the pages. An older fingerprint (fro
 kept before the change) and the plain name are served the current file, to be checked
 again on each use (`no-cache`), so a page cached with an old address keeps working.
 
-Text files are sent Brotli- or gzip-compressed at the strongest settings, to clients
+The stylesheet is served minified (`minify_css`). Text files are sent Brotli- or
+gzip-compressed at the strongest settings, to clients
 that ask for it: from the `.br` and `.gz` files that `python -m forum.assets` writes
 beside them (`make install` does), when they hold the current content, else compressed
 in memory on first use.
@@ -36,6 +37,25 @@ _FINGERPRINTED = re.compile(
 )
 # The favicon's fixed address is asked for by browsers on their own: kept for a day.
 FAVICON_CACHE = "public, max-age=86400"
+
+
+_CSS_COMMENT = re.compile(rb"/\*.*?\*/", re.DOTALL)
+_CSS_SPACE = re.compile(rb"\s+")
+# Spaces that mean nothing: around braces, semicolons, commas and child combinators, and
+# after the colon of a declaration (inside braces only: in a selector, "a :focus" differs
+# from "a:focus").
+_CSS_AROUND = re.compile(rb" ?([{};,>]) ?")
+_CSS_DECLARATION = re.compile(rb"\{[^{}]*\}")
+
+
+def minify_css(data: bytes) -> bytes:
+    """A stylesheet without its comments and the spaces that mean nothing: the file
+    stays readable, readers download a quarter less. Strings in the stylesheet must not
+    hold two spaces in a row or the characters above (ours hold font names only)."""
+    data = _CSS_SPACE.sub(b" ", _CSS_COMMENT.sub(b"", data)).strip()
+    data = _CSS_AROUND.sub(rb"\1", data)
+    data = _CSS_DECLARATION.sub(lambda block: block[0].replace(b": ", b":"), data)
+    return data.replace(b";}", b"}") + b"\n"
 
 
 def _compress(data: bytes, encoding: str) -> bytes:
@@ -95,6 +115,8 @@ class Assets:
             if path.is_file() and path.suffix not in ENCODINGS.values():
                 name = path.relative_to(folder).as_posix()
                 data = path.read_bytes()
+                if path.suffix == ".css":
+                    data = minify_css(data)
                 self.files[name] = Asset(
                     name=name,
                     path=path,

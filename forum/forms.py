@@ -11,6 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import Field, HiddenField, IntegerField, PasswordField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
+from wtforms.widgets import HiddenInput
 
 from forum.text import code_points, control_characters
 
@@ -66,6 +67,18 @@ class PlainText:
 _PLAIN_TEXT = PlainText()
 
 
+class _HiddenInput(HiddenInput):
+    """A hidden field without an id: nothing labels or points at it, and a page with
+    several forms would otherwise repeat `csrf_token` as an id."""
+
+    def __call__(self, field: Field, **kwargs: object) -> str:
+        kwargs.setdefault("id", False)
+        return super().__call__(field, **kwargs)
+
+
+_HIDDEN_INPUT = _HiddenInput()
+
+
 class ForumForm(FlaskForm):
     """The base of every form here. Reads the submitted fields only: an uploaded file
     or a JSON body never reaches a field (fields would be handed objects they cannot
@@ -74,6 +87,15 @@ class ForumForm(FlaskForm):
 
     uploaded_names: frozenset[str] = frozenset()
     files_message = _l("Files are not taken here: type or paste the text instead.")
+    # Forms that share a page with others of the same fields start their fields' ids with
+    # this ("ban-email"), so that no id is repeated; the fields' names stay as they are.
+    id_prefix = ""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.id_prefix:
+            for field in self:
+                field.id = field.label.field_id = f"{self.id_prefix}-{field.id}"
 
     class Meta(FlaskForm.Meta):
         def wrap_formdata(self, form: "ForumForm", formdata: Any) -> Any:
@@ -89,6 +111,8 @@ class ForumForm(FlaskForm):
             field = super().bind_field(form, unbound_field, options)
             if isinstance(field, StringField) and not isinstance(field, HiddenField):
                 field.validators = [_PLAIN_TEXT, *field.validators]
+            if type(field.widget) is HiddenInput:
+                field.widget = _HIDDEN_INPUT
             return field
 
     def validate(self, extra_validators: dict | None = None) -> bool:

@@ -27,6 +27,7 @@ from forum.i18n import (
     isolate,
     language_tag,
     listing,
+    machine_time,
     say_language,
     when_formatter,
 )
@@ -88,6 +89,7 @@ def init_app(app: Flask) -> None:
     app.context_processor(_template_context)
     app.jinja_env.filters["excerpt"] = excerpt
     app.jinja_env.filters["when"] = format_when
+    app.jinja_env.filters["iso"] = machine_time
     app.jinja_env.filters["bdi"] = isolate
     app.jinja_env.filters["language_tag"] = language_tag
     app.jinja_env.filters["listing"] = listing

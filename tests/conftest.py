@@ -38,7 +38,7 @@ from forum.settings import CONFIG_DIR
 from forum.site.services import load_default_pages
 from tests.helpers import PASSWORD, ClosingClient, QueryCounter, board, post_form
 
-pytest_plugins = ["tests.live"]
+pytest_plugins = ["tests.live", "tests.browser"]
 
 DATABASE_URL = os.environ.get("FORUM_TEST_DATABASE_URL", "")
 _HASH = generate_password_hash(PASSWORD, method=PASSWORD_METHOD)

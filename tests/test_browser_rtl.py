@@ -8,13 +8,11 @@ Chromium missing, the module is skipped (FORUM_REQUIRE_BROWSER=1 makes that a fa
 
 import base64
 import os
-import shutil
 import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
 
 import pytest
 from flask import Flask
@@ -27,24 +25,13 @@ from forum.boards.services import load_boards
 from forum.extensions import db
 from forum.posts import services as posting
 from forum.settings import CONFIG_DIR
+from tests.browser import AXE_OPTIONS
 from tests.conftest import DATABASE_URL
 from tests.helpers import PASSWORD, board
 from tests.live import _logging_kept, add_people
 
-CHROMIUM = os.environ.get("FORUM_CHROMIUM", "/usr/bin/chromium")
-# Without the networking switches Chromium reaches out for updates and field trials.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 WIDTHS = (320, 1280)
 SHOTS = Path(os.environ.get("FORUM_SCREENSHOTS", Path(tempfile.gettempdir()) / "forum-screens"))
-INSTALL_HINT = "install Chromium with `apt-get install -y chromium` to run them"
 
 if DATABASE_URL:
     pytest.skip(
@@ -52,12 +39,6 @@ if DATABASE_URL:
         "the database",
         allow_module_level=True,
     )
-
-
-def _unavailable(reason: str) -> NoReturn:
-    if os.environ.get("FORUM_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"FORUM_REQUIRE_BROWSER=1 but {reason}: {INSTALL_HINT}")
-    pytest.skip(f"browser tests skipped, {reason}: {INSTALL_HINT}")
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -70,21 +51,6 @@ class Forum:
     url: str
     thread_id: int
     board_slug: str
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    """One Chromium for the module; each test opens its own contexts."""
-    if not shutil.which(CHROMIUM):
-        _unavailable(f"{CHROMIUM} is missing")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright package is missing (make install)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _fill(app: Flask) -> tuple[int, str]:
@@ -291,7 +257,7 @@ def test_arabic_pages_pass_axe_core(browser: object, served: Forum, width: int) 
     axe = Axe()
     found = []
     for name, page in _visit(browser, served, width):
-        results = axe.run(page)
+        results = axe.run(page, options=AXE_OPTIONS)
         found += [
             f"{name}: {violation['id']} ({violation['impact']}): {violation['help']}: "
             + " | ".join(node["html"][:120] for node in violation["nodes"][:3])
@@ -324,7 +290,7 @@ def test_next_page_arrow_points_the_way_of_reading(
 
 # Where a paragraph's first letter and its last character are drawn, and its own box.
 _PARAGRAPH_ENDS = """(words) => {
-  const paragraph = [...document.querySelectorAll(".post .body p")]
+  const paragraph = [...document.querySelectorAll("article > div p")]
     .find((element) => element.textContent.includes(words));
   const text = paragraph.firstChild;
   const box = (start) => {

@@ -6,12 +6,10 @@ left on a page or in a mail is text that skipped the catalogues, unless it is on
 deliberate exceptions listed here with its reason."""
 
 import re
-from collections.abc import Callable, Iterator
-from datetime import timedelta
+from collections.abc import Callable
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from html.parser import HTMLParser
-from urllib.parse import urlsplit
 from xml.etree import ElementTree
 from zoneinfo import available_timezones
 
@@ -19,22 +17,26 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
-from werkzeug.exceptions import HTTPException
 
 from forum.accounts.models import User
-from forum.boards.models import Board, ModerationMode, Role, Section
-from forum.db import utcnow
+from forum.boards.models import Board, Role, Section
 from forum.extensions import db
-from forum.mail import digests, mail_context, subscriptions
-from forum.mail.models import MailMode
-from forum.moderation import services as moderation
-from forum.moderation.models import FlagReason
+from forum.mail import digests, mail_context
 from forum.posts import services as posting
-from forum.posts.models import Post
 from forum.pseudo import PSEUDO_LOCALE, pseudo
 from forum.site.models import SitePage
 from tests.helpers import PASSWORD, board, post_form, text_of
 from tests.mailin import DOMAIN, email, send
+from tests.pages import (
+    NOT_CRAWLED,
+    PEOPLES_TEXT,
+    TOKEN_PAGES,
+    WHO,
+    client_of,
+    crawl,
+    fill_world,
+    starts,
+)
 
 PSEUDO = {"Accept-Language": "en-XA"}
 _PLAIN_WORD = re.compile(r"[A-Za-z]{2,}")
@@ -69,17 +71,6 @@ AS_WRITTEN = {
 # WTForms' own messages, translated by the catalogues WTForms ships (ar, es, fr, ru, zh;
 # see test_wtforms_messages_are_translated_by_wtforms), which have no pseudo-locale.
 WTFORMS_MESSAGES = ("This field is required.", "Not a valid choice.")
-
-PEOPLES_TEXT = {
-    "member": "أمينة ديالو",
-    "coordinator": "كوامي منسا",
-    "admin": "李华",
-    "outsider": "王明",
-    "organisation": "شبكة المواطنين",
-    "title": "بناء الثقة والأمن",
-    "body": "نص عن أمن الشبكات.",
-    "reason": "خارج الموضوع",
-}
 
 
 class _Visible(HTMLParser):
@@ -160,8 +151,7 @@ def exceptions(app: Flask) -> frozenset[str]:
 @pytest.fixture
 def world(app: Flask, make_user: Callable[..., User], exceptions) -> dict:
     """Boards and site pages in the pseudo-locale too (their names and texts are data,
-    translated as data), Greek people and posts, and something of every kind to show:
-    held, flagged, hidden and deleted posts, a locked thread, edits, a ban, notices."""
+    translated as data), and the people of every kind in it."""
     for item in [*db.session.scalars(select(Board)), *db.session.scalars(select(Section))]:
         item.translations = {
             **item.translations,
@@ -172,118 +162,11 @@ def world(app: Flask, make_user: Callable[..., User], exceptions) -> dict:
             SitePage(slug=page.slug, language=PSEUDO_LOCALE, title=pseudo(page.title),
                      body_source="", body_html=pseudo(page.body_html))
         )  # fmt: skip
-    people = {
-        "member": make_user(name=PEOPLES_TEXT["member"], email="amina@example.org"),
-        "coordinator": make_user(
-            name=PEOPLES_TEXT["coordinator"], email="kwame@example.org",
-            roles={"C5": Role.COORDINATOR, "C3": Role.COORDINATOR},
-        ),
-        "admin": make_user(name=PEOPLES_TEXT["admin"], email="eleni@example.org", admin=True),
-    }  # fmt: skip
-    for person in people.values():
-        person.organisation = PEOPLES_TEXT["organisation"]
-        person.locale = PSEUDO_LOCALE
-    db.session.commit()
-    member, coordinator, admin = people["member"], people["coordinator"], people["admin"]
-    with app.test_request_context():
-        c5, c3 = board("C5"), board("C3")
-        thread = posting.create_thread(
-            c5, member, title=PEOPLES_TEXT["title"], body=PEOPLES_TEXT["body"]
-        )
-        for number in range(3):
-            posting.reply(thread, coordinator, body=f"{PEOPLES_TEXT['body']} {number}")
-        posts = list(db.session.scalars(select(Post).where(Post.thread_id == thread.id)))
-        posting.edit_post(posts[1], coordinator, body=PEOPLES_TEXT["body"] + " ✓")
-        moderation.flag_post(posts[2], member, reason=FlagReason.SPAM, text=PEOPLES_TEXT["reason"])
-        moderation.hide_post(posts[3], coordinator, reason=PEOPLES_TEXT["reason"])
-        other = posting.create_thread(
-            c5, coordinator, title=PEOPLES_TEXT["title"] + " 二", body="نص"
-        )
-        moderation.set_locked(other, coordinator, locked=True, reason=PEOPLES_TEXT["reason"])
-        gone = posting.create_thread(c5, member, title=PEOPLES_TEXT["title"] + " 三", body="نص")
-        moderation.delete_thread(gone, admin, reason=PEOPLES_TEXT["reason"])
-        moderation.set_moderation_mode(c3, coordinator, ModerationMode.ALL)
-        posting.create_thread(c3, member, title=PEOPLES_TEXT["title"] + " 四", body="نص")
-        held = posting.create_thread(c3, member, title=PEOPLES_TEXT["title"] + " 五", body="نص")
-        moderation.reject_post(db.session.get(Post, held.first_post_id), coordinator,
-                               reason=PEOPLES_TEXT["reason"])  # fmt: skip
-        banned = make_user(name=PEOPLES_TEXT["outsider"], email="nikos@example.org")
-        banned.organisation = PEOPLES_TEXT["organisation"]
-        banned.locale = PSEUDO_LOCALE
-        moderation.ban_from_board(banned, c5, coordinator, reason=PEOPLES_TEXT["reason"])
-        moderation.suspend_user(banned, admin, reason=PEOPLES_TEXT["reason"],
-                                until=utcnow() + timedelta(days=3))  # fmt: skip
-        subscriptions.set_board_mode(member, c5, MailMode.EVERY_POST)
-        subscriptions.set_board_mode(admin, c5, MailMode.DAILY)
-        subscriptions.set_board_mode(coordinator, c5, MailMode.WEEKLY)
-        db.session.commit()
-    return {"people": people, "thread": thread, "posts": posts, "other": other}
+    return fill_world(app, make_user, locale=PSEUDO_LOCALE)
 
 
 def signed_in(app: Flask, user: User | None) -> FlaskClient:
-    client = app.test_client()
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = PSEUDO["Accept-Language"]
-    if user is not None:
-        response = post_form(client, "/sign-in", {"email": user.email, "password": PASSWORD})
-        assert response.status_code == 302, text_of(response)
-    return client
-
-
-# Pages not reached by following links, and why: each is checked another way below, or
-# is not a page.
-NOT_CRAWLED = {
-    "static": "files",
-    "favicon": "a file",
-    "archives.month_mbox": "mail files, as written",
-    "archives.thread_mbox": "mail files, as written",
-    "archives.board_posts_feed": "feeds: checked below",
-    "archives.board_threads_feed": "feeds: checked below",
-    "archives.thread_feed": "feeds: checked below",
-    "archives.site_feed": "feeds: checked below",
-    "admin.delivered_html": "a mail's HTML, checked with the mail",
-    "accounts.download_data": "a JSON file of one's data (tests/test_account_data.py)",
-    "accounts.download_posts": "mail files, as written",
-}
-
-
-def _endpoint(app: Flask, path: str) -> str | None:
-    adapter = app.url_map.bind("forum.test")
-    try:
-        endpoint, _args = adapter.match(urlsplit(path).path, method="GET")
-    except HTTPException:
-        return None
-    return endpoint
-
-
-def crawl(
-    app: Flask, client: FlaskClient, starts: list[str], seen: dict[str, list[str]]
-) -> Iterator[tuple[str, str]]:
-    """Every page reachable by links from the starts (two of each kind, at most), as
-    (address, visible text); `seen` gathers the addresses by kind."""
-    waiting = list(starts)
-    visited: set[str] = set()
-    kinds: dict[str, int] = {}
-    while waiting:
-        path = waiting.pop(0)
-        endpoint = _endpoint(app, path)
-        if path in visited or endpoint is None or endpoint in NOT_CRAWLED:
-            continue
-        if kinds.get(endpoint, 0) >= 2 and path not in starts:
-            continue
-        visited.add(path)
-        kinds[endpoint] = kinds.get(endpoint, 0) + 1
-        seen.setdefault(endpoint, []).append(path)
-        response = client.get(path)
-        assert response.status_code in {200, 302, 403, 404}, (path, response.status_code)
-        if response.status_code == 302:
-            waiting.append(response.headers["Location"])
-            continue
-        html = text_of(response)
-        yield path, visible_text(html)
-        for link in re.findall(r'href="(/[^"#]*)"', html):
-            link = link.replace("&amp;", "&")
-            if not link.startswith("//") and link not in visited:
-                waiting.append(link)
+    return client_of(app, user, language=PSEUDO["Accept-Language"])
 
 
 def _listed(found: dict[str, list[str]]) -> str:
@@ -298,20 +181,13 @@ def test_every_page_shows_no_english_outside_the_catalogue(app, world, exception
     assert outbox(), "mail delivered, for the admin's pages of mail"
     seen: dict[str, list[str]] = {}
     found: dict[str, list[str]] = {}
-    starts = ["/", "/register", "/sign-in", "/forgot-password", "/search?q=الأمن",
-              f"/p/{world['posts'][0].id}/history", "/moderation-log", "/nowhere"]  # fmt: skip
-    for who in (None, "member", "coordinator", "admin"):
-        client = signed_in(app, people[who] if who else None)
-        more = [] if who is None else ["/settings", "/settings/mail", "/notices", "/queue"]
-        for path, text in crawl(app, client, starts + more, seen):
-            if words := plain_words(text, exceptions=exceptions):
-                found[f"{who or 'anonymous'} {path}"] = sorted(set(words))
+    for who in WHO:
+        client = signed_in(app, people.get(who))
+        for path, html in crawl(app, client, starts(world, who), seen):
+            if words := plain_words(visible_text(html), exceptions=exceptions):
+                found[f"{who} {path}"] = sorted(set(words))
     gets = {rule.endpoint for rule in app.url_map.iter_rules() if "GET" in rule.methods}
-    token_pages = {
-        "accounts.confirm_email", "accounts.reset_password", "accounts.verify",
-        "mail.confirm_address", "inbound.confirm", "mail.unsubscribe",
-    }  # fmt: skip
-    assert gets - set(seen) - set(NOT_CRAWLED) - token_pages == set(), "pages never reached"
+    assert gets - set(seen) - set(NOT_CRAWLED) - TOKEN_PAGES == set(), "pages never reached"
     assert found == {}, _listed(found)
 
 

@@ -70,7 +70,7 @@ def test_a_thread_opens_at_its_first_unread_post_and_mark_as_read_moves_on(
         response = client.get(f"/t/{thread.id}/unread")
         assert response.headers["Location"].endswith(f"/t/{thread.id}#p{ids[0]}")
         page = text_of(client.get(f"/t/{thread.id}"))
-        assert page.count('<span class="tag new">New</span>') == 2
+        assert page.count("<mark>New</mark>") == 2
         assert f'name="read-up_to" type="hidden" value="{ids[1]}"' in page
 
         response = _mark_read(client, thread, ids[1])

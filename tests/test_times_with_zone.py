@@ -10,7 +10,8 @@ from forum.extensions import db
 from forum.posts.models import Post
 
 # CLDR's English puts a narrow no-break space before AM/PM; French says UTC "TU".
-_TIME = re.compile(r"<time datetime=\"[^\"]+\">([^<]+)</time>")
+# A post's time, as written under its author's name (no machine copy: the page is kept light).
+_TIME = re.compile(r"<br>([^<]+)</p><div dir=\"auto\"")
 WRITTEN_AT = datetime(2026, 3, 3, 7, 5, tzinfo=UTC)
 
 

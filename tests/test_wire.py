@@ -10,6 +10,7 @@ import brotli
 import pytest
 from flask import template_rendered
 
+from forum.assets import minify_css
 from forum.extensions import db
 from tests.helpers import PASSWORD, post_form, text_of
 
@@ -74,7 +75,7 @@ def test_pages_link_the_stylesheet_and_icon_under_their_fingerprint(client, thre
 
 def test_a_fingerprinted_stylesheet_is_kept_for_a_year(app, client):
     href = _STYLESHEET.search(text_of(client.get("/"))).group(1)
-    css = (app.extensions["assets"].folder / "forum.css").read_bytes()
+    css = minify_css((app.extensions["assets"].folder / "forum.css").read_bytes())
     for encoding in ("br", "gzip", None):
         headers = {"Accept-Encoding": encoding} if encoding else {}
         response = client.get(href, headers=headers)
@@ -268,3 +269,24 @@ def test_signing_out_clears_the_pages_the_browser_kept(app, make_user):
     response = post_form(browser, "/sign-out", {}, prefix="sign-out")
     assert response.status_code == 302
     assert response.headers["Clear-Site-Data"] == '"cache"'
+
+
+def test_the_stylesheet_is_served_without_comments_or_spaces_that_mean_nothing(app, client):
+    source = (
+        b"/* a comment */\n"
+        b"header.site ul,  .post  >  p { color: var(--ink);  margin: 0 auto; }\n"
+        b'body { font: 16px/1.5 "Segoe UI", sans-serif; }\n'
+        b".body :is(p, li) a:focus { outline: 3px solid #f2a900; }\n"
+        b"@media (max-width: 30rem) {\n  thead { display: none; }\n}\n"
+    )
+    assert minify_css(source) == (
+        b"header.site ul,.post>p{color:var(--ink);margin:0 auto}"
+        b'body{font:16px/1.5 "Segoe UI",sans-serif}'
+        b".body :is(p,li) a:focus{outline:3px solid #f2a900}"
+        b"@media (max-width: 30rem){thead{display:none}}\n"
+    )
+    href = _STYLESHEET.search(text_of(client.get("/"))).group(1)
+    served = client.get(href).get_data()
+    written = (app.extensions["assets"].folder / "forum.css").read_bytes()
+    assert len(served) < 0.85 * len(written)
+    assert b"/*" not in served

@@ -39,6 +39,11 @@ def group_choices() -> list[SelectChoice]:
     return options((group.value, label) for group, label in STAKEHOLDER_GROUP_LABELS.items())
 
 
+def group_to_choose() -> list[SelectChoice]:
+    """The groups after an empty first option: a person chooses theirs, none is preselected."""
+    return [*options([("", _l("— Choose a stakeholder group —"))]), *group_choices()]
+
+
 def language_choices() -> list[SelectChoice]:
     return options(interface_languages().items())
 
@@ -75,7 +80,7 @@ class ProfileFields(ForumForm):
     )
     organisation = StringField(_l("Organisation"), validators=[Optional(), Length(max=200)])
     stakeholder_group = SelectField(
-        _l("Stakeholder group"), choices=group_choices, validators=[DataRequired()]
+        _l("Stakeholder group"), choices=group_to_choose, validators=[DataRequired()]
     )
     country = SelectField(_l("Country"), choices=country_choices, validators=[Optional()])
 

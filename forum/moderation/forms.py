@@ -34,16 +34,19 @@ class FlagForm(ForumForm):
 
 
 class RenameForm(ReasonForm):
+    id_prefix = "rename"
     title = StringField(
         _l("New title"), validators=[DataRequired(_l("Give the thread a title.")), Length(max=200)]
     )
 
 
 class MoveForm(ReasonForm):
+    id_prefix = "move"
     board = SelectField(_l("Move to board"), coerce=ascii_int)
 
 
 class SplitForm(ReasonForm):
+    id_prefix = "split"
     title = StringField(
         _l("Title of the new thread"),
         validators=[DataRequired(_l("Give the new thread a title.")), Length(max=200)],
@@ -51,6 +54,7 @@ class SplitForm(ReasonForm):
 
 
 class MergeForm(ReasonForm):
+    id_prefix = "merge"
     target = WholeNumberField(
         _l("Merge into thread number"),
         validators=[
@@ -114,6 +118,7 @@ class GrantForm(MemberForm):
 
 
 class BanForm(ReasonForm):
+    id_prefix = "ban"
     email = EmailField(_l("Email address of the person"), validators=_email)
 
 

@@ -75,7 +75,8 @@ def _formatting_examples(locale: str) -> tuple[tuple[str, str], ...]:
         "- " + _("a list item"),
         "`" + _("code") + "`",
     ]
-    return tuple((source, render_markdown(source)) for source in sources)
+    # Without the line breaks between tags: the help is on every post form, kept light.
+    return tuple((source, render_markdown(source).replace("\n", "")) for source in sources)
 
 
 class PostForm(ForumForm):

@@ -215,14 +215,17 @@ def _named_post(thread: Thread, post_id: int | None) -> Post | None:
 @bp.route("/t/<int:thread_id>/reply", methods=["GET", "POST"])
 @login_required
 def reply(thread_id: int) -> object:
-    """The reply form; `?to=ID` answers that post, and `&quote=1` quotes it."""
+    """The reply form; `?to=ID` answers that post, `?quote=ID` answers it quoting it (as
+    does `?to=ID&quote=1`)."""
     thread = _thread_or_404(thread_id)
     form = ReplyForm()
+    to, quote = request.args.get("to"), request.args.get("quote")
+    quoting = bool(quote) and (not to or quote == "1")
     if not form.is_submitted():
-        answered = _named_post(thread, as_id(request.args.get("to")))
+        answered = _named_post(thread, as_id(to or quote))
         if answered is not None:
             form.reply_to.data = str(answered.id)
-            if request.args.get("quote") == "1":
+            if quoting:
                 form.body.data = services.quoted(answered)
     else:
         answered = _named_post(thread, form.answered_id())
@@ -247,7 +250,7 @@ def reply(thread_id: int) -> object:
         board=thread.board,
         form=form,
         answered=answered,
-        quoting=request.args.get("quote") == "1",
+        quoting=quoting,
         preview=_preview(form, thread.board),
     ), status
 
