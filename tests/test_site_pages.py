@@ -14,14 +14,17 @@ from tests.helpers import post_form, text_of
 PAGES = ["/about", "/code-of-conduct", "/privacy", "/terms", "/contact"]
 
 
-def test_header_shows_the_name_beside_a_small_logo(client):
+def test_header_shows_the_name_beside_a_small_logo_kept_by_the_browser(client):
     page = text_of(client.get("/"))
     brand = re.search(r'<a class="brand"[^>]*>(.*?)</a>', page, re.S).group(1)
-    svg = re.search(r"<svg.*?</svg>", brand, re.S).group(0)
-    assert 'aria-hidden="true"' in svg
+    logo = re.search(r'<img class="logo" src="([^"]+)"[^>]*>', brand)
+    assert 'alt=""' in logo.group(0), "the name beside it is what screen readers read"
+    assert brand.split(">", 1)[1].strip() == "WSIS Forum"
+    response = client.get(logo.group(1))
+    assert "immutable" in response.headers["Cache-Control"]
+    svg = response.get_data(as_text=True)
     assert "#0b5cad" in svg
     assert len(svg.encode()) < 400
-    assert brand.rsplit("</svg>", 1)[1].strip() == "WSIS Forum"
 
 
 def test_footer_links_every_site_page_and_each_is_written(client):
