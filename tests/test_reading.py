@@ -70,7 +70,8 @@ def test_a_thread_opens_at_its_first_unread_post_and_mark_as_read_moves_on(
         response = client.get(f"/t/{thread.id}/unread")
         assert response.headers["Location"].endswith(f"/t/{thread.id}#p{ids[0]}")
         page = text_of(client.get(f"/t/{thread.id}"))
-        assert page.count("<mark>New</mark>") == 2
+        assert "Every post on this page is new to you." in page
+        assert page.count("<mark>New</mark>") == 1, "said once, not on each post"
         assert f'name="read-up_to" type="hidden" value="{ids[1]}"' in page
 
         response = _mark_read(client, thread, ids[1])
@@ -205,3 +206,19 @@ def test_a_page_the_browser_kept_is_sent_again_once_its_new_marks_have_moved(
     again = client.get(C5, headers={"If-None-Match": kept.headers["ETag"]})
     assert again.status_code == 200, "the kept page still marks the thread as new"
     assert thread.id not in {int(found) for found in NEW_TAG.findall(text_of(again))}
+
+
+def test_only_the_new_posts_are_marked_once_some_are_read(
+    app, client, make_user, make_thread, sign_in
+):
+    reader = make_user()
+    thread = make_thread("C5", replies=3)
+    ids = _post_ids(thread)
+    sign_in(reader)
+    _mark_read(client, thread, ids[1])
+    page = text_of(client.get(f"/t/{thread.id}"))
+    assert "Every post on this page is new to you." not in page
+    headings = {
+        post_id: page.split(f'<article id="p{post_id}">')[1].split("</h2>")[0] for post_id in ids
+    }
+    assert [post_id for post_id, heading in headings.items() if "<mark>" in heading] == ids[2:]

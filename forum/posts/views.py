@@ -94,6 +94,8 @@ def _render_thread(thread: Thread, page: Page) -> str:
         else None,
         form=ReplyForm(formdata=None),
         new_posts=new_posts,
+        # Every post new (a first visit): said once above them rather than on each.
+        all_new=bool(new_posts) and len(new_posts) == len(posts),
         read_form=ReadForm(formdata=None, prefix="read", up_to=posts[-1].id) if new_posts else None,
         mail_form=thread_mail_form(_watch_choice(viewer, thread))
         if viewer.is_authenticated
