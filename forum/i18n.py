@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import icu
 import pycountry
 from babel import Locale
 from babel.dates import (
@@ -73,7 +74,7 @@ def _by_primary_tag(languages: dict[str, str]) -> str | None:
 
 def country_names() -> dict[str, str]:
     """Every country by its ISO code, named in the reader's language (CLDR's names), in
-    that language's alphabetical order as far as case-folding gives it."""
+    that language's order (see `collation_key`)."""
     return _country_names(str(get_locale() or "en"))
 
 
@@ -84,7 +85,20 @@ def _country_names(locale_name: str) -> dict[str, str]:
         country.alpha_2: territories.get(country.alpha_2) or country.name
         for country in pycountry.countries
     }
-    return dict(sorted(named.items(), key=lambda item: item[1].casefold()))
+    key = collation_key(locale_name)
+    return dict(sorted(named.items(), key=lambda item: key(item[1])))
+
+
+def collation_key(locale_name: str) -> Callable[[str], bytes]:
+    """A sort key for text in the language's alphabetical order: ICU's collation, with
+    CLDR's rules for the language (Åland among the A's, Spanish ñ after n, Chinese by
+    pinyin); case-folding sorts by code point, Åland after Z."""
+    return _collator(locale_name).getSortKey
+
+
+@cache
+def _collator(locale_name: str) -> icu.Collator:
+    return icu.Collator.createInstance(icu.Locale(locale_name))
 
 
 def listing(items: Iterable[str]) -> str:

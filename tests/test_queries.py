@@ -16,7 +16,7 @@ def test_thread_page_queries_do_not_grow(client, make_thread, count_queries, rep
     thread = make_thread(replies=replies)
     last_page = (replies + 1 + 29) // 30
     with count_queries() as counter:
-        response = client.get(f"/t/{thread.id}?page={last_page}")
+        response = client.get(f"/t/{thread.id}" + (f"?page={last_page}" if last_page > 1 else ""))
     assert response.status_code == 200
     assert "Reply number" in text_of(response)
     assert counter.count <= MAX_QUERIES, counter.statements

@@ -39,9 +39,10 @@ def group_choices() -> list[SelectChoice]:
     return options((group.value, label) for group, label in STAKEHOLDER_GROUP_LABELS.items())
 
 
-def group_to_choose() -> list[SelectChoice]:
-    """The groups after an empty first option: a person chooses theirs, none is preselected."""
-    return [*options([("", _l("— Choose a stakeholder group —"))]), *group_choices()]
+def own_group_choices() -> list[SelectChoice]:
+    """The groups after an empty first choice: people say which is theirs, none is
+    chosen for them."""
+    return [*options([("", _l("— Choose a group —"))]), *group_choices()]
 
 
 def language_choices() -> list[SelectChoice]:
@@ -80,7 +81,9 @@ class ProfileFields(ForumForm):
     )
     organisation = StringField(_l("Organisation"), validators=[Optional(), Length(max=200)])
     stakeholder_group = SelectField(
-        _l("Stakeholder group"), choices=group_to_choose, validators=[DataRequired()]
+        _l("Stakeholder group"),
+        choices=own_group_choices,
+        validators=[DataRequired(_l("Choose the stakeholder group you belong to."))],
     )
     country = SelectField(_l("Country"), choices=country_choices, validators=[Optional()])
 

@@ -15,6 +15,9 @@ WEEKDAYS = (
     _l("Saturday"), _l("Sunday"),
 )  # fmt: skip
 _mode_required = InputRequired(_l("Choose how to follow it."))
+# A select that always shows a setting needs no `required` (which asks for an empty
+# first choice): the check stays on the server.
+_SHOWS_A_SETTING = {"required": False}
 
 
 def mode_choices() -> list:
@@ -22,7 +25,9 @@ def mode_choices() -> list:
 
 
 class BoardMailForm(ForumForm):
-    mode = SelectField(_l("Email"), choices=mode_choices, validators=[_mode_required])
+    mode = SelectField(
+        _l("Email"), choices=mode_choices, validators=[_mode_required], render_kw=_SHOWS_A_SETTING
+    )
 
 
 class ThreadMailForm(ForumForm):
@@ -36,6 +41,7 @@ class ThreadMailForm(ForumForm):
             ]
         ),
         validators=[InputRequired(_l("Choose one."))],
+        render_kw=_SHOWS_A_SETTING,
     )
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from forum.accounts.models import STAKEHOLDER_GROUP_LABELS, StakeholderGroup
 from forum.boards.models import Board, Section
 from forum.extensions import db
-from forum.pagination import Page, as_id
+from forum.pagination import as_id, page_of, requested_page
 from forum.permissions import readable_boards_clause
 from forum.search import services
 from forum.search.backend import Query
@@ -25,10 +25,17 @@ def _int(name: str) -> int | None:
     return as_id(request.args.get(name))
 
 
-def _date(name: str, *, end: bool = False) -> datetime | None:
+def _date(name: str, errors: dict[str, str], *, end: bool = False) -> datetime | None:
+    """The day given as `name`, from its first moment or to its last; one that is no date
+    is left out of the search, with an error for its field."""
+    written = request.args.get(name, "").strip()
+    if not written:
+        return None
     try:
-        day = datetime.strptime(request.args.get(name, ""), "%Y-%m-%d").date()
+        day = datetime.strptime(written, "%Y-%m-%d").date()
     except ValueError:
+        errors[name] = _("This is not a date: write it as year-month-day, like 2025-07-31. "
+                         "The search ran without it.")  # fmt: skip
         return None
     return datetime.combine(day, time.max if end else time.min, tzinfo=UTC)
 
@@ -64,10 +71,17 @@ def search() -> str:
         "newest": request.args.get("sort") == "newest",
         "date_from": request.args.get("from", ""), "date_to": request.args.get("to", ""),
         "author_id": _int("author"), "results": None, "posts": [], "page": None,
+        "date_errors": {},
     }  # fmt: skip
+    date_from = _date("from", context["date_errors"])
+    date_to = _date("to", context["date_errors"], end=True)
+    context["filtered"] = bool(
+        board or section or group or date_from or date_to or context["date_errors"]
+        or context["titles_only"] or context["newest"]
+    )  # fmt: skip
     if not text:
         return render_template("search/search.html", **context)
-    page_number = _int("page") or 1
+    page_number = requested_page()
     query = Query(
         text=text,
         hidden_board_ids=services.hidden_board_ids(current_user),
@@ -75,14 +89,15 @@ def search() -> str:
         section_id=section.id if section else None,
         group=group if group in {g.value for g in StakeholderGroup} else None,
         author_id=context["author_id"],
-        date_from=_date("from"),
-        date_to=_date("to", end=True),
+        date_from=date_from,
+        date_to=date_to,
         titles_only=context["titles_only"],
         newest_first=context["newest"],
         page=page_number,
         per_page=PER_PAGE,
     )
     results, posts = services.search(current_user, query)
+    page = page_of(results.total, PER_PAGE)
     if results.fell_back_to_words:
         notes.append(_("The search could not be read as written, so its words were searched."))
     highlighter = services.backend().highlight
@@ -93,6 +108,6 @@ def search() -> str:
             p.id: highlighter(services.plain_text(p.body_html), results.terms, language=p.language)
             for p in posts
         },
-        page=Page(page_number, PER_PAGE, results.total),
+        page=page,
     )
     return render_template("search/search.html", **context)
