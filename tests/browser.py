@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import NoReturn
 
 import pytest
+from werkzeug.serving import WSGIRequestHandler
 
 CHROMIUM = os.environ.get("FORUM_CHROMIUM", "/usr/bin/chromium")
 # Without the networking switches Chromium reaches out for updates and field trials.
@@ -21,6 +22,11 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 INSTALL_HINT = "install Chromium with `apt-get install -y chromium` to run them"
+
+
+class QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args: object) -> None:
+        """Requests go unlogged: a failing test's output shows what failed, not every GET."""
 
 
 def unavailable(reason: str) -> NoReturn:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask_migrate import upgrade
-from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.serving import make_server
 
 from forum import create_app
 from forum.accounts.models import User
@@ -25,7 +25,7 @@ from forum.boards.services import load_boards
 from forum.extensions import db
 from forum.posts import services as posting
 from forum.settings import CONFIG_DIR
-from tests.browser import AXE_OPTIONS
+from tests.browser import AXE_OPTIONS, QuietHandler
 from tests.conftest import DATABASE_URL
 from tests.helpers import PASSWORD, board
 from tests.live import _logging_kept, add_people
@@ -39,11 +39,6 @@ if DATABASE_URL:
         "the database",
         allow_module_level=True,
     )
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args: object) -> None:
-        """Requests go unlogged: a failing test's output shows what failed, not every GET."""
 
 
 @dataclass
@@ -121,7 +116,7 @@ def forum(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Forum, obj
         thread_id, slug = _fill(app)
     finally:
         db.session = saved
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
     serving = threading.Thread(target=server.serve_forever, daemon=True)
     serving.start()
     try:
