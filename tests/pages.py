@@ -62,7 +62,9 @@ def fill_world(app: Flask, make_user: Callable[..., User], *, locale: str) -> di
         )
         for number in range(3):
             posting.reply(thread, coordinator, body=f"{PEOPLES_TEXT['body']} {number}")
-        posts = list(db.session.scalars(select(Post).where(Post.thread_id == thread.id)))
+        posts = list(
+            db.session.scalars(select(Post).where(Post.thread_id == thread.id).order_by(Post.id))
+        )
         posting.edit_post(posts[1], coordinator, body=PEOPLES_TEXT["body"] + " ✓")
         moderation.flag_post(posts[2], member, reason=FlagReason.SPAM, text=PEOPLES_TEXT["reason"])
         moderation.hide_post(posts[3], coordinator, reason=PEOPLES_TEXT["reason"])
