@@ -29,23 +29,15 @@ from pathlib import Path
 from flask import Flask
 from flask_migrate import upgrade
 from werkzeug.security import generate_password_hash
-from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.serving import make_server
+
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, QuietHandler
 
 POSTS = 30
 POST_LENGTH = 650
 GOAL_RAW = 40_000
 GOAL_WIRE = 10_000
 GOAL_FIRST_PAINT_MS = 2000
-CHROMIUM = os.environ.get("FORUM_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SLOW_3G = {
     "offline": False,
     "latency": 400,
@@ -209,11 +201,6 @@ class _Counting:
         return self.app(environ, noting)
 
 
-class _Quiet(WSGIRequestHandler):
-    def log_request(self, *args: object) -> None:
-        """Unlogged: the benchmark prints JSON only."""
-
-
 _TIMING = """() => new Promise((resolve) => {
   const done = (paint) => {
     const navigation = performance.getEntriesByType("navigation")[0];
@@ -282,7 +269,7 @@ def main() -> None:
     }
     counting = _Counting(app.wsgi_app)
     app.wsgi_app = counting
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_Quiet)
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
     serving = threading.Thread(target=server.serve_forever, daemon=True)
     serving.start()
     pages = {"home": "/", "board": f"/b/{slug}", "thread": f"/t/{thread_id}"}
