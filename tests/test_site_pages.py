@@ -9,6 +9,7 @@ from sqlalchemy import select
 from forum.extensions import db
 from forum.permissions import Action, can
 from forum.site.models import PageSlug, SitePage, SitePageEdit
+from forum.site.services import DEFAULTS_DIR
 from tests.helpers import post_form, text_of
 
 PAGES = ["/about", "/code-of-conduct", "/privacy", "/terms", "/contact"]
@@ -64,6 +65,45 @@ def test_privacy_says_how_to_export_and_delete(client):
 def test_about_is_in_the_readers_language(client, language, title):
     page = text_of(client.get("/about", headers={"Accept-Language": language}))
     assert f"<h1>{title}</h1>" in page
+
+
+def _shape(text: str) -> dict[str, list[str]]:
+    """What a translation keeps from the English: its headings, list items and paragraphs
+    counted, its links and mail addresses as they are."""
+    lines = text.splitlines()
+    return {
+        "headings": [line.split(" ", 1)[0] for line in lines if line.startswith("#")],
+        "items": [str(sum(line.startswith("- ") for line in lines))],
+        "paragraphs": [str(len([block for block in text.split("\n\n") if block.strip()]))],
+        "links": re.findall(r"\]\((/[^)]*)\)", text),
+        "addresses": re.findall(r"[\w.-]+@\{mail_domain\}", text),
+    }
+
+
+@pytest.mark.parametrize("slug", list(PageSlug))
+def test_every_page_ships_in_the_six_languages_shaped_as_the_english(app, slug):
+    english = (DEFAULTS_DIR / slug / "en.md").read_text(encoding="utf-8")
+    assert len(app.config["LANGUAGES"]) == 6
+    for language in app.config["LANGUAGES"]:
+        text = (DEFAULTS_DIR / slug / f"{language}.md").read_text(encoding="utf-8")
+        assert text.startswith("# "), (slug, language)
+        assert _shape(text) == _shape(english), (slug, language)
+        if language != "en":
+            assert text.splitlines()[2:] != english.splitlines()[2:], "translated, not copied"
+
+
+@pytest.mark.parametrize("slug", list(PageSlug))
+@pytest.mark.parametrize("language", ["ar", "zh_Hans", "fr", "ru", "es"])
+def test_every_page_is_served_in_the_readers_language(app, client, slug, language):
+    tag = language.replace("_", "-")
+    page = text_of(client.get(f"/{slug}", headers={"Accept-Language": f"{tag},en;q=0.5"}))
+    title = (DEFAULTS_DIR / slug / f"{language}.md").read_text(encoding="utf-8").splitlines()[0]
+    assert f'<html lang="{tag}"' in page
+    assert f'<article class="site-page" lang="{tag}" dir="auto">' in page
+    assert f"<h1>{title.removeprefix('# ')}</h1>" in page
+    assert "{mail_domain}" not in page
+    if slug == PageSlug.CONTACT:
+        assert f"postmaster@{app.config['MAIL_DOMAIN']}" in page
 
 
 def test_a_page_with_no_text_in_the_readers_language_shows_the_english(client):
@@ -149,3 +189,15 @@ def test_loading_the_default_pages_again_keeps_admins_texts(app, client, make_us
     assert "<h1>Write to us</h1>" in text_of(client.get("/contact"))
     arabic = app.test_client().get("/about", headers={"Accept-Language": "ar"})
     assert "<h1>عن المنتدى</h1>" in text_of(arabic)
+
+
+def test_loading_the_default_pages_writes_every_page_in_every_language(app, client):
+    db.session.execute(SitePage.__table__.delete())
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["forum", "load-pages"])
+    assert result.exit_code == 0, result.output
+    assert "Site pages: 30 written" in result.output
+    stored = db.session.execute(select(SitePage.slug, SitePage.language)).all()
+    assert len(set(stored)) == 30
+    russian = text_of(client.get("/code-of-conduct", headers={"Accept-Language": "ru"}))
+    assert "<h1>Кодекс поведения</h1>" in russian
