@@ -161,12 +161,19 @@ _by_option = click.option("--by", "by_email", default=None, help="Admin acting (
 @click.option(
     "--group",
     type=click.Choice([group.value for group in StakeholderGroup]),
-    default=StakeholderGroup.CIVIL_SOCIETY.value,
+    default=None,
+    help="For an address without account: the person's stakeholder group.",
 )
 @_by_option
 @with_appcontext
 def grant_command(
-    slug: str, role: str, email: str, name: str, organisation: str, group: str, by_email: str | None
+    slug: str,
+    role: str,
+    email: str,
+    name: str,
+    organisation: str,
+    group: str | None,
+    by_email: str | None,
 ) -> None:
     """Make EMAIL coordinator or member of a board, inviting the address if it has no account."""
     from forum.moderation import services
@@ -176,7 +183,7 @@ def grant_command(
     try:
         person, invited = services.grant_role_by_email(
             board, email, Role(role), admin, display_name=name, organisation=organisation,
-            stakeholder_group=StakeholderGroup(group),
+            stakeholder_group=StakeholderGroup(group) if group else None,
         )  # fmt: skip
     except services.AlreadyHandled:
         click.echo(f"{email} is {role} of {board.code} already.")

@@ -6,9 +6,12 @@ from html.parser import HTMLParser
 
 import pytest
 
+from forum.accounts.models import StakeholderGroup, User
+from forum.accounts.services import find_user_by_email
 from forum.boards.models import Role
+from forum.extensions import db
 from forum.i18n import collation_key
-from tests.helpers import post_form, text_of
+from tests.helpers import board, post_form, text_of
 
 C5 = "/b/c5-building-confidence-and-security"
 
@@ -158,6 +161,84 @@ def test_settings_keep_the_persons_own_group(client, make_user, sign_in):
     group = _select(_controls(client.get("/settings")), "profile-stakeholder_group")
     chosen = [option["value"] for option in group["options"] if "selected" in option]
     assert chosen == ["civil_society"]
+
+
+@pytest.mark.parametrize("where", ["team", "admin"])
+def test_adding_someone_chooses_no_group_for_them(client, make_user, sign_in, where):
+    sign_in(make_user(admin=True, roles={"C5": Role.COORDINATOR}))
+    page = _controls(client.get(f"{C5}/team" if where == "team" else "/admin/"))
+    group = _select(page, "stakeholder_group")
+    assert group["options"][0] == {"value": "", "text": "— Choose a group —"}
+    assert not any("selected" in option for option in group["options"])
+    assert "required" not in group, "an existing account needs no group"
+
+
+def _add(client, where: str, **fields: str):
+    if where == "team":
+        return post_form(client, f"{C5}/team/add", fields)
+    return post_form(client, "/admin/grant", {"board": str(board("C5").id), "role": "member",
+                                              **fields})  # fmt: skip
+
+
+@pytest.mark.parametrize("where", ["team", "admin"])
+def test_inviting_an_address_asks_for_the_group_and_keeps_what_was_typed(
+    client, make_user, sign_in, where
+):
+    sign_in(make_user(admin=True, roles={"C5": Role.COORDINATOR}))
+    response = _add(client, where, email="wanjiru@example.org", display_name="Wanjiru Kamau",
+                    organisation="KICTANet", stakeholder_group="")  # fmt: skip
+    assert response.status_code == 400
+    page = text_of(response)
+    assert "Choose the stakeholder group of the person you invite." in page
+    assert 'value="Wanjiru Kamau"' in page
+    assert 'value="KICTANet"' in page
+    assert 'aria-invalid="true"' in page
+    assert find_user_by_email("wanjiru@example.org") is None
+    response = _add(client, where, email="wanjiru@example.org", display_name="",
+                    stakeholder_group="")  # fmt: skip
+    page = text_of(response)
+    assert "No account uses this address: give a name to invite them." in page
+    assert "Choose the stakeholder group of the person you invite." in page
+    response = _add(client, where, email="wanjiru@example.org", display_name="Wanjiru Kamau",
+                    stakeholder_group="academic_technical")  # fmt: skip
+    assert response.status_code == 302
+    invited = find_user_by_email("wanjiru@example.org")
+    assert invited.stakeholder_group == StakeholderGroup.ACADEMIC_TECHNICAL
+    assert board("C5").id in {role.board_id for role in invited.board_roles}
+
+
+@pytest.mark.parametrize("where", ["team", "admin", "person page"])
+def test_adding_an_existing_account_keeps_its_own_group(client, make_user, sign_in, where):
+    person = make_user(group=StakeholderGroup.GOVERNMENT)
+    admin = make_user(admin=True, roles={"C5": Role.COORDINATOR})
+    sign_in(admin)
+    if where == "person page":
+        form = _controls(client.get(f"/admin/people/{person.id}"))
+        assert not [select for select in form.selects if select["name"] == "stakeholder_group"]
+        assert not [attrs for tag, attrs in form.order
+                    if attrs.get("name") == "stakeholder_group"]  # fmt: skip
+    response = _add(client, "team" if where == "team" else "admin", email=person.email)
+    assert response.status_code == 302
+    db.session.expire_all()
+    again = db.session.get(User, person.id)
+    assert again.stakeholder_group == StakeholderGroup.GOVERNMENT
+    assert [(role.board_id, role.role) for role in again.board_roles] == [
+        (board("C5").id, Role.MEMBER)
+    ]
+
+
+def test_inviting_on_the_command_line_needs_the_group(app, make_user):
+    make_user(admin=True)
+    grant = ["forum", "grant", "--board", "c5-building-confidence-and-security",
+             "--role", "member", "lin@example.org", "--name", "Lin Wei"]  # fmt: skip
+    result = app.test_cli_runner().invoke(args=grant)
+    assert result.exit_code != 0
+    assert "Choose the stakeholder group of the person you invite." in result.output
+    assert find_user_by_email("lin@example.org") is None
+    result = app.test_cli_runner().invoke(args=[*grant, "--group", "private_sector"])
+    assert result.exit_code == 0, result.output
+    invited = find_user_by_email("lin@example.org")
+    assert invited.stakeholder_group == StakeholderGroup.PRIVATE_SECTOR
 
 
 def _countries(client, language: str) -> list[str]:

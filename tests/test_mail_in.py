@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from forum.accounts.models import StakeholderGroup
 from forum.boards.models import ModerationMode, OutsideMail, Role
 from forum.extensions import db
 from forum.inbound import lmtp as lmtp_server
@@ -318,8 +319,10 @@ def test_invited_members_post_by_email(app, lmtp, make_user):
 
     admin = make_user(admin=True)
     with app.test_request_context():
-        moderation.grant_role_by_email(board("CSB"), "invited@example.org", Role.MEMBER, admin,
-                                       display_name="Invited Person")  # fmt: skip
+        moderation.grant_role_by_email(
+            board("CSB"), "invited@example.org", Role.MEMBER, admin,
+            display_name="Invited Person", stakeholder_group=StakeholderGroup.CIVIL_SOCIETY,
+        )  # fmt: skip
         db.session.commit()
     send(lmtp, email("invited@example.org", "Bureau business", "From my mail"),
          to=f"csb@{DOMAIN}")  # fmt: skip

@@ -40,8 +40,8 @@ def group_choices() -> list[SelectChoice]:
 
 
 def own_group_choices() -> list[SelectChoice]:
-    """The groups after an empty first choice: people say which is theirs, none is
-    chosen for them."""
+    """The groups after an empty first choice: a person's group is said by them or by
+    whoever invites them, never chosen for them by the form."""
     return [*options([("", _l("— Choose a group —"))]), *group_choices()]
 
 

@@ -58,27 +58,32 @@ def _grant_form(*, submitted: bool = False, **data: object) -> GrantForm:
     return form
 
 
-@bp.get("/")
-def index() -> str:
-    text = request.args.get("q", "")[:200]
+def _render_index(grant_form: GrantForm, *, people: list[User], text: str = "") -> str:
     return render_template(
         "admin/index.html",
         stall=heartbeat.stall_warning(),
-        people=queries.find_people(text),
+        people=people,
         q=text,
-        grant_form=_grant_form(),
+        grant_form=grant_form,
     )
+
+
+@bp.get("/")
+def index() -> str:
+    text = request.args.get("q", "")[:200]
+    return _render_index(_grant_form(), people=queries.find_people(text), text=text)
 
 
 @bp.post("/grant")
 def grant() -> object:
-    """Give a role to an account, inviting the address when it has none."""
+    """Give a role to an account, inviting the address when it has none; a refusal comes
+    back on the admin page with what was typed."""
     form = _grant_form(submitted=True)
     if not form.validate_on_submit():
-        return render_template("admin/index.html", people=[], q="", grant_form=form), 400
+        return _render_index(form, people=[]), 400
     board = db.session.get(Board, form.board.data) or abort(404)
     if not grant_or_invite(form, board, Role(form.role.data)):
-        return render_template("admin/index.html", people=[], q="", grant_form=form), 400
+        return _render_index(form, people=[]), 400
     flash(_("The role is granted."), "success")
     person = find_user_by_email(form.email.data)
     return redirect(

@@ -11,7 +11,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
-from forum.accounts.forms import group_choices
+from forum.accounts.forms import own_group_choices
 from forum.boards.models import MODERATION_MODE_LABELS, OUTSIDE_MAIL_LABELS
 from forum.forms import ForumForm, WholeNumberField, ascii_int, options
 from forum.moderation.models import FLAG_REASON_LABELS
@@ -104,7 +104,9 @@ class MemberForm(ForumForm):
         _l("Organisation (for a new account)"), validators=[Optional(), Length(max=200)]
     )
     stakeholder_group = SelectField(
-        _l("Stakeholder group (for a new account)"), choices=group_choices
+        _l("Stakeholder group (for a new account)"),
+        choices=own_group_choices,
+        validators=[Optional()],
     )
 
 

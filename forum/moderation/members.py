@@ -137,8 +137,14 @@ def _require_role_management(board: Board, role: Role, actor: User) -> None:
         require_permission(actor, Action.MANAGE_MEMBERS, board)
 
 
-class InviteNeedsName(ModerationError):
-    """The address has no account, and no name was given to invite its owner."""
+class InviteNeedsDetails(ModerationError):
+    """The address has no account, and the name or the stakeholder group needed to invite
+    its owner is missing. Each problem is kept apart so that a form shows it by its field."""
+
+    def __init__(self, *, name: str | None, group: str | None) -> None:
+        super().__init__(" ".join(problem for problem in (name, group) if problem))
+        self.name = name
+        self.group = group
 
 
 def grant_role_by_email(
@@ -149,15 +155,23 @@ def grant_role_by_email(
     *,
     display_name: str = "",
     organisation: str = "",
-    stakeholder_group: StakeholderGroup = StakeholderGroup.CIVIL_SOCIETY,
+    stakeholder_group: StakeholderGroup | None = None,
 ) -> tuple[User, bool]:
-    """Give a role to the account of this address, inviting its owner when there is none.
-    Returns the person and whether they were invited just now."""
+    """Give a role to the account of this address, inviting its owner when there is none
+    (with the name and stakeholder group given: none is assumed for them). Returns the
+    person and whether they were invited just now."""
     person = db.session.scalar(select(User).where(User.email == email_key(email)))
     invited = person is None
     if person is None:
-        if not display_name.strip():
-            raise InviteNeedsName(_("No account uses this address: give a name to invite them."))
+        if not display_name.strip() or stakeholder_group is None:
+            raise InviteNeedsDetails(
+                name=None
+                if display_name.strip()
+                else _("No account uses this address: give a name to invite them."),
+                group=None
+                if stakeholder_group is not None
+                else _("Choose the stakeholder group of the person you invite."),
+            )
         person = invite_user(
             email, display_name=display_name, organisation=organisation,
             stakeholder_group=stakeholder_group, actor=actor, board=board,

@@ -4,7 +4,7 @@ flags), threads_acts and members; what they share is in acts."""
 
 from forum.moderation.acts import AlreadyHandled, ModerationError
 from forum.moderation.members import (
-    InviteNeedsName,
+    InviteNeedsDetails,
     ban_from_board,
     grant_role,
     grant_role_by_email,
@@ -42,7 +42,7 @@ from forum.moderation.threads_acts import (
 
 __all__ = [
     "AlreadyHandled",
-    "InviteNeedsName",
+    "InviteNeedsDetails",
     "ModerationError",
     "approve_post",
     "ban_from_board",

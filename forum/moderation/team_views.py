@@ -89,11 +89,16 @@ def grant_or_invite(form: MemberForm, board: Board, role: Role) -> bool:
             current_user,
             display_name=form.display_name.data or "",
             organisation=form.organisation.data or "",
-            stakeholder_group=StakeholderGroup(form.stakeholder_group.data),
+            stakeholder_group=StakeholderGroup(form.stakeholder_group.data)
+            if form.stakeholder_group.data
+            else None,
         )
-    except services.InviteNeedsName as error:
+    except services.InviteNeedsDetails as error:
         db.session.rollback()
-        form.display_name.errors.append(str(error))
+        if error.name:
+            form.display_name.errors.append(error.name)
+        if error.group:
+            form.stakeholder_group.errors.append(error.group)
         return False
     except services.ModerationError as error:
         db.session.rollback()
