@@ -5,25 +5,10 @@ ring stands out 3:1 from what is around it, and at a phone's size a search's fir
 result shows without scrolling. Skipped without Chromium, as tests/test_browser_rtl.py.
 """
 
-import threading
-from collections.abc import Iterator
-from dataclasses import dataclass
-
 import pytest
-from flask_migrate import upgrade
-from werkzeug.serving import make_server
 
-from forum import create_app
-from forum.accounts.models import User
-from forum.boards.services import load_boards
-from forum.extensions import db
-from forum.posts import services as posting
-from forum.search import services as search
-from forum.settings import CONFIG_DIR
-from tests.browser import QuietHandler
+from tests.browser import Served, sign_in
 from tests.conftest import DATABASE_URL
-from tests.helpers import PASSWORD, board
-from tests.live import _logging_kept, add_people
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -33,77 +18,6 @@ if DATABASE_URL:
         "the database",
         allow_module_level=True,
     )
-
-
-@dataclass
-class Served:
-    url: str
-    thread_id: int
-    board_slug: str
-
-
-@pytest.fixture(scope="module")
-def forum(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Served, object]]:
-    """A forum with a thread of three pages, served by a threaded HTTP server."""
-    instance = tmp_path_factory.mktemp("browser-forms")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("FORUM_INSTANCE_PATH", str(instance))
-        app = create_app(
-            {
-                "TESTING": True,
-                "DATABASE_URL": f"sqlite:///{instance / 'forms.sqlite3'}",
-                "BASE_URL": "http://127.0.0.1",
-                "MAIL_SERVER": "",
-                "POSTS_PER_PAGE": 3,
-                "PAGE_CACHE_SECONDS": 0,
-            }
-        )
-    # Each request of the threaded server runs in a thread of its own: its thread's
-    # searcher is closed with it, not left to the garbage collector.
-    app.teardown_request(lambda _error: app.extensions["search"].close())
-    saved, session = db.session, db._make_scoped_session({})
-    db.session = session
-    try:
-        with app.app_context(), _logging_kept():
-            upgrade()
-            load_boards(CONFIG_DIR / app.config["BOARDS_FILE"])
-            db.session.commit()
-        (writer_id,) = add_people(app, 1, prefix="writer")
-        with app.test_request_context():
-            writer = db.session.get(User, writer_id)
-            c5 = board("C5")
-            thread = posting.create_thread(
-                c5, writer, title="Spectrum tenders", body="Rural broadband **tenders**."
-            )
-            for number in range(7):
-                posting.reply(thread, writer, body=f"Tenders, reply {number + 1}.")
-            db.session.commit()
-            while search.drain():
-                pass
-            served = Served("", thread.id, c5.slug)
-    finally:
-        db.session = saved
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
-    serving = threading.Thread(target=server.serve_forever, daemon=True)
-    serving.start()
-    served.url = f"http://127.0.0.1:{server.server_port}"
-    try:
-        yield served, session
-    finally:
-        server.shutdown()
-        app.extensions["search"].close()
-        with app.app_context():
-            db.engine.dispose()
-
-
-@pytest.fixture(autouse=True)
-def served(forum: tuple[Served, object], database: None) -> Iterator[Served]:
-    saved = db.session
-    db.session = forum[1]
-    try:
-        yield forum[0]
-    finally:
-        db.session = saved
 
 
 def _context(browser: object, width: int, height: int = 900) -> object:
@@ -116,27 +30,18 @@ def _context(browser: object, width: int, height: int = 900) -> object:
     return context
 
 
-def _sign_in(context: object, served: Served) -> None:
-    page = context.new_page()
-    page.goto(f"{served.url}/sign-in")
-    page.fill("input[name=email]", "writer0@example.org")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_load_state()
-    page.close()
-
-
 def _pages(served: Served) -> dict[str, tuple[bool, str]]:
     """Each page with forms or a pager, and whether it is seen signed in."""
+    thread, board = served.english.thread_id, served.english.board_slug
     return {
         "register": (False, "/register"),
         "sign-in": (False, "/sign-in"),
-        "thread-page-2": (False, f"/t/{served.thread_id}?page=2"),
+        "thread-page-2": (False, f"/t/{thread}?page=2"),
         "search": (False, "/search?q=tenders&titles=1"),
         "search-results": (False, "/search?q=tenders"),
-        "thread-signed-in": (True, f"/t/{served.thread_id}?page=3"),
-        "board-signed-in": (True, f"/b/{served.board_slug}"),
-        "new-thread": (True, f"/b/{served.board_slug}/new"),
+        "thread-signed-in": (True, f"/t/{thread}?page=3"),
+        "board-signed-in": (True, f"/b/{board}"),
+        "new-thread": (True, f"/b/{board}/new"),
         "settings": (True, "/settings"),
         "mail-settings": (True, "/settings/mail"),
     }
@@ -163,7 +68,7 @@ def test_every_target_is_24_pixels_at_least(browser: object, served: Served, wid
     for signed_in in (False, True):
         context = _context(browser, width)
         if signed_in:
-            _sign_in(context, served)
+            sign_in(context, served, served.english.writer)
         page = context.new_page()
         try:
             for name, (signed, path) in _pages(served).items():
@@ -221,7 +126,7 @@ def test_the_focus_ring_stands_out_3_to_1(browser: object, served: Served) -> No
             ("/register", ["#display_name", "#stakeholder_group", "main button", "main a",
                            "input[type=checkbox]"]),
             ("/search?q=tenders", ["summary"]),
-            (f"/t/{served.thread_id}?page=2", [".pager a"]),
+            (f"/t/{served.english.thread_id}?page=2", [".pager a"]),
         ):  # fmt: skip
             page.goto(served.url + path)
             for selector in selectors:
