@@ -164,13 +164,11 @@ def grant_role_by_email(
     invited = person is None
     if person is None:
         if not display_name.strip() or stakeholder_group is None:
+            name = _("No account uses this address: give a name to invite them.")
+            group = _("Choose the stakeholder group of the person you invite.")
             raise InviteNeedsDetails(
-                name=None
-                if display_name.strip()
-                else _("No account uses this address: give a name to invite them."),
-                group=None
-                if stakeholder_group is not None
-                else _("Choose the stakeholder group of the person you invite."),
+                name=None if display_name.strip() else name,
+                group=None if stakeholder_group else group,
             )
         person = invite_user(
             email, display_name=display_name, organisation=organisation,
