@@ -16,6 +16,24 @@ _DATE = _l("Enter a date (year, month and day).")
 _TIME = _l("Enter a time (hours and minutes).")
 
 
+class _DateField(DateField):
+    """A date, with a message that says what to write when it is not one."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(str(_DATE)) from error
+
+
+class _TimeField(TimeField):
+    def process_formdata(self, valuelist: list[str]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(str(_TIME)) from error
+
+
 def _organiser_zone() -> str:
     return getattr(current_user, "timezone", None) or "UTC"
 
@@ -24,14 +42,14 @@ class MeetingForm(ForumForm):
     title = StringField(
         _l("Title"), validators=[DataRequired(_l("Give the meeting a title.")), Length(max=200)]
     )
-    start_date = DateField(_l("Date"), validators=[InputRequired(_DATE)])
-    start_time = TimeField(_l("Starts at"), validators=[InputRequired(_TIME)])
-    end_date = DateField(
+    start_date = _DateField(_l("Date"), validators=[InputRequired(_DATE)])
+    start_time = _TimeField(_l("Starts at"), validators=[InputRequired(_TIME)])
+    end_date = _DateField(
         _l("Ends on"),
         validators=[Optional()],
         description=_l("Leave empty for a meeting that ends the day it starts."),
     )
-    end_time = TimeField(_l("Ends at"), validators=[InputRequired(_TIME)])
+    end_time = _TimeField(_l("Ends at"), validators=[InputRequired(_TIME)])
     timezone = SelectField(
         _l("Time zone of these times"),
         choices=timezone_choices,

@@ -76,7 +76,7 @@ def check_details(details: MeetingDetails, *, now: datetime) -> dict[str, str]:
     if timezone is None:
         errors["timezone"] = _(
             "“%(zone)s” is not a time zone we know: write it as Region/City, such as "
-            "Europe/Geneva or Africa/Nairobi.",
+            "Europe/Zurich or Africa/Nairobi.",
             zone=details.timezone,
         )
     else:
