@@ -43,7 +43,7 @@ def _to(smtp, address):
 
 def test_invitations_are_itip_requests_in_each_persons_language(app, smtp, make_user):
     coordinator = make_user(name="Kwame Mensah", roles={"C5": Role.COORDINATOR})
-    member = make_user(email="amina@example.org", roles={"C5": Role.MEMBER})
+    make_user(email="amina@example.org", roles={"C5": Role.MEMBER})
     french = make_user(email="claire@example.org", roles={"C5": Role.MEMBER})
     french.locale = "fr"
     make_user(email="outsider@example.org")
@@ -208,9 +208,8 @@ def test_an_authenticated_itip_reply_records_the_answer(app, lmtp, make_user):
     member = make_user(email="amina@example.org", roles={"C5": Role.MEMBER})
     meeting = schedule(app, coordinator, place="")
     organiser = _organiser_of(app, meeting)
-    code, _text_ = send(lmtp, _reply_mail("amina@example.org", organiser,
-                                          _reply(meeting, attendee="amina@example.org")),
-                        to=organiser)  # fmt: skip
+    accepted = _reply(meeting, attendee="amina@example.org")
+    code = send(lmtp, _reply_mail("amina@example.org", organiser, accepted), to=organiser)[0]
     assert code == 250
     db.session.expire_all()
     attendance = _answer(member, meeting)
@@ -231,7 +230,7 @@ def test_an_authenticated_itip_reply_records_the_answer(app, lmtp, make_user):
 )
 def test_a_forged_or_unknown_reply_is_ignored_and_logged(app, lmtp, make_user, caplog, case):
     coordinator = make_user(roles={"C5": Role.COORDINATOR})
-    member = make_user(email="amina@example.org", roles={"C5": Role.MEMBER})
+    make_user(email="amina@example.org", roles={"C5": Role.MEMBER})
     make_user(email="mallory@example.org")
     meeting = schedule(app, coordinator)
     other = schedule(app, coordinator, title="Another")
@@ -252,8 +251,8 @@ def test_a_forged_or_unknown_reply_is_ignored_and_logged(app, lmtp, make_user, c
         method = "REQUEST"
     ics = _reply(meeting, attendee=attendee, uid=uid, method=method)
     with caplog.at_level(logging.WARNING):
-        code, _text_ = send(lmtp, _reply_mail(sender, organiser, ics,
-                                              authenticated=authenticated), to=organiser)  # fmt: skip
+        message = _reply_mail(sender, organiser, ics, authenticated=authenticated)
+        code = send(lmtp, message, to=organiser)[0]
     assert code == 250
     db.session.expire_all()
     assert db.session.scalars(select(Attendance)).all() == []
@@ -261,7 +260,6 @@ def test_a_forged_or_unknown_reply_is_ignored_and_logged(app, lmtp, make_user, c
     assert record.outcome == Outcome.IGNORED
     assert "meeting answer ignored" in record.reason
     assert any("meeting answer" in r.getMessage() for r in caplog.records)
-    assert member.id  # the member exists, and still has no answer recorded
 
 
 def test_the_organiser_address_of_another_domain_or_a_bad_token_is_unknown(app, lmtp, make_user):
@@ -270,6 +268,6 @@ def test_the_organiser_address_of_another_domain_or_a_bad_token_is_unknown(app, 
     meeting = schedule(app, coordinator)
     forged = f"meeting+{meeting.id}.0000000000@{DOMAIN}"
     ics = _reply(meeting, attendee="amina@example.org")
-    code, _text_ = send(lmtp, _reply_mail("amina@example.org", forged, ics), to=forged)
+    code = send(lmtp, _reply_mail("amina@example.org", forged, ics), to=forged)[0]
     assert code >= 500
     assert db.session.scalars(select(Attendance)).all() == []
