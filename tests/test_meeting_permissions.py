@@ -1,4 +1,4 @@
-"""The meeting rules as a table: each kind of person × board read policy × meeting state,
+"""The meeting rules as a table: each kind of person, by board read policy, by meeting state,
 for reading, scheduling, changing, answering and posting the minutes; and the listing
 clause held to the same answers as the rule."""
 
