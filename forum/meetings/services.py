@@ -163,8 +163,9 @@ def schedule_meeting(
 
 
 def _thread_body(meeting: Meeting) -> str:
-    link = f"[{meeting.title}](/meetings/{meeting.id})"
-    body = _("The discussion of the meeting %(link)s.", link=link)
+    """The thread's first post: a link to the meeting's page, then its agenda; nothing in
+    any one language, since everyone reads it."""
+    body = f"[{meeting.title}](/meetings/{meeting.id})"
     if meeting.agenda_source.strip():
         body += "\n\n" + meeting.agenda_source
     return body
@@ -176,7 +177,8 @@ def change_meeting(
     """Change a meeting: a higher SEQUENCE, an update to those invited, a log entry.
     Returns False when nothing changed."""
     _refuse_unless(actor, Action.CHANGE_MEETING, meeting)
-    starts, ends = _checked(details, utcnow())
+    # A meeting under way keeps its start: only a start moved into the past is refused.
+    starts, ends = _checked(details, min(utcnow(), meeting.starts_at))
     before = _snapshot(meeting)
     _apply(meeting, details, starts, ends)
     if _snapshot(meeting) == before:
