@@ -8,12 +8,13 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
+from forum.accounts.deletion import delete_account
 from forum.accounts.models import StakeholderGroup
 from forum.boards.models import ReadPolicy, Role
 from forum.db import utcnow
 from forum.extensions import db
 from forum.meetings import services
-from forum.meetings.models import Answer, Meeting
+from forum.meetings.models import Answer, Attendance, CalendarToken, Meeting
 from forum.moderation.models import LogAction, LogEntry
 from forum.posts.models import Thread
 from tests.helpers import board, post_form, text_of
@@ -313,3 +314,18 @@ def test_a_meeting_cannot_be_scheduled_in_the_past_by_the_service(app, make_user
         services.schedule_meeting(board("C5"), coordinator,
                                   details=details(starts_in=timedelta(days=-1)))  # fmt: skip
     assert "start_date" in error.value.errors
+
+
+def test_a_deleted_account_leaves_no_answer_and_no_calendar_address(app, make_user):
+    coordinator = make_user(roles={"C5": Role.COORDINATOR})
+    meeting = schedule(app, coordinator)
+    person = make_user()
+    browser = _signed_in(app, person)
+    post_form(browser, f"/meetings/{meeting.id}/answer", {"answer": "online"})
+    post_form(browser, "/meetings/calendar", {})
+    token = db.session.get(CalendarToken, person.id).token
+    with app.test_request_context():
+        delete_account(person, remove_posts=False)
+        db.session.commit()
+    assert db.session.scalars(select(Attendance)).all() == []
+    assert app.test_client().get(f"/calendar/{token}.ics").status_code == 404
