@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from forum.accounts.forms import timezone_choices
 from forum.db import utcnow
 from forum.forms import ForumForm, options
+from forum.i18n import zone
 from forum.meetings.models import ANSWER_LABELS, INVITEE_LABELS, Invitees, Meeting
 from forum.meetings.services import MeetingDetails, check_details
 
@@ -87,8 +88,6 @@ class MeetingForm(ForumForm):
     @classmethod
     def of(cls, meeting: Meeting) -> "MeetingForm":
         """The form filled with a meeting, in its organiser's time zone."""
-        from forum.i18n import zone
-
         timezone = zone(meeting.timezone)
         starts, ends = meeting.starts_at.astimezone(timezone), meeting.ends_at.astimezone(timezone)
         return cls(

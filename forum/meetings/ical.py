@@ -4,7 +4,6 @@ VTIMEZONE) so calendar programs show the time right wherever their owner is; and
 (RFC 5546) methods for invitations, updates and cancellations."""
 
 from collections.abc import Iterable
-from datetime import datetime
 
 from flask import current_app, url_for
 from icalendar import Calendar, Event, vCalAddress, vText
@@ -115,8 +114,3 @@ def invitation(meeting: Meeting, attendee: User, *, method: str, answer: Answer 
     result.add_component(event(meeting, attendee=attendee, answer=answer))
     result.add_missing_timezones()
     return result.to_ical()
-
-
-def as_utc(value: datetime) -> datetime:
-    """A DTSTART read back from a file, in UTC (tests and replies compare in UTC)."""
-    return value.astimezone(zone("UTC"))

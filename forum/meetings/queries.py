@@ -28,7 +28,9 @@ def _listing(clause: object) -> Select[tuple[Meeting]]:
     )
 
 
-def upcoming(viewer: Viewer, *, board: Board | None = None, now: datetime | None = None) -> list:
+def upcoming(
+    viewer: Viewer, *, board: Board | None = None, now: datetime | None = None
+) -> list[Meeting]:
     """Meetings not over yet, soonest first."""
     query = _listing(readable_meetings_clause(viewer)).where(Meeting.ends_at > (now or utcnow()))
     if board is not None:
@@ -36,7 +38,9 @@ def upcoming(viewer: Viewer, *, board: Board | None = None, now: datetime | None
     return list(db.session.scalars(query.order_by(Meeting.starts_at, Meeting.id).limit(LISTED)))
 
 
-def past(viewer: Viewer, *, board: Board | None = None, now: datetime | None = None) -> list:
+def past(
+    viewer: Viewer, *, board: Board | None = None, now: datetime | None = None
+) -> list[Meeting]:
     """Meetings that are over, latest first."""
     query = _listing(readable_meetings_clause(viewer)).where(Meeting.ends_at <= (now or utcnow()))
     if board is not None:

@@ -11,6 +11,7 @@ from typing import NoReturn
 
 from flask import current_app
 from icalendar import Calendar
+from sqlalchemy import select
 
 from forum.accounts.services import find_user_by_email
 from forum.extensions import db
@@ -103,7 +104,7 @@ def take(received: Received, meeting_id: int, sender: Authenticity) -> NoReturn:
     if not can(user, Action.ANSWER_MEETING, meeting):
         _ignore(f"the sender may not answer meeting {meeting_id}", received)
     earlier = db.session.scalar(
-        db.select(Attendance.answer).where(
+        select(Attendance.answer).where(
             Attendance.meeting_id == meeting.id, Attendance.user_id == user.id
         )
     )
