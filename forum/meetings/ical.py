@@ -4,6 +4,7 @@ VTIMEZONE) so calendar programs show the time right wherever their owner is; and
 (RFC 5546) methods for invitations, updates and cancellations."""
 
 from collections.abc import Iterable
+from datetime import timedelta
 
 from flask import current_app, url_for
 from icalendar import Calendar, Event, vCalAddress, vText
@@ -99,10 +100,21 @@ def calendar(
         result.add("method", method)
     if name:
         result.add("x-wr-calname", name)
+    meetings = list(meetings)
     for meeting in meetings:
         result.add_component(event(meeting))
-    result.add_missing_timezones()
+    _add_timezones(result, meetings)
     return result
+
+
+def _add_timezones(result: Calendar, meetings: list[Meeting]) -> None:
+    """The VTIMEZONE of each zone used, with its transitions from the first meeting to a
+    year after the last (all of them, from 1970 to 2038, would be kilobytes a zone)."""
+    if not meetings:
+        return
+    first = min(meeting.starts_at for meeting in meetings).date() - timedelta(days=1)
+    last = max(meeting.ends_at for meeting in meetings).date() + timedelta(days=366)
+    result.add_missing_timezones(first_date=first, last_date=last)
 
 
 def invitation(meeting: Meeting, attendee: User, *, method: str, answer: Answer | None) -> bytes:
@@ -112,5 +124,5 @@ def invitation(meeting: Meeting, attendee: User, *, method: str, answer: Answer 
     result.add("version", "2.0")
     result.add("method", method)
     result.add_component(event(meeting, attendee=attendee, answer=answer))
-    result.add_missing_timezones()
+    _add_timezones(result, [meeting])
     return result.to_ical()
