@@ -19,6 +19,7 @@ from forum.mail import subscriptions
 from forum.mail.models import MailMode
 from forum.meetings import ical, services
 from forum.meetings.models import Answer, AnswerSource, Attendance, Invitees, Meeting
+from forum.worker.runner import Worker
 from tests.conftest import deliver
 from tests.helpers import board
 from tests.mailin import DOMAIN, mta_verdict, send
@@ -271,3 +272,22 @@ def test_the_organiser_address_of_another_domain_or_a_bad_token_is_unknown(app, 
     code = send(lmtp, _reply_mail("amina@example.org", forged, ics), to=forged)[0]
     assert code >= 500
     assert db.session.scalars(select(Attendance)).all() == []
+
+
+def test_the_worker_queues_reminders_of_tomorrows_meetings_once(app, smtp, make_user):
+    coordinator = make_user(roles={"C5": Role.COORDINATOR})
+    coming = make_user(email="coming@example.org")
+    meeting = schedule(app, coordinator)
+    with app.test_request_context():
+        meeting = db.session.get(Meeting, meeting.id)
+        services.answer_meeting(meeting, coming, answer=Answer.ONLINE)
+        meeting.starts_at = utcnow() + timedelta(hours=20)
+        meeting.ends_at = meeting.starts_at + timedelta(hours=2)
+        db.session.commit()
+    worker = Worker(app, idle_seconds=0)
+    assert worker._reminders() == 1
+    assert worker._reminders() == 0
+    deliver(app)
+    assert [m["To"] for m in smtp.received if m["Subject"].startswith("Reminder:")] == [
+        "coming@example.org"
+    ]
