@@ -291,3 +291,14 @@ def test_the_worker_queues_reminders_of_tomorrows_meetings_once(app, smtp, make_
     assert [m["To"] for m in smtp.received if m["Subject"].startswith("Reminder:")] == [
         "coming@example.org"
     ]
+
+
+def test_an_invitation_is_not_sent_to_someone_who_left_the_team_meanwhile(app, smtp, make_user):
+    coordinator = make_user(roles={"COORD": Role.COORDINATOR})
+    leaving = make_user(email="leaving@example.org", roles={"COORD": Role.MEMBER})
+    schedule(app, coordinator, "COORD", title="Closed session")
+    db.session.execute(delete(BoardRole).where(BoardRole.user_id == leaving.id))
+    db.session.commit()
+    deliver(app)
+    assert [m["To"] for m in smtp.received] == [coordinator.email]
+    assert not any("Closed session" in m.as_string() for m in _to(smtp, "leaving@example.org"))

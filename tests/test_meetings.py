@@ -332,3 +332,20 @@ def test_a_deleted_account_leaves_no_answer_and_no_calendar_address(app, make_us
         db.session.commit()
     assert db.session.scalars(select(Attendance)).all() == []
     assert app.test_client().get(f"/calendar/{token}.ics").status_code == 404
+
+
+def test_the_edit_form_shows_the_organisers_times_and_saves_a_change(app, make_user):
+    coordinator = make_user(roles={"C5": Role.COORDINATOR})
+    meeting = schedule(app, coordinator, title="Before")
+    browser = _signed_in(app, coordinator)
+    page = text_of(browser.get(f"/meetings/{meeting.id}/edit"))
+    assert 'value="14:00"' in page
+    assert f'<option selected value="{GENEVA}">' in page
+    day = meeting.starts_at.astimezone(ZoneInfo(GENEVA)).date().isoformat()
+    changed = _form(title="After", start_date=day, reason="New title")
+    response = post_form(browser, f"/meetings/{meeting.id}/edit", changed)
+    assert response.status_code == 302, text_of(response)
+    meeting = db.session.get(Meeting, meeting.id)
+    db.session.refresh(meeting)
+    assert (meeting.title, meeting.sequence) == ("After", 1)
+    assert "New title" in text_of(browser.get(f"{C5}/log"))
