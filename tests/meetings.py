@@ -11,7 +11,7 @@ from forum.meetings import services
 from forum.meetings.models import Invitees, Meeting
 from tests.helpers import board
 
-GENEVA = "Europe/Zurich"
+ZURICH = "Europe/Zurich"
 
 
 def details(
@@ -19,7 +19,7 @@ def details(
     title: str = "Team meeting",
     starts_in: timedelta = timedelta(days=10),
     hours: int = 2,
-    timezone: str = GENEVA,
+    timezone: str = ZURICH,
     invitees: Invitees = Invitees.MEMBERS,
     **fields: object,
 ) -> services.MeetingDetails:

@@ -18,7 +18,7 @@ from forum.meetings.models import Answer, Attendance, CalendarToken, Meeting
 from forum.moderation.models import LogAction, LogEntry
 from forum.posts.models import Thread
 from tests.helpers import board, post_form, text_of
-from tests.meetings import GENEVA, details, schedule
+from tests.meetings import ZURICH, details, schedule
 
 C5 = "/b/c5-building-confidence-and-security"
 
@@ -31,7 +31,7 @@ def _form(**changes: str) -> dict:
         "start_time": "14:00",
         "end_date": "",
         "end_time": "16:30",
-        "timezone": GENEVA,
+        "timezone": ZURICH,
         "place": "Palais des Nations, Room XX",
         "online_link": "https://meet.example.org/c5",
         "dial_in": "+41 22 000 00 00, code 1234",
@@ -51,7 +51,7 @@ def test_a_coordinator_schedules_a_meeting_with_its_thread_and_log_entry(
     response = post_form(client, f"{C5}/meetings/new", _form())
     assert response.status_code == 302, text_of(response)
     meeting = db.session.scalars(select(Meeting)).one()
-    local = meeting.starts_at.astimezone(ZoneInfo(GENEVA))
+    local = meeting.starts_at.astimezone(ZoneInfo(ZURICH))
     assert (local.hour, local.minute) == (14, 0)
     assert meeting.starts_at.tzinfo is not None
     assert meeting.ends_at - meeting.starts_at == timedelta(hours=2, minutes=30)
@@ -65,7 +65,7 @@ def test_a_coordinator_schedules_a_meeting_with_its_thread_and_log_entry(
 
     page = text_of(client.get(response.headers["Location"]))
     assert "Spectrum plans" in page
-    assert f"({GENEVA})" in page
+    assert f"({ZURICH})" in page
     assert f'href="/t/{thread.id}"' in page
     assert f"/meetings/{meeting.id}/meeting.ics" in page
     assert "Spectrum and rural access" in text_of(client.get(C5))
@@ -133,10 +133,10 @@ def test_the_ics_file_has_what_calendar_programs_need(client, make_user, app):
     assert event["SEQUENCE"] == 0
     assert event["DTSTAMP"].dt.tzinfo is not None
     assert str(event["SUMMARY"]) == "Réunion du C5"
-    assert event["DTSTART"].params["TZID"] == GENEVA
+    assert event["DTSTART"].params["TZID"] == ZURICH
     assert event["DTSTART"].dt.astimezone(UTC) == meeting.starts_at
     assert event["DTEND"].dt.astimezone(UTC) == meeting.ends_at
-    assert [str(tz["TZID"]) for tz in calendar.walk("VTIMEZONE")] == [GENEVA]
+    assert [str(tz["TZID"]) for tz in calendar.walk("VTIMEZONE")] == [ZURICH]
     assert str(event["URL"]).endswith(f"/meetings/{meeting.id}")
     assert str(event["ORGANIZER"]).startswith("mailto:meeting+")
     assert event["ORGANIZER"].params["CN"] == "Kwame Mensah"
@@ -340,8 +340,8 @@ def test_the_edit_form_shows_the_organisers_times_and_saves_a_change(app, make_u
     browser = _signed_in(app, coordinator)
     page = text_of(browser.get(f"/meetings/{meeting.id}/edit"))
     assert 'value="14:00"' in page
-    assert f'<option selected value="{GENEVA}">' in page
-    day = meeting.starts_at.astimezone(ZoneInfo(GENEVA)).date().isoformat()
+    assert f'<option selected value="{ZURICH}">' in page
+    day = meeting.starts_at.astimezone(ZoneInfo(ZURICH)).date().isoformat()
     changed = _form(title="After", start_date=day, reason="New title")
     response = post_form(browser, f"/meetings/{meeting.id}/edit", changed)
     assert response.status_code == 302, text_of(response)
