@@ -104,6 +104,7 @@ def _register_blueprints(app: Flask) -> None:
     from forum.boards.views import bp as boards_bp
     from forum.inbound.views import bp as inbound_bp
     from forum.mail.views import bp as mail_bp
+    from forum.meetings.views import bp as meetings_bp
     from forum.moderation.views import bp as moderation_bp
     from forum.notices.views import bp as notices_bp
     from forum.posts.views import bp as posts_bp
@@ -123,6 +124,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(mail_bp)
     app.register_blueprint(inbound_bp)
     app.register_blueprint(site_bp)
+    app.register_blueprint(meetings_bp)
 
 
 def _register_cli(app: Flask) -> None:

@@ -10,6 +10,7 @@ from forum.mail.models import (
     Subscription,
     ThreadWatch,
 )
+from forum.meetings.models import Attendance, CalendarToken, Meeting
 from forum.moderation.models import BoardTrust, Flag, LogEntry
 from forum.notices.models import Notice
 from forum.posts.models import Post, PostRevision, Thread
@@ -19,16 +20,19 @@ from forum.site.models import SitePage, SitePageEdit, SiteSetting
 from forum.worker.models import WorkerHeartbeat
 
 __all__ = [
+    "Attendance",
     "Board",
     "BoardRead",
     "BoardRole",
     "BoardTrust",
     "Bounce",
+    "CalendarToken",
     "Flag",
     "InboundMessage",
     "IndexQueueItem",
     "LogEntry",
     "MailSettings",
+    "Meeting",
     "Notice",
     "OutboxMessage",
     "Post",

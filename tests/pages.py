@@ -4,7 +4,7 @@ coordinator, admin): shared by the checks that look at every page."""
 
 import re
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import time, timedelta
 from urllib.parse import urlsplit
 
 from flask import Flask
@@ -18,6 +18,8 @@ from forum.db import utcnow
 from forum.extensions import db
 from forum.mail import subscriptions
 from forum.mail.models import MailMode
+from forum.meetings import services as meetings
+from forum.meetings.models import Answer
 from forum.moderation import services as moderation
 from forum.moderation.models import FlagReason
 from forum.posts import services as posting
@@ -85,11 +87,35 @@ def fill_world(app: Flask, make_user: Callable[..., User], *, locale: str) -> di
         moderation.ban_from_board(banned, c5, coordinator, reason=PEOPLES_TEXT["reason"])
         moderation.suspend_user(banned, admin, reason=PEOPLES_TEXT["reason"],
                                 until=utcnow() + timedelta(days=3))  # fmt: skip
+        _schedule_meetings(coordinator, member)
         subscriptions.set_board_mode(member, c5, MailMode.EVERY_POST)
         subscriptions.set_board_mode(admin, c5, MailMode.DAILY)
         subscriptions.set_board_mode(coordinator, c5, MailMode.WEEKLY)
         db.session.commit()
     return {"people": people, "thread": thread, "posts": posts, "other": other}
+
+
+def _schedule_meetings(coordinator: User, member: User) -> None:
+    """An upcoming meeting that the member answered, and one that is over (its minutes
+    still to post), on C5."""
+    upcoming = meetings.schedule_meeting(
+        board("C5"), coordinator, details=_meeting_details(timedelta(days=12))
+    )
+    meetings.answer_meeting(upcoming, member, answer=Answer.IN_PERSON)
+    meetings.schedule_meeting(
+        board("C5"), coordinator, details=_meeting_details(timedelta(days=-3)),
+        at=utcnow() - timedelta(days=20),
+    )  # fmt: skip
+
+
+def _meeting_details(starts_in: timedelta) -> meetings.MeetingDetails:
+    day = (utcnow() + starts_in).date()
+    return meetings.MeetingDetails(
+        title=PEOPLES_TEXT["title"] + " ٦", start_date=day, start_time=time(9),
+        end_date=day, end_time=time(11), timezone="Africa/Cairo",
+        place=PEOPLES_TEXT["organisation"], online_link="https://meet.example.org/c5",
+        agenda="1. " + PEOPLES_TEXT["body"], documents=["https://example.org/a.pdf"],
+    )  # fmt: skip
 
 
 def client_of(app: Flask, user: User | None, *, language: str) -> FlaskClient:
@@ -105,7 +131,8 @@ def client_of(app: Flask, user: User | None, *, language: str) -> FlaskClient:
 def starts(world: dict, who: str) -> list[str]:
     """Where a crawl as `who` begins: pages that no link leads to, and the person's own."""
     common = ["/", "/register", "/sign-in", "/forgot-password", "/search?q=الأمن",
-              f"/p/{world['posts'][0].id}/history", "/moderation-log", "/nowhere"]  # fmt: skip
+              f"/p/{world['posts'][0].id}/history", "/moderation-log", "/nowhere",
+              "/meetings"]  # fmt: skip
     return (
         common
         if who == "anonymous"
@@ -127,6 +154,10 @@ NOT_CRAWLED = {
     "admin.delivered_html": "a mail's HTML",
     "accounts.download_data": "a JSON file of one's data (tests/test_account_data.py)",
     "accounts.download_posts": "mail files, as written",
+    "meetings.meeting_ics": "calendar files (tests/test_meetings.py)",
+    "meetings.site_feed": "calendar feeds (tests/test_meetings.py)",
+    "meetings.board_feed": "calendar feeds (tests/test_meetings.py)",
+    "meetings.personal_feed": "calendar feeds (tests/test_meetings.py)",
 }
 
 # Pages reached only by a link in a mail, with a token in it.

@@ -6,7 +6,9 @@ from sqlalchemy import func, select
 
 from forum.accounts.models import StakeholderGroup, User
 from forum.boards.models import Board, BoardRole, Role
+from forum.db import utcnow
 from forum.extensions import db
+from forum.meetings.models import Meeting
 from forum.posts.models import Post, Thread
 from tests.helpers import post_form, text_of
 
@@ -31,6 +33,13 @@ def test_demo_fills_a_fresh_forum_and_prints_the_admin_login(app, client):
         client, "/sign-in", {"email": "admin@forum.example.org", "password": password}
     )
     assert signed_in.status_code == 302
+    meetings = text_of(client.get("/meetings"))
+    assert "C5 team meeting: capacity building" in meetings
+    assert "Meeting of the coordinators" in meetings  # the admin reads the members' board
+    with_minutes = db.session.scalars(
+        select(Meeting).where(Meeting.minutes_post_id.is_not(None))
+    ).one()
+    assert with_minutes.ends_at < utcnow()
 
     again = runner.invoke(args=["forum", "demo", "--if-empty"])
     assert again.exit_code == 0

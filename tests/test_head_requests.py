@@ -16,8 +16,11 @@ from forum.inbound.models import InboundMessage, Outcome
 from forum.mail import addresses, subscriptions
 from forum.mail.models import MailMode, MailSettings, Subscription
 from forum.mail.queries import delivered
+from forum.meetings import services as meetings
+from forum.meetings.models import CalendarToken
 from forum.posts import services as posting
 from tests.helpers import board
+from tests.meetings import details
 
 
 def snapshot() -> dict[str, list[tuple]]:
@@ -50,8 +53,12 @@ def world(app, make_user, make_thread, outbox):
             raw=b"From: reader@example.org\r\nSubject: Waits\r\n\r\nConfirm me\r\n",
         )
         db.session.add(waiting)
+        meeting = meetings.schedule_meeting(board("C5"), reader, details=details())
+        calendar = CalendarToken(user_id=reader.id, token="a-secret-calendar-address")
+        db.session.add(calendar)
         db.session.commit()
         tokens = {
+            "meetings.personal_feed": calendar.token,
             "inbound.confirm": confirmations.token_for(waiting),
             "mail.unsubscribe": addresses.unsubscribe_token(reader.id, "board", board("C5").id),
             "mail.confirm_address": confirmation_token(reader),
@@ -64,7 +71,8 @@ def world(app, make_user, make_thread, outbox):
     outbox()  # the admin area shows delivered messages by their Maildir key
     with app.test_request_context():
         key = delivered(limit=1)[0].key
-    return {"admin": admin, "reader": reader, "thread": thread, "tokens": tokens, "key": key}
+    return {"admin": admin, "reader": reader, "thread": thread, "tokens": tokens, "key": key,
+            "meeting": meeting}  # fmt: skip
 
 
 def _urls(app, world) -> list[str]:
@@ -82,6 +90,7 @@ def _urls(app, world) -> list[str]:
         "message_id": 1,
         "name": "about",
         "language": "fr",
+        "meeting_id": world["meeting"].id,
     }
     urls = []
     with app.test_request_context():

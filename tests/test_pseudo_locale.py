@@ -287,10 +287,11 @@ def test_every_mail_shows_no_english_outside_the_catalogue(app, world, exception
 
 
 def _feed_text(xml: str) -> str:
-    """The words of a feed a reader sees: every element's text but its ids (tag: URIs)."""
+    """The words of a feed a reader sees: every element's text but its ids (tag: URIs),
+    the visible text of HTML content (not its tags and attributes)."""
     root = ElementTree.fromstring(xml)
     return "\n".join(
-        element.text
+        visible_text(element.text) if element.get("type") == "html" else element.text
         for element in root.iter()
         if element.text and not element.tag.endswith("}id") and not element.tag.endswith("}updated")
         and not element.tag.endswith("}published")

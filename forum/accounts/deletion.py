@@ -17,6 +17,7 @@ from forum.db import utcnow
 from forum.extensions import db
 from forum.inbound.models import Bounce, InboundMessage
 from forum.mail.models import MailSettings, OutboxMessage, Subscription, ThreadWatch
+from forum.meetings.models import Attendance, CalendarToken
 from forum.moderation.models import BoardTrust, Flag
 from forum.notices.models import Notice
 from forum.permissions import Action, require
@@ -77,7 +78,9 @@ def _remove_posts(user: User) -> None:
 
 
 def _forget_personal_data(user: User) -> None:
-    for model in (UserSession, Subscription, ThreadWatch, MailSettings, OutboxMessage, Bounce):
+    personal = (UserSession, Subscription, ThreadWatch, MailSettings, OutboxMessage, Bounce,
+                Attendance, CalendarToken)  # fmt: skip
+    for model in personal:
         db.session.execute(delete(model).where(model.user_id == user.id))
     db.session.execute(delete(BoardTrust).where(BoardTrust.user_id == user.id))
     db.session.execute(delete(Flag).where(Flag.user_id == user.id))

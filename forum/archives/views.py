@@ -10,6 +10,7 @@ from forum.archives import formats, queries
 from forum.boards.models import Board
 from forum.boards.queries import board_by_slug
 from forum.db import utcnow
+from forum.meetings.queries import in_month as meetings_in_month
 from forum.permissions import Action, can, require
 from forum.posts.models import Post, Thread
 from forum.posts.queries import thread_with_board
@@ -56,11 +57,12 @@ def month_archive(slug: str, year: int, month: int) -> str:
     board = _readable_board(slug)
     _valid_month(year, month)
     threads = queries.threads_in_month(board, year, month)
-    if not threads:
+    meetings = meetings_in_month(board, *queries.month_bounds(year, month))
+    if not threads and not meetings:
         abort(404)
     return render_template(
         "archives/month.html", board=board, year=year, month=month, threads=threads,
-        first_day=datetime(year, month, 1),
+        meetings=meetings, first_day=datetime(year, month, 1),
     )  # fmt: skip
 
 

@@ -8,6 +8,7 @@ from forum.boards import queries
 from forum.boards.models import Board, BoardKind, Role
 from forum.mail.forms import board_mail_form
 from forum.mail.subscriptions import board_mode
+from forum.meetings.queries import board_upcoming as board_meetings
 from forum.pagecache import cached
 from forum.pagination import Page, page_of
 from forum.permissions import Action, require
@@ -81,6 +82,7 @@ def _render_board(board: Board, page: Page) -> str:
         if current_user.is_authenticated
         else None,
         page=page,
+        meetings=board_meetings(board),
         children=queries.child_boards(board, current_user),
         team=[role for role in queries.team(board) if role.role in _LISTED_ROLES[board.kind]],
         mail_form=board_mail_form(board_mode(current_user, board))

@@ -45,6 +45,7 @@ from forum.inbound.parse import AUTO_REPLY_SUBJECT, Received, parse
 from forum.inbound.publishing import publish
 from forum.inbound.routing import Recipient, destination, require_owner, route
 from forum.mail import addresses
+from forum.meetings import replies as meeting_replies
 from forum.moderation import services as moderation
 from forum.permissions import Action, can, holds_mail_without_account
 from forum.posts import services as posting
@@ -140,6 +141,8 @@ def _take(
     if target.kind == "forum":
         forwarding.point_elsewhere(record, received, envelope, sender)
     _refuse_unreadable(raw, received)
+    if target.kind == "meeting":
+        meeting_replies.take(received, target.numbers[0], sender)
     if target.kind in commands.KINDS:
         commands.take(record, received, target, envelope, sender)
     if target.kind == "confirm":

@@ -105,6 +105,7 @@ TOKEN_KINDS = {
     "moderate": 2,  # coordinator, held post: "approve" or "reject: reason"
     "confirm": 2,  # person, received message: a reply posts the message it asked about
     "bounces": 1,  # outbox row: the return path (VERP) of one message
+    "meeting": 1,  # meeting: its ORGANIZER, where calendar programs send attendance answers
 }
 
 

@@ -6,6 +6,7 @@ Whatever makes a copy wrong to send now (an address no longer verified, a suspen
 a post hidden since, access to the board lost, mail paused) skips it with the reason.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import Message as MimeMessage
 
@@ -47,6 +48,17 @@ from forum.text import one_line
 
 class Skip(Exception):
     """This row is not to be sent now; the message says why."""
+
+
+# Kinds of mail that a feature words itself: (batch, row, person, their settings) ->
+# message, called in the person's language.
+Composer = Callable[["Batch", OutboxMessage, User, MailSettings], Message]
+_COMPOSERS: dict[MailKind, Composer] = {}
+
+
+def register_composer(kind: MailKind, composer: Composer) -> None:
+    """Word mail of this kind with `composer` (a feature's own mail, such as meetings')."""
+    _COMPOSERS[kind] = composer
 
 
 def _external(endpoint: str, **values: object) -> str:
@@ -206,6 +218,8 @@ class Batch:
         if settings.bouncing_since is not None:
             raise Skip("mail to this address bounces; paused until the person confirms it")
         with worded_for(user):
+            if row.kind in _COMPOSERS:
+                return _COMPOSERS[row.kind](self, row, user, settings)
             if row.kind == MailKind.POST:
                 return self._post_copy(row, user, settings)
             if row.kind == MailKind.DIGEST:

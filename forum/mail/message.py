@@ -135,9 +135,14 @@ class ForumMessage(Message):
         self.msgId = make_msgid(domain=current_app.config["MAIL_DOMAIN"])
         self.digest = digest or []
         self.eight_bit = True
+        # The iTIP method of a text/calendar alternative (RFC 6047: its `method` parameter).
+        self.calendar_method = ""
 
     def _mimetext(self, text: str | None, subtype: str = "plain") -> MIMEText:
-        return text_part(text or "", subtype, eight_bit=self.eight_bit)
+        part = text_part(text or "", subtype, eight_bit=self.eight_bit)
+        if subtype == "calendar" and self.calendar_method:
+            part.set_param("method", self.calendar_method)
+        return part
 
     def _message(self) -> MIMEBase:
         message = super()._message()
@@ -171,7 +176,10 @@ def new_message(
     message_id_header: str | None = None,
     reply_to: str | None = None,
     digest: list[MimeMessage] | None = None,
+    calendar: tuple[str, str] | None = None,
 ) -> ForumMessage:
+    """A message; `calendar` is (iTIP method, iCalendar text), sent as a text/calendar
+    alternative after the text (and HTML)."""
     message = ForumMessage(
         subject=one_line(subject),
         recipients=[to],
@@ -184,6 +192,9 @@ def new_message(
     )
     if message_id_header:
         message.msgId = message_id_header
+    if calendar is not None:
+        message.calendar_method, text_calendar = calendar
+        message.alts["calendar"] = text_calendar
     return message
 
 

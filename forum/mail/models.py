@@ -171,6 +171,8 @@ class MailKind(enum.StrEnum):
     ACCOUNT = "account"
     # An answer to mail the forum could not take (RFC 3834: Auto-Submitted: auto-replied).
     AUTO_REPLY = "auto_reply"
+    # A meeting's invitation, update, cancellation or reminder (forum.meetings.invitations).
+    MEETING = "meeting"
 
 
 class OutboxStatus(enum.StrEnum):

@@ -80,6 +80,11 @@ class LogAction(enum.StrEnum):
     # Mail from an address with no account, held for the coordinators.
     ACCEPT_MAIL = "accept_mail"
     DISCARD_MAIL = "discard_mail"
+    # Meetings (forum.meetings).
+    SCHEDULE_MEETING = "schedule_meeting"
+    CHANGE_MEETING = "change_meeting"
+    CANCEL_MEETING = "cancel_meeting"
+    POST_MINUTES = "post_minutes"
 
 
 LOG_ACTION_LABELS = {
@@ -116,6 +121,10 @@ LOG_ACTION_LABELS = {
     LogAction.SET_MAIL_FOOTER: _l("changed the footer of the board's mail"),
     LogAction.ACCEPT_MAIL: _l("accepted mail from an address with no account"),
     LogAction.DISCARD_MAIL: _l("discarded mail from an address with no account"),
+    LogAction.SCHEDULE_MEETING: _l("scheduled a meeting"),
+    LogAction.CHANGE_MEETING: _l("changed a meeting"),
+    LogAction.CANCEL_MEETING: _l("cancelled a meeting"),
+    LogAction.POST_MINUTES: _l("posted the minutes of a meeting"),
 }
 
 

@@ -45,6 +45,12 @@ class Action(enum.StrEnum):
     ADMINISTER = "administer"
     EDIT_SITE_PAGES = "edit_site_pages"
     DELETE_ACCOUNT = "delete_account"
+    # Meetings (their rules: forum.permissions.meetings).
+    READ_MEETING = "read_meeting"
+    SCHEDULE_MEETING = "schedule_meeting"
+    CHANGE_MEETING = "change_meeting"
+    ANSWER_MEETING = "answer_meeting"
+    POST_MINUTES = "post_minutes"
 
 
 # Users --------------------------------------------------------------------------------
@@ -341,7 +347,12 @@ _RULES: dict[Action, Callable[[Viewer, Any], bool]] = {
     Action.DELETE_ACCOUNT: can_delete_account,
 }
 
-_READ_ACTIONS = {Action.READ_BOARD, Action.READ_THREAD, Action.READ_POST}
+_READ_ACTIONS = {Action.READ_BOARD, Action.READ_THREAD, Action.READ_POST, Action.READ_MEETING}
+
+
+def add_rules(rules: dict[Action, Callable[[Viewer, Any], bool]]) -> None:
+    """Rules written in a module of their own (one per feature) join the table here."""
+    _RULES.update(rules)
 
 
 def can(user: Viewer, action: Action | str, target: Any = None) -> bool:

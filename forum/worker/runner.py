@@ -31,6 +31,7 @@ from forum.db import utcnow, writing
 from forum.extensions import db
 from forum.locks import exclusive
 from forum.mail import delivery, digests, mail_context
+from forum.meetings import services as meetings
 from forum.search import services as search
 from forum.search.whoosh_backend import IndexBusy
 from forum.worker import heartbeat
@@ -73,6 +74,7 @@ class Worker:
     def __post_init__(self) -> None:
         self.jobs = [
             Job("digests", self._digests, every=DIGEST_CHECK_SECONDS),
+            Job("meeting reminders", self._reminders, every=DIGEST_CHECK_SECONDS),
             Job("delivery", self._deliver),
             Job("search index", self._index),
             Job("housekeeping", self._housekeeping, every=HOUSEKEEPING_SECONDS),
@@ -161,6 +163,17 @@ class Worker:
                     click.echo(f"digests: {run.queued} {period} digests queued", err=True)
                 queued += run.queued
         self.totals["digests"] += queued
+        return queued
+
+    def _reminders(self) -> int:
+        """Reminders of tomorrow's meetings, to those who said they attend."""
+        with exclusive("meeting reminders") as ours, writing():
+            if not ours:
+                return 0
+            queued = meetings.queue_reminders()
+            db.session.commit()
+        if queued:
+            click.echo(f"meetings: {queued} reminders queued", err=True)
         return queued
 
     def _housekeeping(self) -> int:
