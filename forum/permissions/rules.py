@@ -45,6 +45,11 @@ class Action(enum.StrEnum):
     ADMINISTER = "administer"
     EDIT_SITE_PAGES = "edit_site_pages"
     DELETE_ACCOUNT = "delete_account"
+    READ_REPORT = "read_report"
+    DRAFT_REPORT = "draft_report"
+    EDIT_REPORT = "edit_report"
+    PUBLISH_REPORT = "publish_report"
+    CORRECT_REPORT = "correct_report"
 
 
 # Users --------------------------------------------------------------------------------
@@ -341,7 +346,12 @@ _RULES: dict[Action, Callable[[Viewer, Any], bool]] = {
     Action.DELETE_ACCOUNT: can_delete_account,
 }
 
-_READ_ACTIONS = {Action.READ_BOARD, Action.READ_THREAD, Action.READ_POST}
+_READ_ACTIONS = {Action.READ_BOARD, Action.READ_THREAD, Action.READ_POST, Action.READ_REPORT}
+
+
+def add_rules(rules: dict[Action, Callable[[Viewer, Any], bool]]) -> None:
+    """Take the rules of a feature whose rules live in a module of their own."""
+    _RULES.update(rules)
 
 
 def can(user: Viewer, action: Action | str, target: Any = None) -> bool:
