@@ -70,9 +70,7 @@ class Report(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     published_at: Mapped[datetime | None]
-    published_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="RESTRICT")
-    )
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     # Frozen at publication (forum.reports.facts), with the references the narrative cites.
     facts: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     references: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
@@ -109,13 +107,12 @@ class ReportRevision(db.Model):
     __tablename__ = "report_revisions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    report_id: Mapped[int] = mapped_column(
-        ForeignKey("reports.id", ondelete="CASCADE"), index=True
-    )
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     saved_at: Mapped[datetime] = mapped_column(default=utcnow)
     # {section: Markdown} and {section: sanitised HTML}, for the sections of Section.
     sections: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     sections_html: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
 
+    report: Mapped[Report] = relationship(foreign_keys=[report_id])
     author: Mapped[User] = relationship()
