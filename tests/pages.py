@@ -22,6 +22,7 @@ from forum.moderation import services as moderation
 from forum.moderation.models import FlagReason
 from forum.posts import services as posting
 from forum.posts.models import Post
+from forum.reports import services as reporting
 from tests.helpers import PASSWORD, board, post_form, text_of
 
 # Everything people wrote is Arabic or Chinese: any plain English on a page is the forum's.
@@ -89,7 +90,25 @@ def fill_world(app: Flask, make_user: Callable[..., User], *, locale: str) -> di
         subscriptions.set_board_mode(admin, c5, MailMode.DAILY)
         subscriptions.set_board_mode(coordinator, c5, MailMode.WEEKLY)
         db.session.commit()
+        _reports(world_thread=thread, coordinator=coordinator, admin=admin)
     return {"people": people, "thread": thread, "posts": posts, "other": other}
+
+
+def _reports(*, world_thread, coordinator: User, admin: User) -> None:
+    """A published report on C5 citing the thread, a draft on C3, and the overall report."""
+    today = utcnow().date()
+    start = today - timedelta(days=30)
+    written = {"summary": f"{PEOPLES_TEXT['body']} /t/{world_thread.id}",
+               "challenges": PEOPLES_TEXT["body"]}  # fmt: skip
+    published = reporting.start_report(board("C5"), coordinator, start=start, end=today)
+    reporting.save_revision(published, coordinator, sections=written)
+    reporting.publish_report(published, admin)
+    draft = reporting.start_report(board("C3"), coordinator, start=start, end=today)
+    reporting.save_revision(draft, coordinator, sections={"summary": PEOPLES_TEXT["body"]})
+    overall = reporting.start_report(board("COORD"), admin, start=start, end=today)
+    reporting.save_revision(overall, admin, sections={"summary": PEOPLES_TEXT["body"]})
+    reporting.publish_report(overall, admin)
+    db.session.commit()
 
 
 def client_of(app: Flask, user: User | None, *, language: str) -> FlaskClient:
@@ -127,6 +146,7 @@ NOT_CRAWLED = {
     "admin.delivered_html": "a mail's HTML",
     "accounts.download_data": "a JSON file of one's data (tests/test_account_data.py)",
     "accounts.download_posts": "mail files, as written",
+    "reports.figures": "a CSV file of a report's figures (tests/test_reports.py)",
 }
 
 # Pages reached only by a link in a mail, with a token in it.

@@ -18,6 +18,10 @@ from tests.helpers import board, post_form, text_of
 from tests.pages import client_of
 
 C5 = "c5-building-confidence-and-security"
+# The page of a draft compiles its figures (six aggregates) and its references; a
+# published report reads them as frozen.
+DRAFT_QUERIES = 18
+PUBLISHED_QUERIES = 3
 
 
 @pytest.fixture
@@ -340,3 +344,28 @@ def test_only_the_boards_coordinators_start_reports(app, make_user):
     assert bureau.get("/b/governmental-bureau/reports/new").status_code == 403
     coordinator = client_of(app, make_user(roles={"C5": Role.COORDINATOR}), language="en")
     assert "Start a report" in text_of(coordinator.get(f"/b/{C5}/reports"))
+
+
+@pytest.mark.parametrize("threads", [2, 20])
+def test_report_pages_take_a_bounded_number_of_queries(
+    app, client, sign_in, coordinator, make_user, make_thread, count_queries, threads
+):
+    for number in range(threads):
+        make_thread("C5", author=make_user(), title=f"Thread {number}", replies=2)
+    sign_in(coordinator)
+    report = _start(client)
+    cited = " ".join(f"/t/{n}" for n in range(1, threads + 1))
+    _save(client, report, summary=f"Cited: {cited}")
+    with count_queries() as counter:
+        assert client.get(f"/reports/{report.id}").status_code == 200
+    draft_queries = counter.count
+    _publish(client, report)
+    anonymous = app.test_client()
+    counts = {}
+    for url in (f"/reports/{report.id}", f"/reports/{report.id}/print", "/reports",
+                f"/b/{C5}/reports", f"/reports/{report.id}/figures.csv"):  # fmt: skip
+        with count_queries() as counter:
+            assert anonymous.get(url).status_code == 200
+        counts[url] = counter.count
+    assert draft_queries <= DRAFT_QUERIES
+    assert max(counts.values()) <= PUBLISHED_QUERIES, counts

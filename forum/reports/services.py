@@ -15,6 +15,7 @@ from forum.accounts.models import User
 from forum.boards.models import Board, BoardKind
 from forum.db import utcnow
 from forum.extensions import db
+from forum.i18n import interface_languages
 from forum.mail import link_for
 from forum.markup import render_markdown
 from forum.permissions import Action, can, is_listed, readers_may_follow
@@ -215,7 +216,7 @@ def publish_report(report: Report, publisher: User) -> Thread:
 
 def _submit(report: Report, meeting: Board, publisher: User) -> Thread:
     """The thread that submits the report, in its publisher's language."""
-    language = publisher.locale if publisher.locale in current_app.config["LANGUAGES"] else "en"
+    language = publisher.locale if publisher.locale in interface_languages() else "en"
     with force_locale(language):
         label = report.board.label_in(language)
         period = period_label(report.period_start, report.period_end)
@@ -237,7 +238,11 @@ def _submit(report: Report, meeting: Board, publisher: User) -> Thread:
             if part
         )
     thread = posting.create_thread(
-        meeting, publisher, title=title[:200], body=body, language=language
+        meeting,
+        publisher,
+        title=title[:200],
+        body=body,
+        language=language if language in current_app.config["LANGUAGES"] else "en",
     )
     report.thread = thread
     db.session.flush()
