@@ -1,5 +1,5 @@
 """Who may draft, edit, publish, correct and read reports, as a table: each kind of
-person × the board's read policy × the report's state; and the listing clause agrees."""
+person, by the board's read policy, by the report's state; and the listing clause agrees."""
 
 from datetime import date
 
