@@ -17,6 +17,7 @@ from forum.mail import addresses, subscriptions
 from forum.mail.models import MailMode, MailSettings, Subscription
 from forum.mail.queries import delivered
 from forum.posts import services as posting
+from forum.reports import services as reporting
 from tests.helpers import board
 
 
@@ -50,6 +51,10 @@ def world(app, make_user, make_thread, outbox):
             raw=b"From: reader@example.org\r\nSubject: Waits\r\n\r\nConfirm me\r\n",
         )
         db.session.add(waiting)
+        report = reporting.start_report(
+            board("C5"), reader, start=utcnow().date() - timedelta(days=30), end=utcnow().date()
+        )
+        reporting.save_revision(report, reader, sections={"summary": f"See /t/{thread.id}"})
         db.session.commit()
         tokens = {
             "inbound.confirm": confirmations.token_for(waiting),
@@ -64,7 +69,8 @@ def world(app, make_user, make_thread, outbox):
     outbox()  # the admin area shows delivered messages by their Maildir key
     with app.test_request_context():
         key = delivered(limit=1)[0].key
-    return {"admin": admin, "reader": reader, "thread": thread, "tokens": tokens, "key": key}
+    return {"admin": admin, "reader": reader, "thread": thread, "tokens": tokens, "key": key,
+            "report": report}  # fmt: skip
 
 
 def _urls(app, world) -> list[str]:
@@ -82,6 +88,7 @@ def _urls(app, world) -> list[str]:
         "message_id": 1,
         "name": "about",
         "language": "fr",
+        "report_id": world["report"].id,
     }
     urls = []
     with app.test_request_context():
