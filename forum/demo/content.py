@@ -216,8 +216,8 @@ def build(*, seed: int) -> tuple[str, str]:
             author = authors[offset % len(authors)]
             posting.reply(thread, author, body=body, at=started + timedelta(hours=5 * offset))
     db.session.flush()
-    _something_to_moderate(boards, people, password, now)
     demo_reports.build(admin, people)
+    _something_to_moderate(boards, people, password, now)
     return ADMIN_EMAIL, password
 
 

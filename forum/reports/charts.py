@@ -10,14 +10,20 @@ BAR_ROW = 44
 LINE_HEIGHT = 160
 
 
-def _frame(chart_id: str, title: str, desc: str, height: int, body: list[Markup]) -> Markup:
+def _frame(
+    chart_id: str, title: str, desc: str, height: int, body: list[Markup], rtl: bool
+) -> Markup:
+    """The image around the drawing. Its direction is the page's: text anchored at its
+    start grows leftwards on right-to-left pages."""
     return Markup(
         '<svg class="chart" id="{id}" role="img" viewBox="0 0 {width} {height}" '
-        'width="{width}" height="{height}" aria-labelledby="{id}-title {id}-desc">'
+        'width="{width}" height="{height}" direction="{direction}" '
+        'aria-labelledby="{id}-title {id}-desc">'
         '<title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}</desc>{body}</svg>'
     ).format(
-        id=chart_id, width=WIDTH, height=height, title=title, desc=desc, body=Markup("").join(body)
-    )
+        id=chart_id, width=WIDTH, height=height, direction="rtl" if rtl else "ltr",
+        title=title, desc=desc, body=Markup("").join(body),
+    )  # fmt: skip
 
 
 def bar_chart(
@@ -33,19 +39,17 @@ def bar_chart(
         length = max(round(room * count / largest), 1 if count else 0)
         x = WIDTH - length if rtl else 0
         value_x = WIDTH - length - 6 if rtl else length + 6
-        anchor = "end" if rtl else "start"
         body.append(
             Markup(
-                '<text class="label" x="{label_x}" y="{label_y}" text-anchor="{anchor}">{label}'
-                '</text><rect class="bar" x="{x}" y="{bar_y}" width="{length}" height="16"/>'
-                '<text class="value" x="{value_x}" y="{value_y}" text-anchor="{anchor}">{count}'
-                "</text>"
+                '<text class="label" x="{label_x}" y="{label_y}">{label}</text>'
+                '<rect class="bar" x="{x}" y="{bar_y}" width="{length}" height="16"/>'
+                '<text class="value" x="{value_x}" y="{value_y}">{count}</text>'
             ).format(
-                label_x=WIDTH if rtl else 0, label_y=top + 14, anchor=anchor, label=label,
+                label_x=WIDTH if rtl else 0, label_y=top + 14, label=label,
                 x=x, bar_y=top + 20, length=length, value_x=value_x, value_y=top + 33, count=count,
             )
         )  # fmt: skip
-    return _frame(chart_id, title, desc, max(len(rows), 1) * BAR_ROW, body)
+    return _frame(chart_id, title, desc, max(len(rows), 1) * BAR_ROW, body, rtl)
 
 
 def line_chart(
@@ -79,14 +83,13 @@ def line_chart(
     ]
     label = Markup('<text class="label" x="{x}" y="{y}" text-anchor="{anchor}">{text}</text>')
     if points:
-        start_anchor, end_anchor = ("end", "start") if rtl else ("start", "end")
         body.append(
             label.format(x=WIDTH - side if rtl else side, y=LINE_HEIGHT - 8,
-                         anchor=start_anchor, text=points[0][0])
+                         anchor="start", text=points[0][0])
         )  # fmt: skip
         if len(points) > 1:
             body.append(
                 label.format(x=side if rtl else WIDTH - side, y=LINE_HEIGHT - 8,
-                             anchor=end_anchor, text=points[-1][0])
+                             anchor="end", text=points[-1][0])
             )  # fmt: skip
-    return _frame(chart_id, title, desc, LINE_HEIGHT, body)
+    return _frame(chart_id, title, desc, LINE_HEIGHT, body, rtl)
