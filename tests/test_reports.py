@@ -88,6 +88,7 @@ def test_a_coordinator_drafts_previews_and_publishes(
     submitted = db.session.get(Thread, report.thread_id)
     assert submitted.board.code == "COORD"
     assert f"/reports/{report.id}" in submitted.first_post.body_source
+    assert "We discussed" in submitted.first_post.body_source
 
     # The figures stay as published, whatever is posted afterwards.
     make_thread("C5", title="Later", replies=3)
@@ -319,6 +320,10 @@ def test_private_boards_reports_and_figures_reach_only_their_readers(
 
     anonymous = app.test_client()
     private = reports["c3-access-to-information-and-knowledge"]
+    db.session.expire_all()
+    submitted = db.session.get(Thread, db.session.get(Report, private.id).thread_id)
+    assert "Summary of c3-access" not in submitted.first_post.body_source
+    assert f"/reports/{private.id}" in submitted.first_post.body_source
     assert anonymous.get(f"/reports/{private.id}").status_code == 302
     assert f'/reports/{private.id}"' not in text_of(anonymous.get("/reports"))
     outsider = client_of(app, make_user(), language="en")

@@ -8,7 +8,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from forum.accounts.models import User
@@ -203,6 +203,15 @@ def publish_report(report: Report, publisher: User) -> Thread:
             _("Publishing submits the report to the Meeting of the coordinators: only "
               "someone who may start threads there can publish it.")
         )  # fmt: skip
+    # Compare and set: of two coordinators publishing at once, one publishes.
+    taken = db.session.execute(
+        update(Report)
+        .where(Report.id == report.id, Report.state == ReportState.DRAFT)
+        .values(state=ReportState.PUBLISHED)
+        .execution_options(synchronize_session=False)
+    )
+    if taken.rowcount != 1:
+        raise ReportError(_("This report can no longer be published."))
     report.facts = live_facts(report)
     report.references = references_in(report, revision.sections)
     report.state = ReportState.PUBLISHED
@@ -215,8 +224,10 @@ def publish_report(report: Report, publisher: User) -> Thread:
 
 
 def _submit(report: Report, meeting: Board, publisher: User) -> Thread:
-    """The thread that submits the report, in its publisher's language."""
+    """The thread that submits the report, in its publisher's language. It quotes the
+    summary only where everyone who reads the meeting's board may read the report."""
     language = publisher.locale if publisher.locale in interface_languages() else "en"
+    shared = readers_may_follow(meeting, report.board)
     with force_locale(language):
         label = report.board.label_in(language)
         period = period_label(report.period_start, report.period_end)
@@ -232,8 +243,8 @@ def _submit(report: Report, meeting: Board, publisher: User) -> Thread:
                     "The report is published: %(link)s",
                     link=link_for("reports.report", report_id=report.id),
                 ),
-                report.correction_note,
-                report.current_revision.sections.get(Section.SUMMARY, ""),
+                report.correction_note if shared else "",
+                report.current_revision.sections.get(Section.SUMMARY, "") if shared else "",
             )
             if part
         )
