@@ -375,3 +375,36 @@ def test_report_pages_take_a_bounded_number_of_queries(
         counts[url] = counter.count
     assert draft_queries <= DRAFT_QUERIES
     assert max(counts.values()) <= PUBLISHED_QUERIES, counts
+
+
+def test_an_over_long_section_is_refused_with_the_text_kept(client, sign_in, coordinator):
+    sign_in(coordinator)
+    report = _start(client)
+    response = _save(client, report, summary="x" * 20_001, challenges="Kept words.")
+    assert response.status_code == 200
+    page = text_of(response)
+    assert "At most 20,000 characters." in page
+    assert "Kept words." in page
+    assert db.session.get(Report, report.id).current_revision_id is None
+
+
+@pytest.mark.parametrize("count", [3, 12])
+def test_report_listings_take_a_bounded_number_of_queries(
+    app, make_user, count_queries, count
+):
+    author = make_user(roles={"C5": Role.COORDINATOR})
+    today = utcnow().date()
+    for number in range(count):
+        db.session.add(
+            Report(board=board("C5" if number % 2 else "C6"), created_by=author,
+                   published_by=author, published_at=utcnow(), state=ReportState.PUBLISHED,
+                   period_start=today - timedelta(days=90 + number), period_end=today,
+                   facts={})
+        )  # fmt: skip
+    db.session.commit()
+    anonymous = app.test_client()
+    for url in ("/reports", f"/b/{C5}/reports"):
+        with count_queries() as counter:
+            page = text_of(anonymous.get(url))
+        assert page.count('href="/reports/') >= count // 2
+        assert counter.count <= 3, (url, counter.statements)
