@@ -392,9 +392,7 @@ def test_an_over_long_section_is_refused_with_the_text_kept(client, sign_in, coo
 
 
 @pytest.mark.parametrize("count", [3, 12])
-def test_report_listings_take_a_bounded_number_of_queries(
-    app, make_user, count_queries, count
-):
+def test_report_listings_take_a_bounded_number_of_queries(app, make_user, count_queries, count):
     author = make_user(roles={"C5": Role.COORDINATOR})
     today = utcnow().date()
     for number in range(count):
