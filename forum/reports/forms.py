@@ -3,10 +3,11 @@ note of a correction."""
 
 from datetime import date
 
+from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, HiddenField, RadioField, SelectField, TextAreaField
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.validators import DataRequired, ValidationError
 
 from forum.db import utcnow
 from forum.forms import ForumForm, WholeNumberField, options
@@ -75,11 +76,21 @@ class PeriodForm(ForumForm):
             raise ValidationError(_("The last day of the period is before its first day."))
 
 
+class _AtMost:
+    """A length limit whose message writes the number in the reader's language."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+
+    def __call__(self, form: ForumForm, field: TextAreaField) -> None:
+        if len(field.data or "") > self.limit:
+            raise ValidationError(_("At most %(max)s characters.", max=format_number(self.limit)))
+
+
 def _section_field(section: Section) -> TextAreaField:
-    limit = _l("At most %(max)s characters.", max=f"{MAX_SECTION_LENGTH:,}")
     return TextAreaField(
         SECTION_LABELS[section],
-        validators=[Length(max=MAX_SECTION_LENGTH, message=limit)],
+        validators=[_AtMost(MAX_SECTION_LENGTH)],
         description=_l("Markdown. Link threads and posts of the forum to cite them.")
         if section == Section.SUMMARY
         else "",
@@ -105,10 +116,7 @@ class CorrectionForm(ForumForm):
         _l("What the correction changes"),
         validators=[
             DataRequired(_l("Say what the correction changes.")),
-            Length(
-                max=MAX_NOTE_LENGTH,
-                message=_l("At most %(max)s characters.", max=f"{MAX_NOTE_LENGTH:,}"),
-            ),
+            _AtMost(MAX_NOTE_LENGTH),
         ],
         description=_l("Shown with the new version, and in the thread that submits it."),
     )

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import current_app
-from flask_babel import force_locale, format_date
+from flask_babel import force_locale, format_date, format_number
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
@@ -83,7 +83,10 @@ def save_revision(report: Report, author: User, *, sections: dict[str, str]) -> 
     kept = {key.value: (sections.get(key.value) or "").strip() for key in Section}
     if any(len(text) > MAX_SECTION_LENGTH for text in kept.values()):
         raise ReportError(
-            _("Each section holds %(max)s characters at most.", max=f"{MAX_SECTION_LENGTH:,}")
+            _(
+                "Each section holds %(max)s characters at most.",
+                max=format_number(MAX_SECTION_LENGTH),
+            )
         )
     revision = ReportRevision(
         report=report,
@@ -270,7 +273,7 @@ def start_correction(report: Report, author: User, *, note: str) -> Report:
         raise ReportError(_("Say what the correction changes."))
     if len(note) > MAX_NOTE_LENGTH:
         raise ReportError(
-            _("The note holds %(max)s characters at most.", max=f"{MAX_NOTE_LENGTH:,}")
+            _("The note holds %(max)s characters at most.", max=format_number(MAX_NOTE_LENGTH))
         )
     drafted = db.session.scalars(
         select(Report).where(Report.corrects_id == report.id, Report.state == ReportState.DRAFT)
