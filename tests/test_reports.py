@@ -409,3 +409,21 @@ def test_report_listings_take_a_bounded_number_of_queries(app, make_user, count_
             page = text_of(anonymous.get(url))
         assert page.count('href="/reports/') >= count // 2
         assert counter.count <= 3, (url, counter.statements)
+
+
+def test_the_overall_report_adds_an_e_application_once(
+    app, client, sign_in, make_user, make_thread
+):
+    chair = make_user(roles={"COORD": Role.COORDINATOR, "C7": Role.COORDINATOR,
+                             "C7-EHEALTH": Role.COORDINATOR})  # fmt: skip
+    make_thread("C7-EHEALTH", replies=2)
+    sign_in(chair)
+    period = {"kind": "year", "year": str(utcnow().year)}
+    for slug in ("c7-ict-applications", "c7-e-health"):
+        report = _start(client, slug, period)
+        _save(client, report, summary="Summary.")
+        _publish(client, report)
+    overall = _start(client, "meeting-of-coordinators", period)
+    page = text_of(client.get(f"/reports/{overall.id}"))
+    assert page.count('<td class="num">3</td>') >= 2  # each line's posts
+    assert re.search(r"Posts written</th><td class=\"num\">3<", page)  # not 6

@@ -158,7 +158,8 @@ def sum_facts(all_facts: list[dict[str, Any]]) -> dict[str, Any]:
 def overall_lines(facts: dict[str, Any], reader: Viewer) -> tuple[list[OverallLine], Figures]:
     """The action lines' reports that the overall report gathered, only those whose board
     the reader may read, and the sums of those alone: a private board's figures reach
-    nobody who cannot read the board, neither on its own line nor in a total."""
+    nobody who cannot read the board, neither on its own line nor in a total. An
+    e-application's report is not added to the sums beside C7's, which covers it."""
     entries = facts.get("reports", [])
     boards = {
         board.id: board
@@ -166,6 +167,7 @@ def overall_lines(facts: dict[str, Any], reader: Viewer) -> tuple[list[OverallLi
             select(Board).where(Board.id.in_([entry["board_id"] for entry in entries]))
         )
     }
+    line_facts = {entry["report_id"]: entry["facts"] for entry in entries}
     lines = [
         OverallLine(
             board=boards[entry["board_id"]],
@@ -178,6 +180,9 @@ def overall_lines(facts: dict[str, Any], reader: Viewer) -> tuple[list[OverallLi
         for entry in entries
         if entry["board_id"] in boards and can_read_board(reader, boards[entry["board_id"]])
     ]
-    shown = {line.report_id for line in lines}
-    totals = sum_facts([entry["facts"] for entry in entries if entry["report_id"] in shown])
+    # C7's report covers its e-applications: theirs are shown beside it, not added again.
+    parents = {line.board.id for line in lines}
+    totals = sum_facts(
+        [line_facts[line.report_id] for line in lines if line.board.parent_id not in parents]
+    )
     return lines, figures_of(totals)
