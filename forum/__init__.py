@@ -109,6 +109,7 @@ def _register_blueprints(app: Flask) -> None:
     from forum.notices.views import bp as notices_bp
     from forum.posts.views import bp as posts_bp
     from forum.reads.views import bp as reads_bp
+    from forum.reports.views import bp as reports_bp
     from forum.search.views import bp as search_bp
     from forum.site.views import bp as site_bp
 
@@ -125,6 +126,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(inbound_bp)
     app.register_blueprint(site_bp)
     app.register_blueprint(meetings_bp)
+    app.register_blueprint(reports_bp)
 
 
 def _register_cli(app: Flask) -> None:

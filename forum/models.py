@@ -15,6 +15,7 @@ from forum.moderation.models import BoardTrust, Flag, LogEntry
 from forum.notices.models import Notice
 from forum.posts.models import Post, PostRevision, Thread
 from forum.reads.models import BoardRead, ThreadRead
+from forum.reports.models import Report, ReportRevision
 from forum.search.models import IndexQueueItem
 from forum.site.models import SitePage, SitePageEdit, SiteSetting
 from forum.worker.models import WorkerHeartbeat
@@ -38,6 +39,8 @@ __all__ = [
     "Post",
     "PostRevision",
     "Publication",
+    "Report",
+    "ReportRevision",
     "Section",
     "SitePage",
     "SitePageEdit",

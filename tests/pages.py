@@ -24,6 +24,7 @@ from forum.moderation import services as moderation
 from forum.moderation.models import FlagReason
 from forum.posts import services as posting
 from forum.posts.models import Post
+from forum.reports import services as reporting
 from tests.helpers import PASSWORD, board, post_form, text_of
 
 # Everything people wrote is Arabic or Chinese: any plain English on a page is the forum's.
@@ -92,6 +93,7 @@ def fill_world(app: Flask, make_user: Callable[..., User], *, locale: str) -> di
         subscriptions.set_board_mode(admin, c5, MailMode.DAILY)
         subscriptions.set_board_mode(coordinator, c5, MailMode.WEEKLY)
         db.session.commit()
+        _reports(world_thread=thread, coordinator=coordinator, admin=admin)
     return {"people": people, "thread": thread, "posts": posts, "other": other}
 
 
@@ -116,6 +118,23 @@ def _meeting_details(starts_in: timedelta) -> meetings.MeetingDetails:
         place=PEOPLES_TEXT["organisation"], online_link="https://meet.example.org/c5",
         agenda="1. " + PEOPLES_TEXT["body"], documents=["https://example.org/a.pdf"],
     )  # fmt: skip
+
+
+def _reports(*, world_thread, coordinator: User, admin: User) -> None:
+    """A published report on C5 citing the thread, a draft on C3, and the overall report."""
+    today = utcnow().date()
+    start = today - timedelta(days=30)
+    written = {"summary": f"{PEOPLES_TEXT['body']} /t/{world_thread.id}",
+               "challenges": PEOPLES_TEXT["body"]}  # fmt: skip
+    published = reporting.start_report(board("C5"), coordinator, start=start, end=today)
+    reporting.save_revision(published, coordinator, sections=written)
+    reporting.publish_report(published, admin)
+    draft = reporting.start_report(board("C3"), coordinator, start=start, end=today)
+    reporting.save_revision(draft, coordinator, sections={"summary": PEOPLES_TEXT["body"]})
+    overall = reporting.start_report(board("COORD"), admin, start=start, end=today)
+    reporting.save_revision(overall, admin, sections={"summary": PEOPLES_TEXT["body"]})
+    reporting.publish_report(overall, admin)
+    db.session.commit()
 
 
 def client_of(app: Flask, user: User | None, *, language: str) -> FlaskClient:
@@ -158,6 +177,7 @@ NOT_CRAWLED = {
     "meetings.site_feed": "calendar feeds (tests/test_meetings.py)",
     "meetings.board_feed": "calendar feeds (tests/test_meetings.py)",
     "meetings.personal_feed": "calendar feeds (tests/test_meetings.py)",
+    "reports.figures": "a CSV file of a report's figures (tests/test_reports.py)",
 }
 
 # Pages reached only by a link in a mail, with a token in it.

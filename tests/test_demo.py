@@ -29,6 +29,10 @@ def test_demo_fills_a_fresh_forum_and_prints_the_admin_login(app, client):
     assert "Model legislation on cybercrime" in text_of(
         client.get("/b/c5-building-confidence-and-security")
     )
+    # Each action line's report; the overall one is for the coordinators' meeting.
+    assert text_of(client.get("/reports")).count('href="/reports/') == 14
+    c5 = text_of(client.get("/b/c5-building-confidence-and-security/reports"))
+    assert "C5 Building confidence and security in the use of ICTs" in c5
     signed_in = post_form(
         client, "/sign-in", {"email": "admin@forum.example.org", "password": password}
     )
@@ -40,6 +44,7 @@ def test_demo_fills_a_fresh_forum_and_prints_the_admin_login(app, client):
         select(Meeting).where(Meeting.minutes_post_id.is_not(None))
     ).one()
     assert with_minutes.ends_at < utcnow()
+    assert text_of(client.get("/reports")).count('href="/reports/') == 15
 
     again = runner.invoke(args=["forum", "demo", "--if-empty"])
     assert again.exit_code == 0

@@ -19,6 +19,7 @@ from forum.mail.queries import delivered
 from forum.meetings import services as meetings
 from forum.meetings.models import CalendarToken
 from forum.posts import services as posting
+from forum.reports import services as reporting
 from tests.helpers import board
 from tests.meetings import details
 
@@ -56,6 +57,10 @@ def world(app, make_user, make_thread, outbox):
         meeting = meetings.schedule_meeting(board("C5"), reader, details=details())
         calendar = CalendarToken(user_id=reader.id, token="a-secret-calendar-address")
         db.session.add(calendar)
+        report = reporting.start_report(
+            board("C5"), reader, start=utcnow().date() - timedelta(days=30), end=utcnow().date()
+        )
+        reporting.save_revision(report, reader, sections={"summary": f"See /t/{thread.id}"})
         db.session.commit()
         tokens = {
             "meetings.personal_feed": calendar.token,
@@ -72,7 +77,7 @@ def world(app, make_user, make_thread, outbox):
     with app.test_request_context():
         key = delivered(limit=1)[0].key
     return {"admin": admin, "reader": reader, "thread": thread, "tokens": tokens, "key": key,
-            "meeting": meeting}  # fmt: skip
+            "meeting": meeting, "report": report}  # fmt: skip
 
 
 def _urls(app, world) -> list[str]:
@@ -91,6 +96,7 @@ def _urls(app, world) -> list[str]:
         "name": "about",
         "language": "fr",
         "meeting_id": world["meeting"].id,
+        "report_id": world["report"].id,
     }
     urls = []
     with app.test_request_context():

@@ -51,6 +51,12 @@ class Action(enum.StrEnum):
     CHANGE_MEETING = "change_meeting"
     ANSWER_MEETING = "answer_meeting"
     POST_MINUTES = "post_minutes"
+    # Reports (their rules: forum.permissions.reports).
+    READ_REPORT = "read_report"
+    DRAFT_REPORT = "draft_report"
+    EDIT_REPORT = "edit_report"
+    PUBLISH_REPORT = "publish_report"
+    CORRECT_REPORT = "correct_report"
 
 
 # Users --------------------------------------------------------------------------------
@@ -347,7 +353,13 @@ _RULES: dict[Action, Callable[[Viewer, Any], bool]] = {
     Action.DELETE_ACCOUNT: can_delete_account,
 }
 
-_READ_ACTIONS = {Action.READ_BOARD, Action.READ_THREAD, Action.READ_POST, Action.READ_MEETING}
+_READ_ACTIONS = {
+    Action.READ_BOARD,
+    Action.READ_THREAD,
+    Action.READ_POST,
+    Action.READ_MEETING,
+    Action.READ_REPORT,
+}
 
 
 def add_rules(rules: dict[Action, Callable[[Viewer, Any], bool]]) -> None:

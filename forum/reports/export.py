@@ -1,0 +1,53 @@
+"""A report's figures as CSV, one row a figure, safe to open in a spreadsheet."""
+
+import csv
+import io
+from collections.abc import Iterator
+
+from flask_babel import gettext as _
+
+from forum.reports.present import Figures, OverallLine
+
+# A cell starting with one of these is read as a formula by spreadsheets.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def neutralised(value: object) -> str:
+    """The cell as text, with a leading apostrophe where a spreadsheet would otherwise
+    take it for a formula (OWASP's advice on CSV injection)."""
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def _rows(figures: Figures, scope: str) -> Iterator[list[object]]:
+    yield [scope, "threads", "", _("Threads started"), figures.threads, ""]
+    yield [scope, "posts", "", _("Posts written"), figures.posts, ""]
+    yield [scope, "participants", "", _("Participants"), figures.participants, ""]
+    sections = [
+        ("stakeholder_group", figures.groups),
+        ("region", figures.regions),
+        ("country", figures.countries),
+        ("month", figures.months),
+        ("moderation", figures.acts),
+        ("email", figures.email),
+    ]
+    for section, rows in sections:
+        for row in rows:
+            share = "" if row.share is None else f"{row.share:.4f}"
+            yield [scope, section, row.key, row.label, row.count, share]
+    for thread in figures.top_threads:
+        yield [scope, "thread", thread["id"], thread["title"], thread["posts"], ""]
+
+
+def figures_csv(figures: Figures, lines: list[OverallLine] | None = None) -> str:
+    """Columns: scope (the report, or one action line's code in the overall report),
+    section, key, label, count, share."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["scope", "section", "key", "label", "count", "share"])
+    for row in _rows(figures, "report"):
+        writer.writerow([neutralised(cell) for cell in row])
+    for line in lines or []:
+        for row in _rows(line.figures, line.board.code):
+            writer.writerow([neutralised(cell) for cell in row])
+    return out.getvalue()
