@@ -16,6 +16,7 @@ from forum.posts.models import Post, PostRevision, Thread
 from forum.reads.models import BoardRead, ThreadRead
 from forum.search.models import IndexQueueItem
 from forum.site.models import SitePage, SitePageEdit, SiteSetting
+from forum.stocktaking.models import Entry, EntryBoard, EntryCountry, EntryRevision
 from forum.worker.models import WorkerHeartbeat
 
 __all__ = [
@@ -24,6 +25,10 @@ __all__ = [
     "BoardRole",
     "BoardTrust",
     "Bounce",
+    "Entry",
+    "EntryBoard",
+    "EntryCountry",
+    "EntryRevision",
     "Flag",
     "InboundMessage",
     "IndexQueueItem",

@@ -50,8 +50,24 @@ from forum.permissions.rules import (
     new_accounts_may_read,
     participant_of,
     readers_may_follow,
+    register,
     require,
 )
+from forum.permissions.stocktaking import (
+    can_edit_entry,
+    can_read_entry,
+    can_review_entry,
+    can_submit_entry,
+    is_colleague,
+    listed_entries_clause,
+    reviewable_entries_clause,
+    same_organisation,
+)
+
+register(Action.SUBMIT_ENTRY, can_submit_entry)
+register(Action.READ_ENTRY, can_read_entry)
+register(Action.EDIT_ENTRY, can_edit_entry)
+register(Action.REVIEW_ENTRY, can_review_entry)
 
 __all__ = [
     "Action",
@@ -61,6 +77,7 @@ __all__ = [
     "can",
     "can_administer",
     "can_delete_account",
+    "can_edit_entry",
     "can_edit_post",
     "can_edit_site_pages",
     "can_flag_post",
@@ -69,23 +86,28 @@ __all__ = [
     "can_moderate_board",
     "can_move_thread",
     "can_read_board",
+    "can_read_entry",
     "can_read_post",
     "can_read_redacted",
     "can_read_thread",
     "can_receive_list_mail",
     "can_redact_post",
     "can_reply",
+    "can_review_entry",
     "can_start_thread",
+    "can_submit_entry",
     "can_submit_for_review",
     "can_take_part",
     "holds_mail_without_account",
     "is_admin",
     "is_banned",
+    "is_colleague",
     "is_coordinator",
     "is_listed",
     "is_member",
     "is_suspended",
     "list_mail_recipients_clause",
+    "listed_entries_clause",
     "listed_threads_clause",
     "moderated_board_ids",
     "must_hold",
@@ -94,6 +116,8 @@ __all__ = [
     "readable_boards_clause",
     "readers_may_follow",
     "require",
+    "reviewable_entries_clause",
+    "same_organisation",
     "sees_only_published",
     "visible_posts_clause",
 ]

@@ -45,6 +45,10 @@ class Action(enum.StrEnum):
     ADMINISTER = "administer"
     EDIT_SITE_PAGES = "edit_site_pages"
     DELETE_ACCOUNT = "delete_account"
+    SUBMIT_ENTRY = "submit_entry"
+    READ_ENTRY = "read_entry"
+    EDIT_ENTRY = "edit_entry"
+    REVIEW_ENTRY = "review_entry"
 
 
 # Users --------------------------------------------------------------------------------
@@ -341,7 +345,12 @@ _RULES: dict[Action, Callable[[Viewer, Any], bool]] = {
     Action.DELETE_ACCOUNT: can_delete_account,
 }
 
-_READ_ACTIONS = {Action.READ_BOARD, Action.READ_THREAD, Action.READ_POST}
+_READ_ACTIONS = {Action.READ_BOARD, Action.READ_THREAD, Action.READ_POST, Action.READ_ENTRY}
+
+
+def register(action: Action, rule: Callable[[Viewer, Any], bool]) -> None:
+    """Add the rule of an action decided in a module of its own (forum.permissions.*)."""
+    _RULES[action] = rule
 
 
 def can(user: Viewer, action: Action | str, target: Any = None) -> bool:
