@@ -80,6 +80,10 @@ class LogAction(enum.StrEnum):
     # Mail from an address with no account, held for the coordinators.
     ACCEPT_MAIL = "accept_mail"
     DISCARD_MAIL = "discard_mail"
+    # Stocktaking entries, reviewed by the coordinators of their action lines.
+    PUBLISH_ENTRY = "publish_entry"
+    RETURN_ENTRY = "return_entry"
+    REJECT_ENTRY = "reject_entry"
 
 
 LOG_ACTION_LABELS = {
@@ -116,6 +120,9 @@ LOG_ACTION_LABELS = {
     LogAction.SET_MAIL_FOOTER: _l("changed the footer of the board's mail"),
     LogAction.ACCEPT_MAIL: _l("accepted mail from an address with no account"),
     LogAction.DISCARD_MAIL: _l("discarded mail from an address with no account"),
+    LogAction.PUBLISH_ENTRY: _l("published a stocktaking entry"),
+    LogAction.RETURN_ENTRY: _l("asked for changes to a stocktaking entry"),
+    LogAction.REJECT_ENTRY: _l("rejected a stocktaking entry"),
 }
 
 
