@@ -4,7 +4,7 @@ coordinator, admin): shared by the checks that look at every page."""
 
 import re
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 from flask import Flask
@@ -22,6 +22,8 @@ from forum.moderation import services as moderation
 from forum.moderation.models import FlagReason
 from forum.posts import services as posting
 from forum.posts.models import Post
+from forum.stocktaking import services as stocktaking
+from forum.stocktaking.models import EntryStatus
 from tests.helpers import PASSWORD, board, post_form, text_of
 
 # Everything people wrote is Arabic or Chinese: any plain English on a page is the forum's.
@@ -85,11 +87,32 @@ def fill_world(app: Flask, make_user: Callable[..., User], *, locale: str) -> di
         moderation.ban_from_board(banned, c5, coordinator, reason=PEOPLES_TEXT["reason"])
         moderation.suspend_user(banned, admin, reason=PEOPLES_TEXT["reason"],
                                 until=utcnow() + timedelta(days=3))  # fmt: skip
+        _stocktaking(member, coordinator)
         subscriptions.set_board_mode(member, c5, MailMode.EVERY_POST)
         subscriptions.set_board_mode(admin, c5, MailMode.DAILY)
         subscriptions.set_board_mode(coordinator, c5, MailMode.WEEKLY)
         db.session.commit()
     return {"people": people, "thread": thread, "posts": posts, "other": other}
+
+
+def _stocktaking(member: User, coordinator: User) -> None:
+    """A published stocktaking entry (with its discussion) and one waiting for review."""
+    fields = {
+        "summary": PEOPLES_TEXT["body"], "organisation": PEOPLES_TEXT["organisation"],
+        "stakeholder_group": member.stakeholder_group, "lead_country": "EG",
+        "countries": ["JO", "LB"], "status": EntryStatus.ONGOING,
+        "start_date": date(2025, 5, 1), "end_date": date(2027, 4, 30),
+        "website": "https://example.org/", "contact_name": PEOPLES_TEXT["member"],
+        "contact_email": "amina@example.org", "show_email": True,
+        "keywords": "أمن, شبكات", "colleagues_may_edit": True,
+    }  # fmt: skip
+    published = stocktaking.submit_entry(member, data=stocktaking.EntryData(
+        title=PEOPLES_TEXT["title"] + " 六", board_ids=[board("C5").id, board("C7-EHEALTH").id],
+        **fields))  # fmt: skip
+    moderation.publish_entry(published, coordinator)
+    stocktaking.confirm_entry(published, member)
+    stocktaking.submit_entry(member, data=stocktaking.EntryData(
+        title=PEOPLES_TEXT["title"] + " 七", board_ids=[board("C3").id], **fields))  # fmt: skip
 
 
 def client_of(app: Flask, user: User | None, *, language: str) -> FlaskClient:
@@ -127,6 +150,11 @@ NOT_CRAWLED = {
     "admin.delivered_html": "a mail's HTML",
     "accounts.download_data": "a JSON file of one's data (tests/test_account_data.py)",
     "accounts.download_posts": "mail files, as written",
+    "stocktaking.csv_export": "open data files (tests/test_stocktaking.py)",
+    "stocktaking.json_export": "open data files (tests/test_stocktaking.py)",
+    "stocktaking.board_csv_export": "open data files (tests/test_stocktaking.py)",
+    "stocktaking.board_json_export": "open data files (tests/test_stocktaking.py)",
+    "stocktaking.board_feed": "feeds",
 }
 
 # Pages reached only by a link in a mail, with a token in it.

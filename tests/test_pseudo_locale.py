@@ -49,6 +49,8 @@ AS_WRITTEN = {
     "Forum": "the forum's name, SITE_NAME 'WSIS Forum', a proper name",
     "Atom": "the feed format's name, beside its icon",
     "mbox": "the file format's name",
+    "CSV": "the file format's name (stocktaking open data)",
+    "JSON": "the file format's name (stocktaking open data)",
     "UTC": "the zone names' own abbreviation in a time zone list",
     "Re": "the reply prefix of mail subjects, which mail programs read as written",
     # Mail commands and header names are read by programs as written (see the help text).
@@ -287,10 +289,11 @@ def test_every_mail_shows_no_english_outside_the_catalogue(app, world, exception
 
 
 def _feed_text(xml: str) -> str:
-    """The words of a feed a reader sees: every element's text but its ids (tag: URIs)."""
+    """The words of a feed a reader sees: every element's text but its ids (tag: URIs),
+    the HTML of entries' content as a reader sees it (a link's text, not its markup)."""
     root = ElementTree.fromstring(xml)
     return "\n".join(
-        element.text
+        visible_text(element.text) if element.get("type") == "html" else element.text
         for element in root.iter()
         if element.text and not element.tag.endswith("}id") and not element.tag.endswith("}updated")
         and not element.tag.endswith("}published")
