@@ -6,6 +6,7 @@ import io
 import json
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from forum.accounts.models import StakeholderGroup
@@ -316,3 +317,42 @@ def test_entry_figures_count_a_period(app, make_user):
                        "by_status": {"planned": 0, "ongoing": 2, "completed": 0}}  # fmt: skip
     assert both["new"] == 2
     assert both["by_status"]["ongoing"] == 3
+
+
+MAX_QUERIES = 8
+# Signed in: the account, its roles and its notices' count besides.
+MAX_SIGNED_IN_QUERIES = MAX_QUERIES + 3
+
+
+@pytest.mark.parametrize("entries", [3, 40])
+def test_stocktaking_pages_cost_a_bounded_number_of_queries(
+    app, client, make_user, sign_in, count_queries, entries
+):
+    coordinator = make_user(roles={"C5": Role.COORDINATOR, "C3": Role.COORDINATOR})
+    authors = [make_user() for _ in range(4)]
+    made = [
+        make_entry(
+            app,
+            authors[number % 4],
+            codes=("C5", "C3"),
+            title=f"Drill {number}",
+            publish_by=coordinator,
+            countries=["UG", "TZ"],
+        )
+        for number in range(entries)
+    ]
+    counts = {}
+    for url in ["/stocktaking", f"/b/{C5_SLUG}/stocktaking", "/stocktaking?region=002&page=2",
+                f"/stocktaking/{made[0].id}", f"/stocktaking/{made[0].id}/history",
+                "/stocktaking.csv", "/stocktaking.json", f"/b/{C5_SLUG}/stocktaking.atom",
+                "/search?q=drill"]:  # fmt: skip
+        with count_queries() as counter:
+            response = client.get(url)
+        assert response.status_code in (200, 302), url
+        counts[url] = counter.count
+    assert max(counts.values()) <= MAX_QUERIES, counts
+    sign_in(authors[0])
+    for url in ["/stocktaking", "/stocktaking/yours", f"/stocktaking/{made[0].id}"]:
+        with count_queries() as counter:
+            assert client.get(url).status_code == 200
+        assert counter.count <= MAX_SIGNED_IN_QUERIES, (url, counter.statements)
