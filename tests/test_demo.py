@@ -8,6 +8,7 @@ from forum.accounts.models import StakeholderGroup, User
 from forum.boards.models import Board, BoardRole, Role
 from forum.extensions import db
 from forum.posts.models import Post, Thread
+from forum.stocktaking.models import Entry, ReviewState
 from tests.helpers import post_form, text_of
 
 
@@ -27,6 +28,17 @@ def test_demo_fills_a_fresh_forum_and_prints_the_admin_login(app, client):
     assert "Model legislation on cybercrime" in text_of(
         client.get("/b/c5-building-confidence-and-security")
     )
+    states = dict(
+        db.session.execute(
+            select(Entry.review_state, func.count()).group_by(Entry.review_state)
+        ).all()
+    )
+    assert states == {ReviewState.PUBLISHED: 11, ReviewState.PENDING: 1}
+    lead_countries = set(db.session.scalars(select(Entry.lead_country)))
+    assert len(lead_countries) >= 10
+    stocktaking = text_of(client.get("/stocktaking"))
+    assert "Market prices by SMS for smallholder farmers" in stocktaking
+    assert "Cross-border e-commerce guide" not in stocktaking
     signed_in = post_form(
         client, "/sign-in", {"email": "admin@forum.example.org", "password": password}
     )

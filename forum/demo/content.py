@@ -16,6 +16,7 @@ from forum.accounts.models import StakeholderGroup, User
 from forum.accounts.services import PASSWORD_METHOD
 from forum.boards.models import Board, BoardRole, ModerationMode, Role
 from forum.db import utcnow
+from forum.demo import stocktaking
 from forum.extensions import db
 from forum.mail import subscriptions
 from forum.mail.models import MailMode
@@ -216,6 +217,7 @@ def build(*, seed: int) -> tuple[str, str]:
             posting.reply(thread, author, body=body, at=started + timedelta(hours=5 * offset))
     db.session.flush()
     _something_to_moderate(boards, people, password, now)
+    stocktaking.build(boards, people, admin, now)
     return ADMIN_EMAIL, password
 
 
