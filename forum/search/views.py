@@ -76,7 +76,7 @@ def search() -> str:
         "newest": request.args.get("sort") == "newest",
         "date_from": request.args.get("from", ""), "date_to": request.args.get("to", ""),
         "author_id": _int("author"), "results": None, "posts": [], "page": None,
-        "date_errors": {}, "entries": [], "entry_total": 0,
+        "date_errors": {}, "entries": [], "more_entries": False,
     }  # fmt: skip
     date_from = _date("from", context["date_errors"])
     date_to = _date("to", context["date_errors"], end=True)
@@ -88,11 +88,8 @@ def search() -> str:
         return render_template("search/search.html", **context)
     page_number = requested_page()
     if page_number == 1:
-        words = stocktaking.Filters(q=text)
-        context["entry_total"] = stocktaking.listed_total(current_user, words)
-        if context["entry_total"]:
-            context["entries"] = stocktaking.listed_entries(current_user, words,
-                                                            per_page=ENTRIES_SHOWN)  # fmt: skip
+        found = stocktaking.found_entries(current_user, text, ENTRIES_SHOWN)
+        context.update(entries=found[:ENTRIES_SHOWN], more_entries=len(found) > ENTRIES_SHOWN)
     query = Query(
         text=text,
         hidden_board_ids=services.hidden_board_ids(current_user),

@@ -151,6 +151,14 @@ def listed_entries(
     return list(db.session.scalars(query))
 
 
+def found_entries(viewer: Viewer, words: str, limit: int) -> list[Entry]:
+    """For the search page: up to `limit` + 1 entries with every word (one more than
+    shown says that there are more), newest first, in one query."""
+    query = _filtered(select(Entry).where(listed_entries_clause(viewer)), Filters(q=words))
+    query = query.order_by(Entry.updated_at.desc(), Entry.id.desc()).limit(limit + 1)
+    return list(db.session.scalars(query))
+
+
 def entry_with_parts(entry_id: int) -> Entry | None:
     query = _with_parts(select(Entry).where(Entry.id == entry_id)).options(
         joinedload(Entry.submitter), joinedload(Entry.thread)
