@@ -167,7 +167,7 @@ def test_colleagues_update_only_when_the_submitter_chose_so(app, client, make_us
     assert client.get(f"/stocktaking/{closed.id}/edit").status_code == 404
     assert client.get(f"/stocktaking/{shared.id}/edit").status_code == 200
     assert "Shared entry" in text_of(client.get("/stocktaking/yours"))
-    response = post_form(client, f"/stocktaking/{shared.id}/confirm", {})
+    response = post_form(client, f"/stocktaking/{shared.id}/confirm", {}, prefix="confirm")
     assert response.status_code == 302
     revision = db.session.scalars(
         select(EntryRevision).where(EntryRevision.entry_id == shared.id, EntryRevision.number == 2)
@@ -292,7 +292,7 @@ def test_an_entry_not_updated_for_a_year_is_marked_and_its_submitter_asked_once(
     assert len(asked) == 1
     assert f"/stocktaking/{entry.id}" in asked[0]
     sign_in(submitter)
-    post_form(client, f"/stocktaking/{entry.id}/confirm", {})
+    post_form(client, f"/stocktaking/{entry.id}/confirm", {}, prefix="confirm")
     assert "Possibly out of date" not in text_of(client.get(f"/stocktaking/{entry.id}"))
 
 

@@ -157,7 +157,7 @@ def edit_entry(entry_id: int) -> object:
 @login_required
 def confirm_entry(entry_id: int) -> Response:
     entry = _entry_or_404(entry_id)
-    if not ActionForm().validate_on_submit():
+    if not ActionForm(prefix="confirm").validate_on_submit():
         flash(_("The form had expired: send it again."), "error")
         return redirect(url_for("stocktaking.entry", entry_id=entry.id))
     try:
