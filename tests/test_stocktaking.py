@@ -133,7 +133,8 @@ def test_bad_input_is_explained_and_the_text_kept(client, make_user, sign_in):
         "the limit is 5000": {"summary": "word " * 1200},
         "This is not a date": {"start_date": "31/12/2025"},
         "Give the full address": {"website": "javascript:alert(1)"},
-        "Choose action lines from the list.": {"other_lines": ["999999"]},
+        "Choose action lines from the list.": {"other_lines": ["999999", "abc"]},
+        "Choose the action line the activity serves.": {"first_line": "x"},
         "Give the end date of a completed activity.": {"status": "completed"},
     }
     for message, change in cases.items():

@@ -69,6 +69,15 @@ class LinesField(SelectMultipleField):
             raise ValidationError(_("Choose action lines from the list."))
 
 
+def _board_id(value: object) -> int:
+    """A board's id as sent; anything else is an id no board has, which the field's
+    validation then names."""
+    try:
+        return ascii_int(value)
+    except ValueError:
+        return -1
+
+
 def _codes(text: str) -> list[str]:
     return [code.upper() for code in _CODES.split(text or "") if code]
 
@@ -114,12 +123,12 @@ class EntryForm(ForumForm):
     first_line = SelectField(
         _l("Main action line"),
         description=_l("Its discussion thread is opened on this action line's board."),
-        coerce=ascii_int,
+        coerce=_board_id,
         validate_choice=False,
     )
     other_lines = LinesField(
         _l("Other action lines it serves"),
-        coerce=ascii_int,
+        coerce=_board_id,
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
         validators=[Optional()],
