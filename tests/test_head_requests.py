@@ -82,6 +82,7 @@ def _urls(app, world) -> list[str]:
         "message_id": 1,
         "name": "about",
         "language": "fr",
+        "entry_id": 1,
     }
     urls = []
     with app.test_request_context():

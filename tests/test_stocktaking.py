@@ -12,11 +12,13 @@ from sqlalchemy import select
 from forum.accounts.models import StakeholderGroup
 from forum.boards.models import ReadPolicy, Role
 from forum.extensions import db
+from forum.i18n import country_names
 from forum.moderation.models import LogEntry
 from forum.notices.models import Notice
 from forum.posts.models import Thread
 from forum.stocktaking import services
 from forum.stocktaking.models import Entry, EntryRevision, EntryStatus, ReviewState
+from forum.stocktaking.regions import countries_in, placements, region_of
 from tests.helpers import PASSWORD, board, post_form, text_of
 from tests.stocktaking_helpers import entry_form, make_entry
 
@@ -362,3 +364,10 @@ def test_stocktaking_pages_cost_a_bounded_number_of_queries(
         with count_queries() as counter:
             assert client.get(url).status_code == 200
         assert counter.count <= MAX_SIGNED_IN_QUERIES, (url, counter.statements)
+
+
+def test_every_country_has_its_m49_region_but_those_the_un_table_leaves_out(ctx):
+    assert set(country_names()) - set(placements()) == {"AQ", "TW"}
+    assert region_of("KE") == "002"
+    assert "KE" in countries_in("014")
+    assert "FR" in countries_in("155")
