@@ -64,6 +64,7 @@ def test_bulk_demo_keeps_counters_consistent(app):
     assert long_thread.post_count >= 300
     assert long_thread.last_post.created_at == long_thread.last_activity_at
     assert db.session.scalar(select(func.count()).where(Thread.first_post_id.is_(None))) == 0
+    assert db.session.scalar(select(func.count()).select_from(Entry)) == 2
 
 
 def test_bulk_pages_render(app, client):
@@ -73,3 +74,5 @@ def test_bulk_pages_render(app, client):
     thread = db.session.scalars(select(Thread)).first()
     assert client.get(f"/t/{thread.id}").status_code == 200
     assert client.get(f"/b/{thread.board.slug}").status_code == 200
+    assert client.get("/stocktaking").status_code == 200
+    assert client.get("/stocktaking.csv").status_code == 200
