@@ -112,6 +112,7 @@ def _register_blueprints(app: Flask) -> None:
     from forum.reports.views import bp as reports_bp
     from forum.search.views import bp as search_bp
     from forum.site.views import bp as site_bp
+    from forum.stocktaking.views import bp as stocktaking_bp
 
     app.register_blueprint(boards_bp)
     app.register_blueprint(posts_bp)
@@ -127,6 +128,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(site_bp)
     app.register_blueprint(meetings_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(stocktaking_bp)
 
 
 def _register_cli(app: Flask) -> None:

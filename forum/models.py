@@ -18,6 +18,7 @@ from forum.reads.models import BoardRead, ThreadRead
 from forum.reports.models import Report, ReportRevision
 from forum.search.models import IndexQueueItem
 from forum.site.models import SitePage, SitePageEdit, SiteSetting
+from forum.stocktaking.models import Entry, EntryBoard, EntryCountry, EntryRevision
 from forum.worker.models import WorkerHeartbeat
 
 __all__ = [
@@ -28,6 +29,10 @@ __all__ = [
     "BoardTrust",
     "Bounce",
     "CalendarToken",
+    "Entry",
+    "EntryBoard",
+    "EntryCountry",
+    "EntryRevision",
     "Flag",
     "InboundMessage",
     "IndexQueueItem",

@@ -4,7 +4,7 @@ coordinator, admin): shared by the checks that look at every page."""
 
 import re
 from collections.abc import Callable, Iterator
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from urllib.parse import urlsplit
 
 from flask import Flask
@@ -25,6 +25,8 @@ from forum.moderation.models import FlagReason
 from forum.posts import services as posting
 from forum.posts.models import Post
 from forum.reports import services as reporting
+from forum.stocktaking import services as stocktaking
+from forum.stocktaking.models import EntryStatus
 from tests.helpers import PASSWORD, board, post_form, text_of
 
 # Everything people wrote is Arabic or Chinese: any plain English on a page is the forum's.
@@ -89,6 +91,7 @@ def fill_world(app: Flask, make_user: Callable[..., User], *, locale: str) -> di
         moderation.suspend_user(banned, admin, reason=PEOPLES_TEXT["reason"],
                                 until=utcnow() + timedelta(days=3))  # fmt: skip
         _schedule_meetings(coordinator, member)
+        _stocktaking(member, coordinator)
         subscriptions.set_board_mode(member, c5, MailMode.EVERY_POST)
         subscriptions.set_board_mode(admin, c5, MailMode.DAILY)
         subscriptions.set_board_mode(coordinator, c5, MailMode.WEEKLY)
@@ -137,6 +140,26 @@ def _reports(*, world_thread, coordinator: User, admin: User) -> None:
     db.session.commit()
 
 
+def _stocktaking(member: User, coordinator: User) -> None:
+    """A published stocktaking entry (with its discussion) and one waiting for review."""
+    fields = {
+        "summary": PEOPLES_TEXT["body"], "organisation": PEOPLES_TEXT["organisation"],
+        "stakeholder_group": member.stakeholder_group, "lead_country": "EG",
+        "countries": ["JO", "LB"], "status": EntryStatus.ONGOING,
+        "start_date": date(2025, 5, 1), "end_date": date(2027, 4, 30),
+        "website": "https://example.org/", "contact_name": PEOPLES_TEXT["member"],
+        "contact_email": "amina@example.org", "show_email": True,
+        "keywords": "أمن, شبكات", "colleagues_may_edit": True,
+    }  # fmt: skip
+    published = stocktaking.submit_entry(member, data=stocktaking.EntryData(
+        title=PEOPLES_TEXT["title"] + " 六", board_ids=[board("C5").id, board("C7-EHEALTH").id],
+        **fields))  # fmt: skip
+    moderation.publish_entry(published, coordinator)
+    stocktaking.confirm_entry(published, member)
+    stocktaking.submit_entry(member, data=stocktaking.EntryData(
+        title=PEOPLES_TEXT["title"] + " 七", board_ids=[board("C3").id], **fields))  # fmt: skip
+
+
 def client_of(app: Flask, user: User | None, *, language: str) -> FlaskClient:
     """A client asking for pages in `language`, signed in as `user` (None: anonymous)."""
     client = app.test_client()
@@ -178,6 +201,11 @@ NOT_CRAWLED = {
     "meetings.board_feed": "calendar feeds (tests/test_meetings.py)",
     "meetings.personal_feed": "calendar feeds (tests/test_meetings.py)",
     "reports.figures": "a CSV file of a report's figures (tests/test_reports.py)",
+    "stocktaking.csv_export": "open data files (tests/test_stocktaking.py)",
+    "stocktaking.json_export": "open data files (tests/test_stocktaking.py)",
+    "stocktaking.board_csv_export": "open data files (tests/test_stocktaking.py)",
+    "stocktaking.board_json_export": "open data files (tests/test_stocktaking.py)",
+    "stocktaking.board_feed": "feeds",
 }
 
 # Pages reached only by a link in a mail, with a token in it.

@@ -30,7 +30,7 @@ def test_archive_lists_months_and_threads_with_counts(app, client, make_user):
     _thread_in(
         app, make_user, "C5", datetime(2006, 2, 10, tzinfo=UTC), "Tunis follow-up", replies=2
     )
-    _thread_in(app, make_user, "C5", datetime(2006, 3, 5, tzinfo=UTC), "Stocktaking")
+    _thread_in(app, make_user, "C5", datetime(2006, 3, 5, tzinfo=UTC), "Financing mechanisms")
     page = text_of(client.get(f"{C5}/archive"))
     assert "2006" in page
     assert "February" in page
@@ -39,7 +39,7 @@ def test_archive_lists_months_and_threads_with_counts(app, client, make_user):
     month = text_of(client.get(f"{C5}/archive/2006/2"))
     assert "Tunis follow-up" in month
     assert "3 posts this month" in month
-    assert "Stocktaking" not in month
+    assert "Financing mechanisms" not in month
     assert client.get(f"{C5}/archive/2006/13").status_code == 404
     assert client.get(f"{C5}/archive/1999/1").status_code == 404
 

@@ -10,6 +10,7 @@ from forum.db import utcnow
 from forum.extensions import db
 from forum.meetings.models import Meeting
 from forum.posts.models import Post, Thread
+from forum.stocktaking.models import Entry, ReviewState
 from tests.helpers import post_form, text_of
 
 
@@ -33,6 +34,17 @@ def test_demo_fills_a_fresh_forum_and_prints_the_admin_login(app, client):
     assert text_of(client.get("/reports")).count('href="/reports/') == 14
     c5 = text_of(client.get("/b/c5-building-confidence-and-security/reports"))
     assert "C5 Building confidence and security in the use of ICTs" in c5
+    states = dict(
+        db.session.execute(
+            select(Entry.review_state, func.count()).group_by(Entry.review_state)
+        ).all()
+    )
+    assert states == {ReviewState.PUBLISHED: 11, ReviewState.PENDING: 1}
+    lead_countries = set(db.session.scalars(select(Entry.lead_country)))
+    assert len(lead_countries) >= 10
+    stocktaking = text_of(client.get("/stocktaking"))
+    assert "Market prices by SMS for smallholder farmers" in stocktaking
+    assert "Cross-border e-commerce guide" not in stocktaking
     signed_in = post_form(
         client, "/sign-in", {"email": "admin@forum.example.org", "password": password}
     )
@@ -66,6 +78,7 @@ def test_bulk_demo_keeps_counters_consistent(app):
     assert long_thread.post_count >= 300
     assert long_thread.last_post.created_at == long_thread.last_activity_at
     assert db.session.scalar(select(func.count()).where(Thread.first_post_id.is_(None))) == 0
+    assert db.session.scalar(select(func.count()).select_from(Entry)) == 2
 
 
 def test_bulk_pages_render(app, client):
@@ -75,3 +88,5 @@ def test_bulk_pages_render(app, client):
     thread = db.session.scalars(select(Thread)).first()
     assert client.get(f"/t/{thread.id}").status_code == 200
     assert client.get(f"/b/{thread.board.slug}").status_code == 200
+    assert client.get("/stocktaking").status_code == 200
+    assert client.get("/stocktaking.csv").status_code == 200

@@ -97,6 +97,7 @@ def _urls(app, world) -> list[str]:
         "language": "fr",
         "meeting_id": world["meeting"].id,
         "report_id": world["report"].id,
+        "entry_id": 1,
     }
     urls = []
     with app.test_request_context():

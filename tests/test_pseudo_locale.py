@@ -49,6 +49,8 @@ AS_WRITTEN = {
     "Forum": "the forum's name, SITE_NAME 'WSIS Forum', a proper name",
     "Atom": "the feed format's name, beside its icon",
     "mbox": "the file format's name",
+    "CSV": "the file format's name (stocktaking open data)",
+    "JSON": "the file format's name (stocktaking open data)",
     "UTC": "the zone names' own abbreviation in a time zone list",
     "Re": "the reply prefix of mail subjects, which mail programs read as written",
     # Mail commands and header names are read by programs as written (see the help text).

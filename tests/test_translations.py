@@ -101,7 +101,7 @@ _WORD = re.compile(r"[A-Za-z]{2,}")
 # Words that are the same in every language: a file format, mail header names and the
 # list commands, which mail programs and the forum read as written.
 _AS_WRITTEN = {
-    "mbox", "Date", "From", "Subject", "Message", "ID", "In", "Reply", "To",
+    "mbox", "CSV", "JSON", "Date", "From", "Subject", "Message", "ID", "In", "Reply", "To",
     "subscribe", "unsubscribe", "digest", "daily", "weekly", "help",
 }  # fmt: skip
 

@@ -15,6 +15,7 @@ from sqlalchemy import func, insert, select, text, update
 from forum.accounts.models import StakeholderGroup, User
 from forum.boards.models import Board, PostPolicy
 from forum.db import utcnow
+from forum.demo.bulk_stocktaking import insert_entries
 from forum.demo.vocabulary import LANGUAGE_SHARES, SYLLABLES, VOCABULARIES
 from forum.extensions import db
 from forum.markup import render_markdown
@@ -127,6 +128,7 @@ def build(
     _insert(Thread, thread_rows, progress, "threads")
     _insert(Post, post_rows, progress, "posts")
     db.session.execute(update(Thread), thread_ends)
+    insert_entries(max(1, threads // 10), user_ids, rng, now, SPAN, progress)
     _log_publications()
     _recount(now)
     _sync_sequences()
@@ -273,7 +275,8 @@ def _log_publications() -> None:
 def _sync_sequences() -> None:
     if db.session.get_bind().dialect.name != "postgresql":
         return
-    for table in ("users", "threads", "posts", "publications"):
+    for table in ("users", "threads", "posts", "publications", "stocktaking_entries",
+                  "stocktaking_revisions"):  # fmt: skip
         db.session.execute(
             text(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608

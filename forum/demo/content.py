@@ -16,7 +16,7 @@ from forum.accounts.models import StakeholderGroup, User
 from forum.accounts.services import PASSWORD_METHOD
 from forum.boards.models import Board, BoardRole, ModerationMode, Role
 from forum.db import utcnow
-from forum.demo import meetings
+from forum.demo import meetings, stocktaking
 from forum.demo import reports as demo_reports
 from forum.extensions import db
 from forum.mail import subscriptions
@@ -217,6 +217,7 @@ def build(*, seed: int) -> tuple[str, str]:
             author = authors[offset % len(authors)]
             posting.reply(thread, author, body=body, at=started + timedelta(hours=5 * offset))
     db.session.flush()
+    stocktaking.build(boards, people, admin, now)
     demo_reports.build(admin, people)
     _something_to_moderate(boards, people, password, now)
     meetings.add(boards, people, now)

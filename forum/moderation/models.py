@@ -85,6 +85,10 @@ class LogAction(enum.StrEnum):
     CHANGE_MEETING = "change_meeting"
     CANCEL_MEETING = "cancel_meeting"
     POST_MINUTES = "post_minutes"
+    # Stocktaking entries, reviewed by the coordinators of their action lines.
+    PUBLISH_ENTRY = "publish_entry"
+    RETURN_ENTRY = "return_entry"
+    REJECT_ENTRY = "reject_entry"
 
 
 LOG_ACTION_LABELS = {
@@ -125,6 +129,9 @@ LOG_ACTION_LABELS = {
     LogAction.CHANGE_MEETING: _l("changed a meeting"),
     LogAction.CANCEL_MEETING: _l("cancelled a meeting"),
     LogAction.POST_MINUTES: _l("posted the minutes of a meeting"),
+    LogAction.PUBLISH_ENTRY: _l("published a stocktaking entry"),
+    LogAction.RETURN_ENTRY: _l("asked for changes to a stocktaking entry"),
+    LogAction.REJECT_ENTRY: _l("rejected a stocktaking entry"),
 }
 
 

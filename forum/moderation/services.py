@@ -3,6 +3,7 @@ every kind. Each kind lives in its own module: posts_acts (held and published po
 flags), threads_acts and members; what they share is in acts."""
 
 from forum.moderation.acts import AlreadyHandled, ModerationError
+from forum.moderation.entries_acts import publish_entry, reject_entry, return_entry
 from forum.moderation.members import (
     InviteNeedsDetails,
     ban_from_board,
@@ -55,12 +56,15 @@ __all__ = [
     "invite_user",
     "merge_threads",
     "move_thread",
+    "publish_entry",
     "redact_post",
+    "reject_entry",
     "reject_post",
     "rename_thread",
     "resolve_flags",
     "restore_post",
     "restore_thread",
+    "return_entry",
     "revoke_role",
     "set_accredited",
     "set_locked",

@@ -28,7 +28,7 @@ ABOUT_POSTS = frozenset({"reply", "mention"})
 
 # What people wrote, quoted in a notice: set apart on the web so that it keeps its own
 # direction.
-_PEOPLES_TEXT = ("thread", "reason", "author", "sender")
+_PEOPLES_TEXT = ("thread", "reason", "author", "sender", "entry")
 
 
 def notify(user: User, kind: str, **params: Any) -> Notice:
@@ -140,6 +140,8 @@ def open_notice(user: User, notice_id: int) -> str | None:
 def link_for(notice: Notice) -> str | None:
     if "post_id" in notice.params:
         return url_for("posts.permalink", post_id=notice.params["post_id"])
+    if "entry_id" in notice.params:
+        return url_for("stocktaking.entry", entry_id=notice.params["entry_id"])
     if "board_slug" in notice.params:
         return url_for("boards.board", slug=notice.params["board_slug"])
     return None
@@ -202,6 +204,22 @@ def describe(notice: Notice, *, params: dict[str, Any] | None = None) -> str:
         "mail_waiting": lambda: _(
             "A message from %(sender)s, who has no account, waits for your decision in the "
             "queue of %(board)s.",
+            **params,
+        ),
+        "entry_waiting": lambda: _(
+            "The stocktaking entry “%(entry)s” waits for your review.", **params
+        ),
+        "entry_published": lambda: _("Your stocktaking entry “%(entry)s” was published.", **params),
+        "entry_returned": lambda: _(
+            "The coordinators ask for changes to your stocktaking entry “%(entry)s”: %(reason)s",
+            **params,
+        ),
+        "entry_rejected": lambda: _(
+            "Your stocktaking entry “%(entry)s” was not accepted: %(reason)s", **params
+        ),
+        "entry_stale": lambda: _(
+            "Your stocktaking entry “%(entry)s” has not been updated for a year. Is it still "
+            "accurate? Confirm it or update it on its page.",
             **params,
         ),
         "mail_bouncing": lambda: _(

@@ -57,6 +57,11 @@ class Action(enum.StrEnum):
     EDIT_REPORT = "edit_report"
     PUBLISH_REPORT = "publish_report"
     CORRECT_REPORT = "correct_report"
+    # Stocktaking entries (their rules: forum.permissions.stocktaking).
+    SUBMIT_ENTRY = "submit_entry"
+    READ_ENTRY = "read_entry"
+    EDIT_ENTRY = "edit_entry"
+    REVIEW_ENTRY = "review_entry"
 
 
 # Users --------------------------------------------------------------------------------
@@ -359,6 +364,7 @@ _READ_ACTIONS = {
     Action.READ_POST,
     Action.READ_MEETING,
     Action.READ_REPORT,
+    Action.READ_ENTRY,
 }
 
 

@@ -15,6 +15,11 @@ from forum.pagination import as_id, page_of, requested_page
 from forum.permissions import readable_boards_clause
 from forum.search import services
 from forum.search.backend import Query
+from forum.stocktaking import queries as stocktaking
+
+# Stocktaking entries shown above the posts found: the first few, the rest on the
+# stocktaking page's listing of the same words.
+ENTRIES_SHOWN = 5
 
 bp = Blueprint("search", __name__)
 
@@ -71,7 +76,7 @@ def search() -> str:
         "newest": request.args.get("sort") == "newest",
         "date_from": request.args.get("from", ""), "date_to": request.args.get("to", ""),
         "author_id": _int("author"), "results": None, "posts": [], "page": None,
-        "date_errors": {},
+        "date_errors": {}, "entries": [], "more_entries": False,
     }  # fmt: skip
     date_from = _date("from", context["date_errors"])
     date_to = _date("to", context["date_errors"], end=True)
@@ -82,6 +87,9 @@ def search() -> str:
     if not text:
         return render_template("search/search.html", **context)
     page_number = requested_page()
+    if page_number == 1:
+        found = stocktaking.found_entries(current_user, text, ENTRIES_SHOWN)
+        context.update(entries=found[:ENTRIES_SHOWN], more_entries=len(found) > ENTRIES_SHOWN)
     query = Query(
         text=text,
         hidden_board_ids=services.hidden_board_ids(current_user),

@@ -34,6 +34,7 @@ from forum.mail import delivery, digests, mail_context
 from forum.meetings import services as meetings
 from forum.search import services as search
 from forum.search.whoosh_backend import IndexBusy
+from forum.stocktaking import services as stocktaking
 from forum.worker import heartbeat
 
 DIGEST_CHECK_SECONDS = 60
@@ -78,6 +79,7 @@ class Worker:
             Job("delivery", self._deliver),
             Job("search index", self._index),
             Job("housekeeping", self._housekeeping, every=HOUSEKEEPING_SECONDS),
+            Job("stocktaking reminders", self._stocktaking_reminders, every=HOUSEKEEPING_SECONDS),
         ]
 
     def stop(self, *_args: object) -> None:
@@ -184,6 +186,16 @@ class Worker:
             swept = sessions.sweep_expired()
             db.session.commit()
         return swept
+
+    def _stocktaking_reminders(self) -> int:
+        """Ask the submitters of entries not updated for a year to confirm or update them."""
+        with exclusive("stocktaking reminders") as ours, writing():
+            if not ours:
+                return 0
+            with mail_context(self.app):
+                asked = stocktaking.remind_stale()
+                db.session.commit()
+        return asked
 
     def run(self, *, once: bool = False) -> None:
         while not self.stopping:
