@@ -102,6 +102,7 @@ def _register_blueprints(app: Flask) -> None:
     from forum.admin.views import bp as admin_bp
     from forum.archives.views import bp as archives_bp
     from forum.boards.views import bp as boards_bp
+    from forum.consultations.views import bp as consultations_bp
     from forum.inbound.views import bp as inbound_bp
     from forum.mail.views import bp as mail_bp
     from forum.moderation.views import bp as moderation_bp
@@ -123,6 +124,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(mail_bp)
     app.register_blueprint(inbound_bp)
     app.register_blueprint(site_bp)
+    app.register_blueprint(consultations_bp)
 
 
 def _register_cli(app: Flask) -> None:

@@ -2,6 +2,7 @@
 
 from forum.accounts.models import User, UserSession
 from forum.boards.models import Board, BoardRole, Section
+from forum.consultations.models import Consultation, ConsultationListing
 from forum.inbound.models import Bounce, InboundMessage
 from forum.mail.models import (
     MailSettings,
@@ -24,6 +25,8 @@ __all__ = [
     "BoardRole",
     "BoardTrust",
     "Bounce",
+    "Consultation",
+    "ConsultationListing",
     "Flag",
     "InboundMessage",
     "IndexQueueItem",

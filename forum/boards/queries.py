@@ -10,7 +10,13 @@ from sqlalchemy.orm.strategy_options import _AbstractLoad
 from forum.accounts.models import User
 from forum.boards.models import Board, BoardRole, Role, Section
 from forum.extensions import db
-from forum.permissions import Viewer, listed_threads_clause, readable_boards_clause
+from forum.permissions import (
+    Viewer,
+    listed_on_clause,
+    listed_threads_clause,
+    readable_boards_clause,
+    readable_threads_clause,
+)
 from forum.posts.models import Post, Thread
 
 
@@ -88,7 +94,7 @@ def board_threads(board: Board, *, page: int, per_page: int) -> list[Thread]:
     """One page of threads: pinned first, then most recently active."""
     query: Select[tuple[Thread]] = (
         select(Thread)
-        .where(Thread.board_id == board.id, listed_threads_clause())
+        .where(listed_on_clause(board.id), listed_threads_clause())
         .options(
             joinedload(Thread.author),
             _last_post_summary(joinedload(Thread.last_post)),
@@ -100,9 +106,20 @@ def board_threads(board: Board, *, page: int, per_page: int) -> list[Thread]:
     return list(db.session.scalars(query))
 
 
+def listed_elsewhere_total(board: Board) -> int:
+    """How many consultations of other boards this board lists (its own threads are
+    counted on it)."""
+    total = db.session.scalar(
+        select(func.count())
+        .select_from(Thread)
+        .where(listed_on_clause(board.id), Thread.board_id != board.id, listed_threads_clause())
+    )
+    return total or 0
+
+
 def _latest_clause(viewer: Viewer) -> ColumnElement[bool]:
-    """Listed threads of the boards this viewer may read."""
-    return readable_boards_clause(viewer) & listed_threads_clause()
+    """Listed threads this viewer may read, on their own board or through another."""
+    return readable_threads_clause(viewer) & listed_threads_clause()
 
 
 def latest_thread_total(viewer: Viewer) -> int:

@@ -80,6 +80,13 @@ class LogAction(enum.StrEnum):
     # Mail from an address with no account, held for the coordinators.
     ACCEPT_MAIL = "accept_mail"
     DISCARD_MAIL = "discard_mail"
+    # Consultations listed on several boards (forum.consultations).
+    OPEN_CONSULTATION = "open_consultation"
+    REQUEST_LISTING = "request_listing"
+    ACCEPT_LISTING = "accept_listing"
+    DECLINE_LISTING = "decline_listing"
+    CLOSE_CONSULTATION = "close_consultation"
+    POST_SUMMARY = "post_summary"
 
 
 LOG_ACTION_LABELS = {
@@ -116,6 +123,12 @@ LOG_ACTION_LABELS = {
     LogAction.SET_MAIL_FOOTER: _l("changed the footer of the board's mail"),
     LogAction.ACCEPT_MAIL: _l("accepted mail from an address with no account"),
     LogAction.DISCARD_MAIL: _l("discarded mail from an address with no account"),
+    LogAction.OPEN_CONSULTATION: _l("opened a consultation"),
+    LogAction.REQUEST_LISTING: _l("asked another board to list a consultation"),
+    LogAction.ACCEPT_LISTING: _l("accepted to list a consultation"),
+    LogAction.DECLINE_LISTING: _l("declined to list a consultation"),
+    LogAction.CLOSE_CONSULTATION: _l("closed a consultation on its closing date"),
+    LogAction.POST_SUMMARY: _l("posted the summary of a consultation"),
 }
 
 

@@ -140,6 +140,8 @@ def open_notice(user: User, notice_id: int) -> str | None:
 def link_for(notice: Notice) -> str | None:
     if "post_id" in notice.params:
         return url_for("posts.permalink", post_id=notice.params["post_id"])
+    if "requests_slug" in notice.params:
+        return url_for("consultations.requests", slug=notice.params["requests_slug"])
     if "board_slug" in notice.params:
         return url_for("boards.board", slug=notice.params["board_slug"])
     return None
@@ -203,6 +205,16 @@ def describe(notice: Notice, *, params: dict[str, Any] | None = None) -> str:
             "A message from %(sender)s, who has no account, waits for your decision in the "
             "queue of %(board)s.",
             **params,
+        ),
+        "listing_requested": lambda: _(
+            "The consultation “%(thread)s” asks to be listed on %(board)s: accept or decline.",
+            **params,
+        ),
+        "listing_accepted": lambda: _(
+            "%(board)s now lists the consultation “%(thread)s”.", **params
+        ),
+        "listing_declined": lambda: _(
+            "%(board)s declined to list the consultation “%(thread)s”.", **params
         ),
         "mail_bouncing": lambda: _(
             "Mail to your address bounces, so the forum stopped sending it. Use the link in "

@@ -10,8 +10,9 @@ from forum.boards.models import Board
 from forum.extensions import db
 from forum.permissions import (
     Viewer,
+    listed_on_clause,
     listed_threads_clause,
-    readable_boards_clause,
+    readable_threads_clause,
     sees_only_published,
     visible_posts_clause,
 )
@@ -67,12 +68,12 @@ def listed_posts(viewer: Viewer, board: Board | None = None) -> Select[tuple[Pos
         .join(Post.thread)
         .join(Thread.board)
         .where(
-            readable_boards_clause(viewer),
+            readable_threads_clause(viewer),
             listed_threads_clause(),
             visible_posts_clause(viewer, board),
         )
     )
-    return query if board is None else query.where(Thread.board_id == board.id)
+    return query if board is None else query.where(listed_on_clause(board.id))
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,7 @@ def recent_posts_by(user: User, *, viewer: Viewer, limit: int = 20) -> list[Post
                 Post.author_id == user.id,
                 Post.status == PostStatus.PUBLISHED,
                 listed_threads_clause(),
-                readable_boards_clause(viewer),
+                readable_threads_clause(viewer),
             )
             .options(joinedload(Post.thread).joinedload(Thread.board))
             .order_by(Post.created_at.desc())

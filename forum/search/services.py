@@ -15,7 +15,12 @@ from forum.boards.models import Board
 from forum.db import writing
 from forum.extensions import db
 from forum.locks import exclusive
-from forum.permissions import Viewer, listed_threads_clause, readable_boards_clause
+from forum.permissions import (
+    Viewer,
+    listed_threads_clause,
+    readable_boards_clause,
+    readable_threads_clause,
+)
 from forum.posts.models import Post, PostStatus, Thread
 from forum.search.backend import Document, Query, Results
 from forum.search.models import IndexQueueItem
@@ -262,7 +267,7 @@ def search(viewer: Viewer, query: Query) -> tuple[Results, list[Post]]:
             select(Post)
             .join(Post.thread)
             .join(Thread.board)
-            .where(Post.id.in_(results.post_ids), *_indexable(), readable_boards_clause(viewer))
+            .where(Post.id.in_(results.post_ids), *_indexable(), readable_threads_clause(viewer))
             .options(joinedload(Post.author), joinedload(Post.thread).joinedload(Thread.board))
         )
     }
