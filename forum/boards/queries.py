@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, with_expression
 from sqlalchemy.orm.strategy_options import _AbstractLoad
 
 from forum.accounts.models import User
@@ -12,6 +12,7 @@ from forum.boards.models import Board, BoardRole, Role, Section
 from forum.extensions import db
 from forum.permissions import (
     Viewer,
+    listed_elsewhere_count,
     listed_on_clause,
     listed_threads_clause,
     readable_boards_clause,
@@ -67,7 +68,11 @@ def board_by_slug(slug: str) -> Board | None:
         db.session.scalars(
             select(Board)
             .where(Board.slug == slug)
-            .options(joinedload(Board.parent), joinedload(Board.roles).joinedload(BoardRole.user))
+            .options(
+                joinedload(Board.parent),
+                joinedload(Board.roles).joinedload(BoardRole.user),
+                with_expression(Board.listed_elsewhere, listed_elsewhere_count()),
+            )
         )
         .unique()
         .first()
@@ -104,17 +109,6 @@ def board_threads(board: Board, *, page: int, per_page: int) -> list[Thread]:
         .offset((page - 1) * per_page)
     )
     return list(db.session.scalars(query))
-
-
-def listed_elsewhere_total(board: Board) -> int:
-    """How many consultations of other boards this board lists (its own threads are
-    counted on it)."""
-    total = db.session.scalar(
-        select(func.count())
-        .select_from(Thread)
-        .where(listed_on_clause(board.id), Thread.board_id != board.id, listed_threads_clause())
-    )
-    return total or 0
 
 
 def _latest_clause(viewer: Viewer) -> ColumnElement[bool]:

@@ -66,7 +66,7 @@ def _render_latest(newest: bool, page: Page) -> str:
 def board(slug: str) -> Response:
     board = queries.board_by_slug(slug) or abort(404)
     require(current_user, Action.READ_BOARD, board)
-    total = board.thread_count + queries.listed_elsewhere_total(board)
+    total = board.thread_count + (board.listed_elsewhere or 0)
     page = page_of(total, current_app.config["THREADS_PER_PAGE"])
     return cached(board.changed_at, lambda: _render_board(board, page))
 

@@ -18,13 +18,17 @@ opened on and on every board whose coordinators accepted to list it (its boards)
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, exists, or_, select
+from sqlalchemy import ColumnElement, ScalarSelect, Select, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from forum.accounts.models import User
 from forum.boards.models import Board
 from forum.consultations.models import ConsultationListing, ListingState
-from forum.permissions.clauses import list_mail_recipients_clause, readable_boards_clause
+from forum.permissions.clauses import (
+    list_mail_recipients_clause,
+    listed_threads_clause,
+    readable_boards_clause,
+)
 from forum.permissions.rules import (
     Viewer,
     can_moderate_board,
@@ -138,6 +142,22 @@ def readable_threads_clause(user: Viewer) -> ColumnElement[bool]:
 def listed_boards_of(thread: Thread) -> list[int]:
     """The ids of a consultation's boards (one board for any other thread)."""
     return [board.id for board in consultation_boards(thread)]
+
+
+def listed_elsewhere_count() -> ScalarSelect[int]:
+    """SQL: how many consultations of other boards a Board lists (correlated to Board)."""
+    return (
+        select(func.count())
+        .select_from(ConsultationListing)
+        .join(Thread, Thread.id == ConsultationListing.thread_id)
+        .where(
+            ConsultationListing.board_id == Board.id,
+            ConsultationListing.state == ListingState.ACCEPTED,
+            listed_threads_clause(),
+        )
+        .correlate(Board)
+        .scalar_subquery()
+    )
 
 
 def accepted_listings(thread_ids: Collection[int]) -> Select[tuple[int, int]]:
