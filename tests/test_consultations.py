@@ -517,3 +517,32 @@ def test_consultation_pages_cost_a_bounded_number_of_queries(
             response = client.get(url)
         assert response.status_code == 200
         assert counter.count <= MAX_QUERIES, (url, [s[:90] for s in counter.statements])
+
+
+# Search ---------------------------------------------------------------------------------
+
+
+def test_search_finds_a_consultation_under_each_board_that_lists_it(
+    app, client, make_user, search_engine
+):
+    from forum.search import services as search
+
+    coordinator = make_user(roles={"COORD": Role.COORDINATOR, "C3": Role.COORDINATOR})
+    thread = open_consultation(app, coordinator, "COORD", ("C3",), title="Spectrum pricing")
+    kept = open_consultation(app, coordinator, "COORD", (), title="Spectrum auctions")
+    with app.test_request_context():
+        posting.create_thread(board("C2"), make_user(), title="Spectrum refarming", body="x")
+        db.session.commit()
+    with app.test_request_context():
+        while search.drain():
+            pass
+    everywhere = text_of(client.get("/search?q=spectrum"))
+    assert "Spectrum pricing" in everywhere, "read through C3, though COORD is private"
+    assert "Spectrum auctions" not in everywhere
+    on_c3 = text_of(client.get(f"/search?q=spectrum&board={board('C3').slug}"))
+    assert "Spectrum pricing" in on_c3
+    assert "Spectrum refarming" not in on_c3
+    on_c2 = text_of(client.get(f"/search?q=spectrum&board={board('C2').slug}"))
+    assert "Spectrum refarming" in on_c2
+    assert "Spectrum pricing" not in on_c2
+    assert kept.id != thread.id

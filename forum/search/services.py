@@ -17,6 +17,7 @@ from forum.extensions import db
 from forum.locks import exclusive
 from forum.permissions import (
     Viewer,
+    listed_on_clause,
     listed_threads_clause,
     readable_boards_clause,
     readable_threads_clause,
@@ -256,6 +257,32 @@ def all_documents(batch: int = 5000) -> Iterator[list[Document]]:
 def hidden_board_ids(viewer: Viewer) -> list[int]:
     """Boards this viewer may not read, by the same rule as every listing."""
     return list(db.session.scalars(select(Board.id).where(~readable_boards_clause(viewer))))
+
+
+def reachable_thread_ids(viewer: Viewer) -> list[int]:
+    """Consultations of boards this viewer may not read, listed on one they may read."""
+    return list(
+        db.session.scalars(
+            select(Thread.id)
+            .join(Thread.board)
+            .where(
+                Thread.is_consultation,
+                ~readable_boards_clause(viewer),
+                readable_threads_clause(viewer),
+            )
+        )
+    )
+
+
+def listed_thread_ids(board: Board) -> list[int]:
+    """Consultations of other boards that this board lists: its search facet has them."""
+    return list(
+        db.session.scalars(
+            select(Thread.id).where(
+                Thread.is_consultation, Thread.board_id != board.id, listed_on_clause(board.id)
+            )
+        )
+    )
 
 
 def search(viewer: Viewer, query: Query) -> tuple[Results, list[Post]]:
