@@ -546,3 +546,26 @@ def test_search_finds_a_consultation_under_each_board_that_lists_it(
     assert "Spectrum refarming" in on_c2
     assert "Spectrum pricing" not in on_c2
     assert kept.id != thread.id
+
+
+def test_a_held_post_waits_in_the_queue_of_every_board_that_lists_it(app, make_user):
+    from forum.boards.models import ModerationMode
+
+    opener = make_user(roles={"C2": Role.COORDINATOR})
+    thread = open_consultation(app, opener, "C2", ("C3",))
+    c3 = make_user(roles={"C3": Role.COORDINATOR})
+    decide(app, thread, "C3", c3)
+    board("C2").moderation_mode = ModerationMode.ALL
+    db.session.commit()
+    with app.test_request_context():
+        held = posting.reply(thread, make_user(), body="Waiting for a coordinator")
+        db.session.commit()
+    assert held.status == "pending"
+    client = client_of(app, c3)
+    queue = text_of(client.get(f"/b/{board('C3').slug}/queue"))
+    assert "Waiting for a coordinator" in queue
+    assert "Waiting for a coordinator" in text_of(client.get(f"/t/{thread.id}"))
+    approved = post_form(client, "/queue", {"post": str(held.id), "action": "approve"})
+    assert approved.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Post, held.id).status == "published"

@@ -101,6 +101,16 @@ def can_receive_thread_mail(user: User, thread: Thread) -> bool:
     return any(can_receive_list_mail(user, board) for board in consultation_boards(thread))
 
 
+def moderation_board(user: Viewer, thread: Thread) -> Board:
+    """The board by which this viewer moderates a thread, if any (its own otherwise): the
+    board to which `visible_posts_clause` gives the moderators' view."""
+    if thread.is_consultation:
+        for board in consultation_boards(thread):
+            if can_moderate_board(user, board):
+                return board
+    return thread.board
+
+
 def board_shown_to(user: Viewer, thread: Thread) -> Board:
     """The board a thread's page is shown under: its own, or for a consultation read
     through another board, the first of those that the reader may read."""
@@ -119,6 +129,16 @@ def listed_on_clause(board_id: int) -> ColumnElement[bool]:
         ConsultationListing.state == ListingState.ACCEPTED,
     )
     return or_(Thread.board_id == board_id, Thread.id.in_(accepted))
+
+
+def on_boards_clause(board_ids: Collection[int]) -> ColumnElement[bool]:
+    """SQL condition on Thread: on one of these boards, its own or a consultation that
+    one of them lists (what their moderators moderate)."""
+    accepted = select(ConsultationListing.thread_id).where(
+        ConsultationListing.board_id.in_(board_ids),
+        ConsultationListing.state == ListingState.ACCEPTED,
+    )
+    return or_(Thread.board_id.in_(board_ids), Thread.id.in_(accepted))
 
 
 def readable_threads_clause(user: Viewer) -> ColumnElement[bool]:

@@ -12,6 +12,7 @@ from forum.permissions import (
     Viewer,
     listed_on_clause,
     listed_threads_clause,
+    moderation_board,
     readable_threads_clause,
     sees_only_published,
     visible_posts_clause,
@@ -40,7 +41,7 @@ def visible_post_total(thread: Thread, viewer: Viewer) -> int:
     """Published posts are counted on the thread; only viewers who see more need a COUNT."""
     if sees_only_published(viewer, thread.board):
         return thread.post_count
-    clause = visible_posts_clause(viewer, thread.board)
+    clause = visible_posts_clause(viewer, moderation_board(viewer, thread))
     total = db.session.scalar(
         select(func.count()).select_from(Post).where(Post.thread_id == thread.id, clause)
     )
@@ -51,7 +52,10 @@ def thread_posts(thread: Thread, viewer: Viewer, *, page: int, per_page: int) ->
     return list(
         db.session.scalars(
             select(Post)
-            .where(Post.thread_id == thread.id, visible_posts_clause(viewer, thread.board))
+            .where(
+                Post.thread_id == thread.id,
+                visible_posts_clause(viewer, moderation_board(viewer, thread)),
+            )
             .options(joinedload(Post.author))
             .order_by(Post.created_at, Post.id)
             .limit(per_page)
@@ -101,7 +105,10 @@ def answered_posts(thread: Thread, viewer: Viewer, posts: list[Post]) -> dict[in
             Post.author_id,
             func.row_number().over(order_by=(Post.created_at, Post.id)).label("number"),
         )
-        .where(Post.thread_id == thread.id, visible_posts_clause(viewer, thread.board))
+        .where(
+            Post.thread_id == thread.id,
+            visible_posts_clause(viewer, moderation_board(viewer, thread)),
+        )
         .subquery()
     )
     rows = db.session.execute(
@@ -128,7 +135,7 @@ def post_page(post: Post, viewer: Viewer, per_page: int) -> int:
             .select_from(Post)
             .where(
                 Post.thread_id == post.thread_id,
-                visible_posts_clause(viewer, post.thread.board),
+                visible_posts_clause(viewer, moderation_board(viewer, post.thread)),
                 (Post.created_at < post.created_at)
                 | ((Post.created_at == post.created_at) & (Post.id < post.id)),
             )
