@@ -210,6 +210,7 @@ def test_a_board_the_person_cannot_see_is_refused_without_naming_it(
     sign_in(make_user(roles={"C5": Role.COORDINATOR}))
     slug = board("C5").slug
     form_page = text_of(client.get(f"/b/{slug}/consultations/new"))
+    assert "Open a consultation" in text_of(client.get(f"/b/{slug}"))
     assert board("C3").label in form_page
     assert board("COORD").label not in form_page
     data = _form(other_boards=[str(board("COORD").id)])
@@ -273,7 +274,16 @@ def test_a_request_is_accepted_on_the_web_logged_on_both_boards_and_told(
     assert told == {opener.id, c3_second.id}
     board_page = text_of(client.get(f"/b/{board('C3').slug}"))
     assert "Affordable access for all" in board_page
-    assert "Consultation" in board_page
+    assert '<span class="tag">Consultation</span>' in board_page
+
+
+def test_the_public_log_does_not_name_a_private_board(app, client, make_user):
+    coordinator = make_user(roles={"C5": Role.COORDINATOR, "COORD": Role.COORDINATOR})
+    open_consultation(app, coordinator, "C5", ("COORD",))
+    log = text_of(client.get(f"/b/{board('C5').slug}/log"))
+    assert "accepted to list a consultation" in log
+    assert "a private board" in log
+    assert board("COORD").label not in log
 
 
 def test_a_declined_request_lists_nothing(app, client, make_user):
@@ -380,6 +390,18 @@ def test_followers_of_every_listed_board_get_each_post_once(app, smtp, make_user
     text = reply.get_body(("plain",)).get_content()
     assert f"You receive every post of {board('C3').label} by email." in text
     assert "c3" in str(reply["List-Id"]).lower()
+
+
+def test_a_reply_by_mail_to_a_listing_board_reaches_the_thread(app, lmtp, make_user):
+    from tests.mailin import DOMAIN, email, latest_post, send
+
+    make_user(email="amina@example.org")
+    opener = make_user(roles={"C2": Role.COORDINATOR, "C3": Role.COORDINATOR})
+    thread = open_consultation(app, opener, "C2", ("C3",))
+    message = email("amina@example.org", "Re: [C2] Affordable access", "Shared towers.",
+                    In_Reply_To=f"<post-{thread.first_post_id}@{DOMAIN}>")  # fmt: skip
+    assert send(lmtp, message, to=f"c3@{DOMAIN}")[0] == 250
+    assert latest_post().thread_id == thread.id
 
 
 def test_a_digest_holds_a_consultation_post_once_and_never_after_a_copy(app, make_user):
