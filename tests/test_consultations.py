@@ -201,6 +201,7 @@ def test_opening_refuses_a_past_date_and_keeps_the_text(app, client, make_user, 
     assert "A consultation closes within a year" in text_of(response)
     response = post_form(client, f"/b/{slug}/consultations/new", _form(closes_on="31/12/2027"))
     assert response.status_code == 400
+    assert "Give the closing date, as year-month-day." in text_of(response)
     assert "Our teams of C2 and C3 ask the same question." in text_of(response)
 
 
@@ -284,6 +285,19 @@ def test_the_public_log_does_not_name_a_private_board(app, client, make_user):
     assert "accepted to list a consultation" in log
     assert "a private board" in log
     assert board("COORD").label not in log
+
+
+def test_the_coordinators_asked_are_told_and_led_to_the_request(app, make_user):
+    c3 = make_user(roles={"C3": Role.COORDINATOR})
+    admin = make_user(admin=True)
+    thread = open_consultation(app, admin, "C5", ("C3",))
+    assert listing(thread, "C3").state == ListingState.REQUESTED, "admins ask as anyone does"
+    client = client_of(app, c3)
+    notices = text_of(client.get("/notices"))
+    assert "asks to be listed on" in notices
+    [notice] = db.session.scalars(select(Notice).where(Notice.user_id == c3.id)).all()
+    opened = post_form(client, "/notices/read", {"open": str(notice.id)})
+    assert opened.headers["Location"].endswith(f"/b/{board('C3').slug}/consultations")
 
 
 def test_a_declined_request_lists_nothing(app, client, make_user):

@@ -10,6 +10,18 @@ from forum.consultations.services import QUESTION_MAX
 from forum.forms import ForumForm, ascii_int
 from forum.posts.forms import NewPostForm, ThreadForm
 
+CLOSING_DATE_FORMAT = _l("Give the closing date, as year-month-day.")
+
+
+class DayField(DateField):
+    """A date, refused in the forum's own words when it is not one."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(str(CLOSING_DATE_FORMAT)) from error
+
 
 class ConsultationForm(ThreadForm):
     """A thread with its question, its closing date and the other boards asked to list
@@ -23,10 +35,7 @@ class ConsultationForm(ThreadForm):
         ],
         description=_l("One or two sentences, shown above the thread on every board."),
     )
-    closes_on = DateField(
-        _l("Closes on"),
-        validators=[DataRequired(_l("Give the closing date, as year-month-day."))],
-    )
+    closes_on = DayField(_l("Closes on"), validators=[DataRequired(CLOSING_DATE_FORMAT)])
     other_boards = SelectMultipleField(
         _l("Ask these boards to list it too"),
         coerce=ascii_int,

@@ -24,6 +24,7 @@ from forum.permissions import (
     can_ask_listing,
     can_moderate_board,
     consultation_boards,
+    is_coordinator,
 )
 from forum.posts import services as posting
 from forum.posts.counters import touch
@@ -81,7 +82,8 @@ def open_consultation(
 
 def ask_listing(consultation: Consultation, board: Board, requester: User) -> ConsultationListing:
     """Ask `board` to list the consultation: its coordinators are told and answer; a
-    requester who coordinates that board too answers for it at once."""
+    requester who coordinates that board too answers for it at once (an admin asks as
+    anyone does, and may then answer on the board's page)."""
     thread = consultation.thread
     if not can_ask_listing(requester, thread, board):
         # Worded as for a board that does not exist: a board one may not read stays unseen.
@@ -96,7 +98,7 @@ def ask_listing(consultation: Consultation, board: Board, requester: User) -> Co
     db.session.add(listing)
     db.session.flush()
     _log_on_both(LogAction.REQUEST_LISTING, requester, listing)
-    if can_moderate_board(requester, board):
+    if is_coordinator(requester, board) and can_moderate_board(requester, board):
         decide_listing(listing, requester, accept=True)
         return listing
     for coordinator in _coordinators(board):

@@ -141,7 +141,7 @@ def link_for(notice: Notice) -> str | None:
     if "post_id" in notice.params:
         return url_for("posts.permalink", post_id=notice.params["post_id"])
     if "requests_slug" in notice.params:
-        return url_for("consultations.requests", slug=notice.params["requests_slug"])
+        return url_for("consultations.board_consultations", slug=notice.params["requests_slug"])
     if "board_slug" in notice.params:
         return url_for("boards.board", slug=notice.params["board_slug"])
     return None
