@@ -553,6 +553,18 @@ def test_consultation_pages_cost_a_bounded_number_of_queries(
             response = client.get(url)
         assert response.status_code == 200
         assert counter.count <= MAX_QUERIES, (url, [s[:90] for s in counter.statements])
+    # Signed in as a coordinator: the person, their roles, their reading and mail, the
+    # queue's count; a consultation's thread page adds its consultation and listings.
+    signed_in = client_of(app, opener)
+    for url, most in [
+        ("/consultations", 6),
+        (f"/b/{board('C3').slug}/consultations", 8),
+        (f"/b/{board('C3').slug}", 8),
+        (f"/t/{threads[-1].id}", 11),
+    ]:
+        with count_queries() as counter:
+            assert signed_in.get(url).status_code == 200
+        assert counter.count <= most, (url, [s[:90] for s in counter.statements])
 
 
 # Search ---------------------------------------------------------------------------------

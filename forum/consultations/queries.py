@@ -17,7 +17,7 @@ from forum.permissions import (
     readable_threads_clause,
     visible_boards,
 )
-from forum.posts.models import Post, Thread
+from forum.posts.models import Post, PostStatus, Thread
 
 
 def _listed(viewer: Viewer) -> Select[tuple[Consultation]]:
@@ -128,20 +128,13 @@ class Shown:
 
 
 def shown(viewer: Viewer, thread: Thread) -> Shown | None:
-    """The consultation of a thread, as this viewer sees it (None for other threads)."""
-    if not thread.is_consultation:
-        return None
-    consultation = db.session.scalar(
-        select(Consultation)
-        .where(Consultation.thread_id == thread.id)
-        .options(
-            joinedload(Consultation.summary_post).joinedload(Post.author),
-        )
-    )
+    """The consultation of a thread, as this viewer sees it (None for other threads).
+    The rules have loaded it already with its listings; the summary costs a query when
+    there is one."""
+    consultation = thread.consultation if thread.is_consultation else None
     if consultation is None:
         return None
-    _attach(consultation)
     summary = consultation.summary_post
-    if summary is not None and summary.status != "published":
+    if summary is not None and summary.status != PostStatus.PUBLISHED:
         summary = None
     return Shown(consultation, visible_boards(viewer, thread), summary)
