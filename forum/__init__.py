@@ -102,6 +102,7 @@ def _register_blueprints(app: Flask) -> None:
     from forum.admin.views import bp as admin_bp
     from forum.archives.views import bp as archives_bp
     from forum.boards.views import bp as boards_bp
+    from forum.consultations.views import bp as consultations_bp
     from forum.inbound.views import bp as inbound_bp
     from forum.mail.views import bp as mail_bp
     from forum.meetings.views import bp as meetings_bp
@@ -129,6 +130,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(meetings_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(stocktaking_bp)
+    app.register_blueprint(consultations_bp)
 
 
 def _register_cli(app: Flask) -> None:

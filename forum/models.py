@@ -2,6 +2,7 @@
 
 from forum.accounts.models import User, UserSession
 from forum.boards.models import Board, BoardRole, Section
+from forum.consultations.models import Consultation, ConsultationListing
 from forum.inbound.models import Bounce, InboundMessage
 from forum.mail.models import (
     MailSettings,
@@ -29,6 +30,8 @@ __all__ = [
     "BoardTrust",
     "Bounce",
     "CalendarToken",
+    "Consultation",
+    "ConsultationListing",
     "Entry",
     "EntryBoard",
     "EntryCountry",

@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from forum.accounts.models import User
 from forum.boards.models import ModerationMode, Role
+from forum.consultations import services as consultations
 from forum.db import utcnow
 from forum.extensions import db
 from forum.mail import subscriptions
@@ -95,6 +96,7 @@ def fill_world(app: Flask, make_user: Callable[..., User], *, locale: str) -> di
         subscriptions.set_board_mode(member, c5, MailMode.EVERY_POST)
         subscriptions.set_board_mode(admin, c5, MailMode.DAILY)
         subscriptions.set_board_mode(coordinator, c5, MailMode.WEEKLY)
+        _consultations(coordinator, admin)
         db.session.commit()
         _reports(world_thread=thread, coordinator=coordinator, admin=admin)
     return {"people": people, "thread": thread, "posts": posts, "other": other}
@@ -158,6 +160,23 @@ def _stocktaking(member: User, coordinator: User) -> None:
     stocktaking.confirm_entry(published, member)
     stocktaking.submit_entry(member, data=stocktaking.EntryData(
         title=PEOPLES_TEXT["title"] + " 七", board_ids=[board("C3").id], **fields))  # fmt: skip
+
+
+def _consultations(coordinator: User, admin: User) -> None:
+    """An open consultation listed on two boards, a request waiting for the coordinator,
+    and a closed one waiting for its summary."""
+    c2, c3, c5 = board("C2"), board("C3"), board("C5")
+    for opener, home, others, title in [
+        (coordinator, c5, [c3], PEOPLES_TEXT["title"] + " 六"),
+        (admin, c2, [c5], PEOPLES_TEXT["title"] + " 七"),
+        (coordinator, c3, [], PEOPLES_TEXT["title"] + " 八"),
+    ]:
+        opened = consultations.open_consultation(
+            home, opener, title=title, question=PEOPLES_TEXT["body"], body=PEOPLES_TEXT["body"],
+            closes_at=utcnow() + timedelta(days=10), other_boards=others,
+        )  # fmt: skip
+    opened.closes_at = utcnow() - timedelta(minutes=1)
+    consultations.close_due()
 
 
 def client_of(app: Flask, user: User | None, *, language: str) -> FlaskClient:

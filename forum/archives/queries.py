@@ -9,7 +9,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 
 from forum.boards.models import Board
 from forum.extensions import db
-from forum.permissions import listed_threads_clause
+from forum.permissions import listed_on_clause, listed_threads_clause
 from forum.posts.models import Post, PostStatus, Thread
 from forum.posts.queries import listed_posts
 
@@ -26,7 +26,7 @@ class Month:
 
 def _published_in(board: Board) -> tuple:
     return (
-        Thread.board_id == board.id,
+        listed_on_clause(board.id),
         Post.status == PostStatus.PUBLISHED,
         listed_threads_clause(),
     )

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from forum.db import str_enum, utcnow
 from forum.extensions import db
@@ -168,6 +168,9 @@ class Board(Translated, db.Model):
     last_activity_at: Mapped[datetime | None]
     # Moves on every change that its page shows: the version under which pages are cached.
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Consultations of other boards listed here, loaded where a query asks for it (the
+    # board page, with `board_by_slug`): with `thread_count`, what its pages list.
+    listed_elsewhere: Mapped[int | None] = query_expression()
 
     section: Mapped[Section] = relationship(back_populates="boards")
     parent: Mapped["Board | None"] = relationship(remote_side=[id])

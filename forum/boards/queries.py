@@ -4,13 +4,20 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, with_expression
 from sqlalchemy.orm.strategy_options import _AbstractLoad
 
 from forum.accounts.models import User
 from forum.boards.models import Board, BoardRole, Role, Section
 from forum.extensions import db
-from forum.permissions import Viewer, listed_threads_clause, readable_boards_clause
+from forum.permissions import (
+    Viewer,
+    listed_elsewhere_count,
+    listed_on_clause,
+    listed_threads_clause,
+    readable_boards_clause,
+    readable_threads_clause,
+)
 from forum.posts.models import Post, Thread
 
 
@@ -61,7 +68,11 @@ def board_by_slug(slug: str) -> Board | None:
         db.session.scalars(
             select(Board)
             .where(Board.slug == slug)
-            .options(joinedload(Board.parent), joinedload(Board.roles).joinedload(BoardRole.user))
+            .options(
+                joinedload(Board.parent),
+                joinedload(Board.roles).joinedload(BoardRole.user),
+                with_expression(Board.listed_elsewhere, listed_elsewhere_count()),
+            )
         )
         .unique()
         .first()
@@ -88,7 +99,7 @@ def board_threads(board: Board, *, page: int, per_page: int) -> list[Thread]:
     """One page of threads: pinned first, then most recently active."""
     query: Select[tuple[Thread]] = (
         select(Thread)
-        .where(Thread.board_id == board.id, listed_threads_clause())
+        .where(listed_on_clause(board.id), listed_threads_clause())
         .options(
             joinedload(Thread.author),
             _last_post_summary(joinedload(Thread.last_post)),
@@ -101,8 +112,8 @@ def board_threads(board: Board, *, page: int, per_page: int) -> list[Thread]:
 
 
 def _latest_clause(viewer: Viewer) -> ColumnElement[bool]:
-    """Listed threads of the boards this viewer may read."""
-    return readable_boards_clause(viewer) & listed_threads_clause()
+    """Listed threads this viewer may read, on their own board or through another."""
+    return readable_threads_clause(viewer) & listed_threads_clause()
 
 
 def latest_thread_total(viewer: Viewer) -> int:

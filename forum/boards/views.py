@@ -67,7 +67,8 @@ def _render_latest(newest: bool, page: Page) -> str:
 def board(slug: str) -> Response:
     board = queries.board_by_slug(slug) or abort(404)
     require(current_user, Action.READ_BOARD, board)
-    page = page_of(board.thread_count, current_app.config["THREADS_PER_PAGE"])
+    total = board.thread_count + (board.listed_elsewhere or 0)
+    page = page_of(total, current_app.config["THREADS_PER_PAGE"])
     return cached(board.changed_at, lambda: _render_board(board, page))
 
 

@@ -15,6 +15,7 @@ from werkzeug.security import generate_password_hash
 from forum.accounts.models import StakeholderGroup, User
 from forum.accounts.services import PASSWORD_METHOD
 from forum.boards.models import Board, BoardRole, ModerationMode, Role
+from forum.consultations import services as consultations
 from forum.db import utcnow
 from forum.demo import meetings, stocktaking
 from forum.demo import reports as demo_reports
@@ -53,6 +54,7 @@ ROLES = [
     ("C8", Role.COORDINATOR, 11), ("C9", Role.COORDINATOR, 11),
     ("C7-EHEALTH", Role.COORDINATOR, 12),
     ("C7-EAGRI", Role.COORDINATOR, 13), ("E", Role.COORDINATOR, 10),
+    ("D", Role.COORDINATOR, 10), ("C3", Role.COORDINATOR, 11),
     ("COORD", Role.MEMBER, 10), ("COORD", Role.MEMBER, 11), ("COORD", Role.MEMBER, 12),
     ("COORD", Role.MEMBER, 13), ("COORD", Role.COORDINATOR, 10),
     ("GB", Role.MEMBER, 5), ("GB", Role.MEMBER, 6), ("GB", Role.MEMBER, 7),
@@ -221,6 +223,7 @@ def build(*, seed: int) -> tuple[str, str]:
     demo_reports.build(admin, people)
     _something_to_moderate(boards, people, password, now)
     meetings.add(boards, people, now)
+    _a_consultation(boards, people, now)
     return ADMIN_EMAIL, password
 
 
@@ -263,6 +266,31 @@ def _something_to_moderate(
         flaggers = [person for person in people if person.id != flagged.author_id][:2]
         for flagger in flaggers:
             flag_post(flagged.first_post, flagger, reason=FlagReason.OFF_TOPIC)
+
+
+def _a_consultation(boards: dict[str, Board], people: list[User], now: datetime) -> None:
+    """An open consultation of C2, listed on C3 (its coordinator accepted) and on D (the
+    same coordinator's), with a request that C8 list it too still waiting."""
+    itu, unesco = people[10], people[11]
+    consultation = consultations.open_consultation(
+        boards["C2"],
+        itu,
+        title="Consultation: affordable access in rural areas",
+        question="What has made connectivity affordable in rural areas where you work, and "
+        "what stands in the way?",
+        body="Affordable access concerns infrastructure (C2), access to information (C3) and "
+        "international cooperation (D) at once, so the three teams ask together. Answer here "
+        "until the closing date; the coordinators will post a summary.",
+        closes_at=now + timedelta(days=21),
+        other_boards=[boards["D"], boards["C3"], boards["C8"]],
+    )
+    [c3] = [listing for listing in consultation.listings if listing.board.code == "C3"]
+    consultations.decide_listing(c3, unesco, accept=True)
+    thread = consultation.thread
+    posting.reply(thread, people[1], body="Community networks with a social purpose licence: "
+                  "fees fell to a tenth of an operator's.")  # fmt: skip
+    posting.reply(thread, people[9], body="Shared passive infrastructure (towers, ducts) "
+                  "lowered our costs most.")  # fmt: skip
 
 
 def _eligible_authors(board: Board, people: list[User], rng: random.Random) -> list[User]:

@@ -22,6 +22,7 @@ from forum.inbound.models import Outcome
 from forum.inbound.parse import Received
 from forum.mail import addresses, ids
 from forum.mail.models import OutboxMessage
+from forum.permissions import listed_boards_of
 from forum.posts.models import Post, Thread
 
 _BOARD_TAG = re.compile(r"\[([A-Za-z0-9-]{1,16})\]")
@@ -126,10 +127,11 @@ _REFERENCES_READ = 20
 
 
 def thread_answered(received: Received, board: Board) -> Thread | None:
-    """The thread of this board holding the latest message referred to."""
+    """The thread of this board (or a consultation it lists) holding the latest message
+    referred to."""
     for post in _referred_posts(received):
         thread = live(post.thread)
-        if thread.board_id == board.id:
+        if board.id in listed_boards_of(thread):
             return thread
     return None
 

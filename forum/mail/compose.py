@@ -41,7 +41,8 @@ from forum.mail.models import (
 from forum.markup import markdown_to_text
 from forum.notices.models import Notice
 from forum.notices.services import ABOUT_POSTS, describe, link_for
-from forum.permissions import can_receive_list_mail, is_listed
+from forum.pagination import as_id
+from forum.permissions import can_receive_thread_mail, is_listed
 from forum.posts.models import Post, PostStatus, Thread
 from forum.text import one_line
 
@@ -253,8 +254,8 @@ class Batch:
         if post is None or post.status != PostStatus.PUBLISHED or not is_listed(post.thread):
             raise Skip("the post is no longer public")
         parts = self.parts_of(post)
-        board, thread = parts.board, post.thread
-        if not can_receive_list_mail(user, board):
+        board, thread = self._followed(row, parts.board), post.thread
+        if not can_receive_thread_mail(user, thread):
             raise Skip("the person may no longer receive this board's mail")
         watch = row.reason == "watch"
         if watch:
@@ -292,6 +293,16 @@ class Batch:
             message_id_header=parts.message_id,
             reply_to=addresses.posting_address(board),
         )
+
+    @staticmethod
+    def _followed(row: OutboxMessage, board: Board) -> Board:
+        """The board through which a copy comes: for a consultation, the board that lists
+        it which the person follows ("board:ID"), else the post's own."""
+        if not row.reason.startswith("board:"):
+            return board
+        board_id = as_id(row.reason.removeprefix("board:"))
+        listed = db.session.get(Board, board_id) if board_id else None
+        return listed or board
 
     # Digests -----------------------------------------------------------------------------
 
@@ -383,7 +394,7 @@ def _still_for(post: Post, user: User) -> bool:
     return (
         post.status == PostStatus.PUBLISHED
         and is_listed(post.thread)
-        and can_receive_list_mail(user, post.thread.board)
+        and can_receive_thread_mail(user, post.thread)
     )
 
 

@@ -34,7 +34,7 @@ from forum.mail.models import (
     ThreadWatch,
     WatchMode,
 )
-from forum.permissions import can_receive_list_mail, listed_threads_clause
+from forum.permissions import accepted_listings, can_receive_list_mail, listed_threads_clause
 from forum.posts.models import Post, PostStatus, Thread
 
 PERIODS = {"daily": MailMode.DAILY, "weekly": MailMode.WEEKLY}
@@ -174,12 +174,13 @@ def _queue_batch(run: DigestRun, user_ids: list[int], *, now: datetime, force: b
             {b for f in follows.values() for b, _ in f},
         )
         boards = {board.id: board for board in db.session.scalars(select(Board))}
+        copied = _copied(ids, posts)
         digests = []
         moved = {"user_id": 0, f"{run.period}_watermark": run.horizon, f"{run.period}_sent_at": now}
         served, numbered = [], []
         for settings in locked:
             user = users[settings.user_id]
-            items = _items_for(user, settings, run, follows, muted, posts, boards)
+            items = _items_for(user, settings, run, follows, muted, posts, boards, copied)
             if items and not settings.paused and settings.bouncing_since is None:
                 numbers = _next_issue(settings, run.period, now.astimezone(zone(user.timezone)))
                 digests.append(_digest_row(user, run.period, items, numbers))
@@ -242,6 +243,9 @@ class _Published:
     thread_id: int
     author_id: int
     starts_thread: bool
+    # In a consultation, which other boards may list too: its posts may then come
+    # through several followed boards, or have come as copies already.
+    consultation: bool = False
 
 
 def _published_between(after: int, upto: int, board_ids: set[int]) -> dict[int, list[_Published]]:
@@ -256,6 +260,7 @@ def _published_between(after: int, upto: int, board_ids: set[int]) -> dict[int, 
             Post.author_id,
             Thread.first_post_id == Post.id,
             Thread.board_id,
+            Thread.is_consultation,
         )
         .join(Post, Post.id == Publication.post_id)
         .join(Thread, Thread.id == Post.thread_id)
@@ -269,11 +274,46 @@ def _published_between(after: int, upto: int, board_ids: set[int]) -> dict[int, 
         .order_by(Publication.id)
     )
     by_board: dict[int, list[_Published]] = defaultdict(list)
-    for publication_id, post_id, thread_id, author_id, starts, board_id in rows:
-        by_board[board_id].append(
-            _Published(publication_id, post_id, thread_id, author_id, bool(starts))
-        )
+    in_consultations: dict[int, list[_Published]] = defaultdict(list)
+    for publication_id, post_id, thread_id, author_id, starts, board_id, listed in rows:
+        item = _Published(publication_id, post_id, thread_id, author_id, bool(starts), listed)
+        by_board[board_id].append(item)
+        if listed:
+            in_consultations[thread_id].append(item)
+    if in_consultations:
+        _add_listed(by_board, in_consultations, board_ids)
     return by_board
+
+
+def _add_listed(
+    by_board: dict[int, list[_Published]],
+    in_consultations: dict[int, list[_Published]],
+    board_ids: set[int],
+) -> None:
+    """A consultation's posts under every followed board that lists it, too."""
+    changed = set()
+    for thread_id, board_id in db.session.execute(accepted_listings(list(in_consultations))):
+        if board_id in board_ids:
+            by_board[board_id].extend(in_consultations[thread_id])
+            changed.add(board_id)
+    for board_id in changed:
+        by_board[board_id].sort(key=lambda item: item.publication_id)
+
+
+def _copied(user_ids: list[int], posts: dict[int, list[_Published]]) -> set[tuple[int, int]]:
+    """(user id, post id) of the consultation posts in these digests that the person
+    was sent a copy of already (through another board that lists it, post by post)."""
+    wanted = {item.post_id for items in posts.values() for item in items if item.consultation}
+    if not wanted:
+        return set()
+    rows = db.session.execute(
+        select(OutboxMessage.user_id, OutboxMessage.post_id).where(
+            OutboxMessage.kind == MailKind.POST,
+            OutboxMessage.user_id.in_(user_ids),
+            OutboxMessage.post_id.in_(wanted),
+        )
+    )
+    return {(user_id, post_id) for user_id, post_id in rows}
 
 
 def _items_for(
@@ -284,21 +324,25 @@ def _items_for(
     muted: dict[int, set[int]],
     posts: dict[int, list[_Published]],
     boards: dict[int, Board],
+    copied: set[tuple[int, int]],
 ) -> list[_Published]:
-    items = []
+    """The person's items, each post once (a consultation comes through every followed
+    board that lists it) and none they had as a copy already."""
+    items: dict[int, _Published] = {}
     watermark = _watermark(settings, run.period)
     for board_id, since in follows.get(user.id, []):
         if not can_receive_list_mail(user, boards[board_id]):
             continue
         start = max(watermark, since)
-        items.extend(
-            item
-            for item in posts.get(board_id, [])
-            if item.publication_id > start
-            and item.thread_id not in muted.get(user.id, ())
-            and (item.author_id != user.id or settings.own_posts)
-        )
-    return items
+        for item in posts.get(board_id, []):
+            if (
+                item.publication_id > start
+                and item.thread_id not in muted.get(user.id, ())
+                and (item.author_id != user.id or settings.own_posts)
+                and (user.id, item.post_id) not in copied
+            ):
+                items.setdefault(item.post_id, item)
+    return list(items.values())
 
 
 def _digest_row(user: User, period: str, items: list[_Published], numbers: dict[str, int]) -> dict:

@@ -33,7 +33,7 @@ from forum.mail.models import (
     ThreadWatch,
     WatchMode,
 )
-from forum.permissions import list_mail_recipients_clause
+from forum.permissions import listed_boards_of, thread_mail_recipients_clause
 from forum.posts.models import Post, Thread
 
 # Publishers hold this PostgreSQL advisory lock (shared) while they write to the
@@ -65,10 +65,18 @@ def _recipients(post: Post, thread: Thread):
     followers = select(
         Subscription.user_id.label("user_id"), literal("board", String).label("reason")
     ).where(Subscription.board_id == thread.board_id, Subscription.mode == MailMode.EVERY_POST)
+    # A consultation's posts go to the followers of every board that lists it as well,
+    # once each: "board" (its own board) sorts before "board:ID" (another that lists it).
+    listed = [
+        select(Subscription.user_id, literal(f"board:{board_id}", String)).where(
+            Subscription.board_id == board_id, Subscription.mode == MailMode.EVERY_POST
+        )
+        for board_id in listed_boards_of(thread)[1:]
+    ]
     watchers = select(ThreadWatch.user_id, literal("watch", String)).where(
         ThreadWatch.thread_id == thread.id, ThreadWatch.mode == WatchMode.WATCH
     )
-    candidates = union_all(followers, watchers).subquery()
+    candidates = union_all(followers, *listed, watchers).subquery()
     # "board" sorts before "watch": someone who both follows and watches counts as a follower.
     chosen = (
         select(candidates.c.user_id, func.min(candidates.c.reason).label("reason"))
@@ -88,7 +96,7 @@ def _recipients(post: Post, thread: Thread):
         .join(User, User.id == chosen.c.user_id)
         .outerjoin(MailSettings, MailSettings.user_id == User.id)
         .where(
-            list_mail_recipients_clause(thread.board, utcnow()),
+            thread_mail_recipients_clause(thread, utcnow()),
             paused.is_(False),
             MailSettings.bouncing_since.is_(None),
             (User.id != post.author_id) | wants_own.is_(True),

@@ -89,6 +89,13 @@ class LogAction(enum.StrEnum):
     PUBLISH_ENTRY = "publish_entry"
     RETURN_ENTRY = "return_entry"
     REJECT_ENTRY = "reject_entry"
+    # Consultations listed on several boards (forum.consultations).
+    OPEN_CONSULTATION = "open_consultation"
+    REQUEST_LISTING = "request_listing"
+    ACCEPT_LISTING = "accept_listing"
+    DECLINE_LISTING = "decline_listing"
+    CLOSE_CONSULTATION = "close_consultation"
+    POST_SUMMARY = "post_summary"
 
 
 LOG_ACTION_LABELS = {
@@ -132,6 +139,12 @@ LOG_ACTION_LABELS = {
     LogAction.PUBLISH_ENTRY: _l("published a stocktaking entry"),
     LogAction.RETURN_ENTRY: _l("asked for changes to a stocktaking entry"),
     LogAction.REJECT_ENTRY: _l("rejected a stocktaking entry"),
+    LogAction.OPEN_CONSULTATION: _l("opened a consultation"),
+    LogAction.REQUEST_LISTING: _l("asked another board to list a consultation"),
+    LogAction.ACCEPT_LISTING: _l("accepted to list a consultation"),
+    LogAction.DECLINE_LISTING: _l("declined to list a consultation"),
+    LogAction.CLOSE_CONSULTATION: _l("closed a consultation on its closing date"),
+    LogAction.POST_SUMMARY: _l("posted the summary of a consultation"),
 }
 
 

@@ -40,7 +40,7 @@ def _require_live_thread(post: Post) -> None:
 
 def approve_post(post: Post, moderator: User, *, trust: bool = False) -> None:
     board = post.thread.board
-    require_permission(moderator, Action.MODERATE_BOARD, board)
+    require_permission(moderator, Action.MODERATE_THREAD, post.thread)
     _require_live_thread(post)
     transition(post, from_=[PostStatus.PENDING], to=PostStatus.PUBLISHED, actor=moderator)
     publish(post)
@@ -51,8 +51,7 @@ def approve_post(post: Post, moderator: User, *, trust: bool = False) -> None:
 
 
 def reject_post(post: Post, moderator: User, *, reason: str) -> None:
-    board = post.thread.board
-    require_permission(moderator, Action.MODERATE_BOARD, board)
+    require_permission(moderator, Action.MODERATE_THREAD, post.thread)
     if not reason.strip():
         raise ModerationError(_("Say why the post is not accepted: its author is told."))
     transition(
@@ -112,9 +111,8 @@ def set_mail_footer(board: Board, actor: User, footer: str) -> None:
 def hide_post(post: Post, moderator: User | None, *, reason: str) -> None:
     """Hide a published post (its author and the coordinators still see it, marked).
     With no moderator, the forum hides it by itself because enough people flagged it."""
-    board = post.thread.board
     if moderator is not None:
-        require_permission(moderator, Action.MODERATE_BOARD, board)
+        require_permission(moderator, Action.MODERATE_THREAD, post.thread)
         if not reason.strip():
             raise ModerationError(_("Say why the post is hidden: its author is told."))
     transition(
@@ -131,8 +129,7 @@ def hide_post(post: Post, moderator: User | None, *, reason: str) -> None:
 
 
 def unhide_post(post: Post, moderator: User, *, reason: str = "") -> None:
-    board = post.thread.board
-    require_permission(moderator, Action.MODERATE_BOARD, board)
+    require_permission(moderator, Action.MODERATE_THREAD, post.thread)
     _require_live_thread(post)
     transition(
         post, from_=[PostStatus.HIDDEN], to=PostStatus.PUBLISHED, actor=moderator, reason=reason
@@ -145,7 +142,7 @@ def unhide_post(post: Post, moderator: User, *, reason: str = "") -> None:
 def delete_post(post: Post, actor: User, *, reason: str) -> None:
     """Soft-delete a post (admins can restore it); deleting a first post deletes its thread."""
     thread = post.thread
-    require_permission(actor, Action.MODERATE_BOARD, thread.board)
+    require_permission(actor, Action.MODERATE_THREAD, thread)
     if post.id == thread.first_post_id:
         delete_thread(thread, actor, reason=reason)
         return
@@ -242,8 +239,7 @@ def open_flag_count(post: Post) -> int:
 
 def resolve_flags(post: Post, moderator: User, *, outcome: FlagOutcome, reason: str = "") -> None:
     """Keep, hide or delete a flagged post; its flaggers learn the outcome."""
-    board = post.thread.board
-    require_permission(moderator, Action.MODERATE_BOARD, board)
+    require_permission(moderator, Action.MODERATE_THREAD, post.thread)
     flaggers = _close_flags(post, moderator, outcome)
     if not flaggers:
         raise AlreadyHandled(_("These flags have been handled already."))

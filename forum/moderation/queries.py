@@ -9,12 +9,18 @@ from forum.accounts.models import User
 from forum.boards.models import Board
 from forum.extensions import db
 from forum.moderation.models import Flag, LogEntry
-from forum.permissions import Viewer, moderated_board_ids, readable_boards_clause
+from forum.permissions import (
+    Viewer,
+    listed_on_clause,
+    moderated_board_ids,
+    on_boards_clause,
+    readable_boards_clause,
+)
 from forum.posts.models import Post, PostStatus, Thread
 
 
 def _in_boards(query: Select, board_ids: Collection[int] | None) -> Select:
-    return query if board_ids is None else query.where(Thread.board_id.in_(board_ids))
+    return query if board_ids is None else query.where(on_boards_clause(board_ids))
 
 
 _LIVE_THREAD = (Thread.is_deleted.is_(False), Thread.merged_into_id.is_(None))
@@ -79,7 +85,7 @@ def _queue_query(viewer: Viewer, board: Board | None) -> Select:
         .options(joinedload(Post.author), joinedload(Post.thread).joinedload(Thread.board))
     )
     query = _in_boards(query, moderated_board_ids(viewer)).where(*_LIVE_THREAD)
-    return query.where(Thread.board_id == board.id) if board is not None else query
+    return query.where(listed_on_clause(board.id)) if board is not None else query
 
 
 def board_log(board: Board, *, page: int, per_page: int) -> list[LogEntry]:

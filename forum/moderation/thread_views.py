@@ -36,7 +36,7 @@ def _board_options(excluding: Board | None = None) -> list[SelectChoice]:
 def _thread_for_moderation(thread_id: int) -> Thread:
     thread = thread_with_board(thread_id) or abort(404)
     require(current_user, Action.READ_THREAD, thread)
-    require(current_user, Action.MODERATE_BOARD, thread.board)
+    require(current_user, Action.MODERATE_THREAD, thread)
     return thread
 
 

@@ -25,7 +25,7 @@ from forum.posts.models import Post, PostStatus, Thread
 
 
 def delete_thread(thread: Thread, actor: User, *, reason: str) -> None:
-    require_permission(actor, Action.MODERATE_BOARD, thread.board)
+    require_permission(actor, Action.MODERATE_THREAD, thread)
     if thread.is_deleted:
         raise AlreadyHandled(_("This thread is deleted already."))
     if not reason.strip():
@@ -93,7 +93,7 @@ _THREAD_SWITCHES = {
 
 def _switch(thread: Thread, moderator: User, switch: str, value: bool, reason: str) -> None:
     """Lock or unlock, pin or unpin: the same act with different words."""
-    require_permission(moderator, Action.MODERATE_BOARD, thread.board)
+    require_permission(moderator, Action.MODERATE_THREAD, thread)
     on, off, already_on, already_off = _THREAD_SWITCHES[switch]
     if getattr(thread, switch) == value:
         raise AlreadyHandled(str(already_on if value else already_off))
@@ -111,7 +111,7 @@ def set_pinned(thread: Thread, moderator: User, *, pinned: bool, reason: str = "
 
 
 def rename_thread(thread: Thread, moderator: User, *, title: str, reason: str = "") -> None:
-    require_permission(moderator, Action.MODERATE_BOARD, thread.board)
+    require_permission(moderator, Action.MODERATE_THREAD, thread)
     title = title.strip()
     if not title or title == thread.title:
         raise ModerationError(_("Give the thread a new title."))
@@ -158,7 +158,7 @@ def split_thread(
     thread: Thread, moderator: User, *, posts: Iterable[Post], title: str, reason: str = ""
 ) -> Thread:
     """Move some replies of a thread into a new thread of the same board."""
-    require_permission(moderator, Action.MODERATE_BOARD, thread.board)
+    require_permission(moderator, Action.MODERATE_THREAD, thread)
     chosen = sorted(posts, key=lambda post: (post.created_at, post.id))
     if not chosen or not title.strip():
         raise ModerationError(_("Choose the replies to split off and a title for them."))

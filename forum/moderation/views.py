@@ -193,7 +193,7 @@ def flag(post_id: int) -> object:
 @login_required
 def post_tools(post_id: int) -> str:
     post = _post_or_404(post_id)
-    require(current_user, Action.MODERATE_BOARD, post.thread.board)
+    require(current_user, Action.MODERATE_THREAD, post.thread)
     flags = queries.open_flags_by_post([post]).get(post.id, [])
     return render_template(
         "moderation/post.html",

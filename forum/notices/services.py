@@ -142,6 +142,8 @@ def link_for(notice: Notice) -> str | None:
         return url_for("posts.permalink", post_id=notice.params["post_id"])
     if "entry_id" in notice.params:
         return url_for("stocktaking.entry", entry_id=notice.params["entry_id"])
+    if "requests_slug" in notice.params:
+        return url_for("consultations.board_consultations", slug=notice.params["requests_slug"])
     if "board_slug" in notice.params:
         return url_for("boards.board", slug=notice.params["board_slug"])
     return None
@@ -221,6 +223,16 @@ def describe(notice: Notice, *, params: dict[str, Any] | None = None) -> str:
             "Your stocktaking entry “%(entry)s” has not been updated for a year. Is it still "
             "accurate? Confirm it or update it on its page.",
             **params,
+        ),
+        "listing_requested": lambda: _(
+            "The consultation “%(thread)s” asks to be listed on %(board)s: accept or decline.",
+            **params,
+        ),
+        "listing_accepted": lambda: _(
+            "%(board)s now lists the consultation “%(thread)s”.", **params
+        ),
+        "listing_declined": lambda: _(
+            "%(board)s declined to list the consultation “%(thread)s”.", **params
         ),
         "mail_bouncing": lambda: _(
             "Mail to your address bounces, so the forum stopped sending it. Use the link in "

@@ -4,6 +4,7 @@ threads, posts, search, feeds, mail recipients): each is equivalent to its rule 
 
 from collections.abc import Collection
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, exists, false, or_, true
 
@@ -20,19 +21,20 @@ from forum.permissions.rules import (
 from forum.posts.models import Post, PostStatus, Thread
 
 
-def readable_boards_clause(user: Viewer) -> ColumnElement[bool]:
-    """SQL condition on Board equivalent to `can_read_board` for this viewer."""
+def readable_boards_clause(user: Viewer, board: Any = Board) -> ColumnElement[bool]:
+    """SQL condition on Board (or an alias of it) equivalent to `can_read_board` for this
+    viewer."""
     account = account_of(user)
     if account is None:
-        return Board.read_policy == ReadPolicy.PUBLIC
+        return board.read_policy == ReadPolicy.PUBLIC
     if is_suspended(account):
-        return Board.read_policy.in_([ReadPolicy.PUBLIC, ReadPolicy.SIGNED_IN])
+        return board.read_policy.in_([ReadPolicy.PUBLIC, ReadPolicy.SIGNED_IN])
     if account.is_admin:
         return true()
     member_of = [r.board_id for r in account.board_roles if r.role in TEAM_ROLES]
     return or_(
-        Board.read_policy.in_([ReadPolicy.PUBLIC, ReadPolicy.SIGNED_IN]),
-        Board.id.in_(member_of) if member_of else false(),
+        board.read_policy.in_([ReadPolicy.PUBLIC, ReadPolicy.SIGNED_IN]),
+        board.id.in_(member_of) if member_of else false(),
     )
 
 

@@ -30,6 +30,7 @@ class Action(enum.StrEnum):
     START_THREAD = "start_thread"
     SUBMIT_FOR_REVIEW = "submit_for_review"
     READ_THREAD = "read_thread"
+    READ_THREAD_BOARD = "read_thread_board"
     REPLY = "reply"
     READ_POST = "read_post"
     EDIT_POST = "edit_post"
@@ -37,6 +38,7 @@ class Action(enum.StrEnum):
     READ_REDACTED = "read_redacted"
     FLAG_POST = "flag_post"
     MODERATE_BOARD = "moderate_board"
+    MODERATE_THREAD = "moderate_thread"
     MANAGE_MEMBERS = "manage_members"
     VIEW_SUBSCRIBERS = "view_subscribers"
     MOVE_THREAD = "move_thread"
@@ -62,6 +64,10 @@ class Action(enum.StrEnum):
     READ_ENTRY = "read_entry"
     EDIT_ENTRY = "edit_entry"
     REVIEW_ENTRY = "review_entry"
+    # Consultations (their rules: forum.permissions.consultations).
+    OPEN_CONSULTATION = "open_consultation"
+    DECIDE_LISTING = "decide_listing"
+    POST_SUMMARY = "post_summary"
 
 
 # Users --------------------------------------------------------------------------------
@@ -249,18 +255,48 @@ def must_hold(
 # Threads and posts --------------------------------------------------------------------
 
 
+def _consultations() -> Any:
+    """`forum.permissions.consultations`, which decides for threads listed on several
+    boards; it builds on the board rules here, so it is imported when first asked."""
+    from forum.permissions import consultations
+
+    return consultations
+
+
 def _is_author(user: Viewer, author_id: int) -> bool:
     account = account_of(user)
     return account is not None and account.id == author_id
 
 
+def can_read_thread_board(user: Viewer, thread: Thread) -> bool:
+    """Whether the viewer may read a board the thread is on: its own, or for a
+    consultation one that lists it."""
+    if thread.is_consultation:
+        return _consultations().can_read_consultation_boards(user, thread)
+    return can_read_board(user, thread.board)
+
+
+def can_moderate_thread(user: Viewer, thread: Thread) -> bool:
+    """A thread's moderators: its board's, and a consultation's those of every board
+    that lists it."""
+    if thread.is_consultation:
+        return _consultations().can_moderate_consultation(user, thread)
+    return can_moderate_board(user, thread.board)
+
+
+def _may_post_in(user: Viewer, thread: Thread) -> bool:
+    if thread.is_consultation:
+        return _consultations().can_post_in_consultation(user, thread)
+    return can_start_thread(user, thread.board)
+
+
 def can_read_thread(user: Viewer, thread: Thread) -> bool:
-    if not can_read_board(user, thread.board):
+    if not can_read_thread_board(user, thread):
         return False
     if thread.is_deleted:
         return can_administer(user)
     if thread.post_count == 0:
-        return _is_author(user, thread.author_id) or can_moderate_board(user, thread.board)
+        return _is_author(user, thread.author_id) or can_moderate_thread(user, thread)
     return True
 
 
@@ -269,10 +305,10 @@ def can_reply(user: Viewer, thread: Thread) -> bool:
     waits for approval, only moderators."""
     if thread.is_deleted or thread.merged_into_id is not None:
         return False
-    if not can_start_thread(user, thread.board):
+    if not _may_post_in(user, thread):
         return False
     closed = thread.is_locked or thread.post_count == 0
-    return not closed or can_moderate_board(user, thread.board)
+    return not closed or can_moderate_thread(user, thread)
 
 
 def can_read_post(user: Viewer, post: Post) -> bool:
@@ -282,7 +318,7 @@ def can_read_post(user: Viewer, post: Post) -> bool:
         case PostStatus.PUBLISHED:
             return True
         case PostStatus.PENDING | PostStatus.HIDDEN:
-            return _is_author(user, post.author_id) or can_moderate_board(user, post.thread.board)
+            return _is_author(user, post.author_id) or can_moderate_thread(user, post.thread)
         case PostStatus.REJECTED:
             return _is_author(user, post.author_id) or can_administer(user)
     return can_administer(user)
@@ -292,18 +328,18 @@ def can_edit_post(user: Viewer, post: Post) -> bool:
     account = participant_of(user)
     if account is None or post.status in (PostStatus.DELETED, PostStatus.REJECTED):
         return False
-    if can_moderate_board(account, post.thread.board):
+    if can_moderate_thread(account, post.thread):
         return True
     return (
         account.id == post.author_id
         and not post.thread.is_locked
-        and can_start_thread(account, post.thread.board)
+        and _may_post_in(account, post.thread)
     )
 
 
 def can_read_redacted(user: Viewer, post: Post) -> bool:
-    """The earlier versions of a post that a moderator redacted: its board's moderators."""
-    return can_moderate_board(user, post.thread.board)
+    """The earlier versions of a post that a moderator redacted: its thread's moderators."""
+    return can_moderate_thread(user, post.thread)
 
 
 def can_redact_post(user: Viewer, post: Post) -> bool:
@@ -341,6 +377,7 @@ _RULES: dict[Action, Callable[[Viewer, Any], bool]] = {
     Action.START_THREAD: can_start_thread,
     Action.SUBMIT_FOR_REVIEW: can_submit_for_review,
     Action.READ_THREAD: can_read_thread,
+    Action.READ_THREAD_BOARD: can_read_thread_board,
     Action.REPLY: can_reply,
     Action.READ_POST: can_read_post,
     Action.EDIT_POST: can_edit_post,
@@ -348,6 +385,7 @@ _RULES: dict[Action, Callable[[Viewer, Any], bool]] = {
     Action.READ_REDACTED: can_read_redacted,
     Action.FLAG_POST: can_flag_post,
     Action.MODERATE_BOARD: can_moderate_board,
+    Action.MODERATE_THREAD: can_moderate_thread,
     Action.MANAGE_MEMBERS: can_manage_members,
     Action.VIEW_SUBSCRIBERS: can_view_subscribers,
     Action.MOVE_THREAD: can_move_thread,
@@ -356,6 +394,11 @@ _RULES: dict[Action, Callable[[Viewer, Any], bool]] = {
     Action.ADMINISTER: lambda user, _target: can_administer(user),
     Action.EDIT_SITE_PAGES: lambda user, _target: can_edit_site_pages(user),
     Action.DELETE_ACCOUNT: can_delete_account,
+    Action.OPEN_CONSULTATION: lambda user, board: _consultations().can_open_consultation(
+        user, board
+    ),
+    Action.DECIDE_LISTING: lambda user, listing: _consultations().can_decide_listing(user, listing),
+    Action.POST_SUMMARY: lambda user, thread: _consultations().can_post_summary(user, thread),
 }
 
 _READ_ACTIONS = {
@@ -365,6 +408,7 @@ _READ_ACTIONS = {
     Action.READ_MEETING,
     Action.READ_REPORT,
     Action.READ_ENTRY,
+    Action.READ_THREAD_BOARD,
 }
 
 

@@ -11,7 +11,7 @@ from forum.accounts.models import User
 from forum.boards.models import Board
 from forum.db import utcnow
 from forum.extensions import db
-from forum.permissions import listed_threads_clause
+from forum.permissions import consultation_boards, listed_threads_clause
 from forum.posts.models import Post, PostStatus, Thread
 
 
@@ -19,10 +19,11 @@ def touch(thread: Thread, at: datetime | None = None) -> None:
     """Mark a thread and the boards that list it as changed (the pages' cache version)."""
     now = at or utcnow()
     thread.changed_at = now
-    board = thread.board
-    while board is not None:
-        board.changed_at = now
-        board = board.parent
+    for listing in consultation_boards(thread):
+        board: Board | None = listing
+        while board is not None:
+            board.changed_at = now
+            board = board.parent
 
 
 def count_published(post: Post) -> None:

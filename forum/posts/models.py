@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_pgettext
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.db import str_enum, utcnow
@@ -57,6 +57,9 @@ class Thread(db.Model):
     is_pinned: Mapped[bool] = mapped_column(default=False)
     is_locked: Mapped[bool] = mapped_column(default=False)
     is_deleted: Mapped[bool] = mapped_column(default=False)
+    # A consultation (forum.consultations), which other boards may list too: the rules
+    # look further than `board` only for these.
+    is_consultation: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Set when merged into another thread, whose address then stands in for this one.
     merged_into_id: Mapped[int | None] = mapped_column(
         ForeignKey("threads.id", ondelete="SET NULL")

@@ -10,8 +10,10 @@ from forum.boards.models import Board
 from forum.extensions import db
 from forum.permissions import (
     Viewer,
+    listed_on_clause,
     listed_threads_clause,
-    readable_boards_clause,
+    moderation_board,
+    readable_threads_clause,
     sees_only_published,
     visible_posts_clause,
 )
@@ -39,7 +41,7 @@ def visible_post_total(thread: Thread, viewer: Viewer) -> int:
     """Published posts are counted on the thread; only viewers who see more need a COUNT."""
     if sees_only_published(viewer, thread.board):
         return thread.post_count
-    clause = visible_posts_clause(viewer, thread.board)
+    clause = visible_posts_clause(viewer, moderation_board(viewer, thread))
     total = db.session.scalar(
         select(func.count()).select_from(Post).where(Post.thread_id == thread.id, clause)
     )
@@ -50,7 +52,10 @@ def thread_posts(thread: Thread, viewer: Viewer, *, page: int, per_page: int) ->
     return list(
         db.session.scalars(
             select(Post)
-            .where(Post.thread_id == thread.id, visible_posts_clause(viewer, thread.board))
+            .where(
+                Post.thread_id == thread.id,
+                visible_posts_clause(viewer, moderation_board(viewer, thread)),
+            )
             .options(joinedload(Post.author))
             .order_by(Post.created_at, Post.id)
             .limit(per_page)
@@ -67,12 +72,12 @@ def listed_posts(viewer: Viewer, board: Board | None = None) -> Select[tuple[Pos
         .join(Post.thread)
         .join(Thread.board)
         .where(
-            readable_boards_clause(viewer),
+            readable_threads_clause(viewer),
             listed_threads_clause(),
             visible_posts_clause(viewer, board),
         )
     )
-    return query if board is None else query.where(Thread.board_id == board.id)
+    return query if board is None else query.where(listed_on_clause(board.id))
 
 
 @dataclass(frozen=True)
@@ -100,7 +105,10 @@ def answered_posts(thread: Thread, viewer: Viewer, posts: list[Post]) -> dict[in
             Post.author_id,
             func.row_number().over(order_by=(Post.created_at, Post.id)).label("number"),
         )
-        .where(Post.thread_id == thread.id, visible_posts_clause(viewer, thread.board))
+        .where(
+            Post.thread_id == thread.id,
+            visible_posts_clause(viewer, moderation_board(viewer, thread)),
+        )
         .subquery()
     )
     rows = db.session.execute(
@@ -127,7 +135,7 @@ def post_page(post: Post, viewer: Viewer, per_page: int) -> int:
             .select_from(Post)
             .where(
                 Post.thread_id == post.thread_id,
-                visible_posts_clause(viewer, post.thread.board),
+                visible_posts_clause(viewer, moderation_board(viewer, post.thread)),
                 (Post.created_at < post.created_at)
                 | ((Post.created_at == post.created_at) & (Post.id < post.id)),
             )
@@ -148,7 +156,7 @@ def recent_posts_by(user: User, *, viewer: Viewer, limit: int = 20) -> list[Post
                 Post.author_id == user.id,
                 Post.status == PostStatus.PUBLISHED,
                 listed_threads_clause(),
-                readable_boards_clause(viewer),
+                readable_threads_clause(viewer),
             )
             .options(joinedload(Post.thread).joinedload(Thread.board))
             .order_by(Post.created_at.desc())

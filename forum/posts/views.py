@@ -30,7 +30,7 @@ from forum.moderation.posts_acts import redact_post
 from forum.notices.mentions import render_body
 from forum.pagecache import cached
 from forum.pagination import Page, as_id, page_of
-from forum.permissions import Action, Viewer, account_of, can, require
+from forum.permissions import Action, Viewer, account_of, board_shown_to, can, require
 from forum.posts import queries, services
 from forum.posts.diff import Change, text_changes
 from forum.posts.flood import flood_refusal
@@ -65,7 +65,7 @@ def post_url(post: Post) -> str:
 @bp.get("/t/<int:thread_id>")
 def thread(thread_id: int) -> object:
     thread = queries.thread_with_board(thread_id) or abort(404)
-    require(current_user, Action.READ_BOARD, thread.board)
+    require(current_user, Action.READ_THREAD_BOARD, thread)
     if thread.merged_into_id is not None:
         return redirect(url_for("posts.thread", thread_id=thread.merged_into_id), code=301)
     require(current_user, Action.READ_THREAD, thread)
@@ -81,13 +81,13 @@ def _render_thread(thread: Thread, page: Page) -> str:
     return render_template(
         "posts/thread.html",
         thread=thread,
-        board=thread.board,
+        board=board_shown_to(viewer, thread),
         posts=posts,
         page=page,
         answered=queries.answered_posts(thread, viewer, posts),
         editable={post.id for post in posts if can(viewer, Action.EDIT_POST, post)},
         flaggable={post.id for post in posts if can(viewer, Action.FLAG_POST, post)},
-        moderator=can(viewer, Action.MODERATE_BOARD, thread.board),
+        moderator=can(viewer, Action.MODERATE_THREAD, thread),
         can_reply=can(viewer, Action.REPLY, thread),
         why_not=services.why_cannot_post(viewer, thread.board, thread)
         if viewer.is_authenticated

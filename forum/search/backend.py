@@ -33,7 +33,11 @@ class Query:
     text: str
     # Boards whose posts the reader may not see (usually few: the private ones).
     hidden_board_ids: Sequence[int] = ()
+    # Consultations of those boards that the reader reads through another board.
+    reachable_thread_ids: Sequence[int] = ()
     board_id: int | None = None
+    # Consultations of other boards that the chosen board lists: in its facet too.
+    listed_thread_ids: Sequence[int] = ()
     section_id: int | None = None
     group: str | None = None
     author_id: int | None = None

@@ -217,16 +217,30 @@ class PostgresBackend:
         return excerpt(text, terms, language=language, length=length)
 
 
+# Posts of some threads (consultations, few): the index keeps no thread, the posts do.
+_IN_THREADS = "post_id IN (SELECT id FROM posts WHERE thread_id = ANY(CAST(:{name} AS integer[])))"
+
+
 def _conditions(query: Query, tsquery: str) -> tuple[str, dict]:
     """The WHERE clause of a search (the reader's hidden boards left out) and its
     parameters."""
     where = ["vector @@ CAST(:tsquery AS tsquery)"]
     params: dict = {"tsquery": tsquery, "later": LATER_THAN_ALL}
     if query.hidden_board_ids:
-        where.append("board_id <> ALL(CAST(:hidden AS integer[]))")
+        hidden = "board_id <> ALL(CAST(:hidden AS integer[]))"
+        if query.reachable_thread_ids:
+            hidden = f"({hidden} OR {_IN_THREADS.format(name='reachable')})"
+            params["reachable"] = list(query.reachable_thread_ids)
+        where.append(hidden)
         params["hidden"] = list(query.hidden_board_ids)
+    if query.board_id is not None:
+        on_board = "board_id = :board_id"
+        if query.listed_thread_ids:
+            on_board = f"({on_board} OR {_IN_THREADS.format(name='listed')})"
+            params["listed"] = list(query.listed_thread_ids)
+        where.append(on_board)
+        params["board_id"] = query.board_id
     for column, value in (
-        ("board_id", query.board_id),
         ("section_id", query.section_id),
         ("stakeholder_group", query.group),
         ("author_id", query.author_id),

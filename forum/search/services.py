@@ -15,7 +15,13 @@ from forum.boards.models import Board
 from forum.db import writing
 from forum.extensions import db
 from forum.locks import exclusive
-from forum.permissions import Viewer, listed_threads_clause, readable_boards_clause
+from forum.permissions import (
+    Viewer,
+    listed_on_clause,
+    listed_threads_clause,
+    readable_boards_clause,
+    readable_threads_clause,
+)
 from forum.posts.models import Post, PostStatus, Thread
 from forum.search.backend import Document, Query, Results
 from forum.search.models import IndexQueueItem
@@ -253,6 +259,32 @@ def hidden_board_ids(viewer: Viewer) -> list[int]:
     return list(db.session.scalars(select(Board.id).where(~readable_boards_clause(viewer))))
 
 
+def reachable_thread_ids(viewer: Viewer) -> list[int]:
+    """Consultations of boards this viewer may not read, listed on one they may read."""
+    return list(
+        db.session.scalars(
+            select(Thread.id)
+            .join(Thread.board)
+            .where(
+                Thread.is_consultation,
+                ~readable_boards_clause(viewer),
+                readable_threads_clause(viewer),
+            )
+        )
+    )
+
+
+def listed_thread_ids(board: Board) -> list[int]:
+    """Consultations of other boards that this board lists: its search facet has them."""
+    return list(
+        db.session.scalars(
+            select(Thread.id).where(
+                Thread.is_consultation, Thread.board_id != board.id, listed_on_clause(board.id)
+            )
+        )
+    )
+
+
 def search(viewer: Viewer, query: Query) -> tuple[Results, list[Post]]:
     """Results for this viewer, and their posts loaded and checked once more."""
     results = backend().search(query)
@@ -262,7 +294,7 @@ def search(viewer: Viewer, query: Query) -> tuple[Results, list[Post]]:
             select(Post)
             .join(Post.thread)
             .join(Thread.board)
-            .where(Post.id.in_(results.post_ids), *_indexable(), readable_boards_clause(viewer))
+            .where(Post.id.in_(results.post_ids), *_indexable(), readable_threads_clause(viewer))
             .options(joinedload(Post.author), joinedload(Post.thread).joinedload(Thread.board))
         )
     }

@@ -93,7 +93,9 @@ def search() -> str:
     query = Query(
         text=text,
         hidden_board_ids=services.hidden_board_ids(current_user),
+        reachable_thread_ids=services.reachable_thread_ids(current_user),
         board_id=board.id if board else None,
+        listed_thread_ids=services.listed_thread_ids(board) if board else (),
         section_id=section.id if section else None,
         group=group if group in {g.value for g in StakeholderGroup} else None,
         author_id=context["author_id"],

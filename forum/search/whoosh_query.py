@@ -2,7 +2,7 @@
 words in every language, keeping out what would match every post, and writing the
 reader's filters and hidden boards into it."""
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from itertools import pairwise
 
 from whoosh.fields import Schema
@@ -210,16 +210,29 @@ def restricted(parsed, query: Query, fields: Schema):
     facets = [
         Term(field, str(value))
         for field, value in (
-            ("board_id", query.board_id),
             ("section_id", query.section_id),
             ("group", query.group),
             ("author_id", query.author_id),
         )
         if value is not None
     ]
+    if query.board_id is not None:
+        facets.append(_on_board(query.board_id, query.listed_thread_ids))
     parsed = _phrases_as_pairs(parsed, fields)
     restricted = And([parsed, *facets]) if facets else parsed
     if query.hidden_board_ids:
         hidden = Or([Term("board_id", str(board_id)) for board_id in query.hidden_board_ids])
+        if query.reachable_thread_ids:
+            hidden = AndNot(hidden, _in_threads(query.reachable_thread_ids))
         restricted = Excluding(restricted, hidden)
     return restricted
+
+
+def _in_threads(thread_ids: Iterable[int]):
+    return Or([Term("thread_id", str(thread_id)) for thread_id in thread_ids])
+
+
+def _on_board(board_id: int, listed_thread_ids: Iterable[int]):
+    """A board's facet: its posts, and those of the consultations it lists."""
+    own = Term("board_id", str(board_id))
+    return Or([own, _in_threads(listed_thread_ids)]) if listed_thread_ids else own

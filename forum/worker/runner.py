@@ -1,4 +1,5 @@
-"""`flask worker`: delivers the outbox, keeps the search index in step, queues digests.
+"""`flask worker`: delivers the outbox, keeps the search index in step, queues digests,
+closes consultations on their date.
 
 Runs until stopped (SIGINT or SIGTERM end it after the work in hand). Each job catches
 its own failures (a locked database, a server that went away, a bug), logs them, waits a
@@ -27,6 +28,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from forum.accounts import sessions
+from forum.consultations import services as consultations
 from forum.db import utcnow, writing
 from forum.extensions import db
 from forum.locks import exclusive
@@ -39,6 +41,7 @@ from forum.worker import heartbeat
 
 DIGEST_CHECK_SECONDS = 60
 HOUSEKEEPING_SECONDS = 3600
+CONSULTATION_CHECK_SECONDS = 60
 BEAT_SECONDS = 10
 BACKOFF_MAX_SECONDS = 300
 
@@ -80,6 +83,7 @@ class Worker:
             Job("search index", self._index),
             Job("housekeeping", self._housekeeping, every=HOUSEKEEPING_SECONDS),
             Job("stocktaking reminders", self._stocktaking_reminders, every=HOUSEKEEPING_SECONDS),
+            Job("consultations", self._close_consultations, every=CONSULTATION_CHECK_SECONDS),
         ]
 
     def stop(self, *_args: object) -> None:
@@ -196,6 +200,17 @@ class Worker:
                 asked = stocktaking.remind_stale()
                 db.session.commit()
         return asked
+
+    def _close_consultations(self) -> int:
+        """Consultations whose closing date has come: locked, and the logs say so."""
+        with exclusive("consultations") as ours, writing():
+            if not ours:
+                return 0
+            closed = consultations.close_due()
+            db.session.commit()
+        if closed:
+            click.echo(f"consultations: {closed} closed", err=True)
+        return closed
 
     def run(self, *, once: bool = False) -> None:
         while not self.stopping:

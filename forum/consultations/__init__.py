@@ -1,0 +1,1 @@
+"""Consultations: one thread with a question and a closing date, listed on several boards."""
