@@ -257,11 +257,15 @@ def _something_to_moderate(
     )  # fmt: skip
     db.session.add(newcomer)
     db.session.flush()
-    thread = db.session.scalars(select(Thread).where(Thread.board_id == boards["C10"].id)).first()
+    thread = db.session.scalars(
+        select(Thread).where(Thread.board_id == boards["C10"].id).order_by(Thread.id)
+    ).first()
     if thread is not None:
         posting.reply(thread, newcomer, body="Young people should be consulted when these "
                       "measures are drafted. Our network can organise consultations.")  # fmt: skip
-    flagged = db.session.scalars(select(Thread).where(Thread.board_id == boards["C9"].id)).first()
+    flagged = db.session.scalars(
+        select(Thread).where(Thread.board_id == boards["C9"].id).order_by(Thread.id)
+    ).first()
     if flagged is not None and flagged.first_post is not None:
         flaggers = [person for person in people if person.id != flagged.author_id][:2]
         for flagger in flaggers:
