@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import delete, select
+from sqlalchemy.orm import joinedload
 
 from forum.accounts.models import User, UserSession
 from forum.db import utcnow
@@ -41,14 +42,20 @@ def start_session(user: User) -> None:
 
 def session_user(user_id: int, token: str) -> User | None:
     """The account whose live session this secret belongs to, or None."""
-    user = db.session.scalar(
-        select(User)
-        .join(UserSession, UserSession.user_id == User.id)
-        .where(
-            User.id == user_id,
-            UserSession.token_hash == _digest(token),
-            UserSession.expires_at > utcnow(),
+    # With the account's roles on boards, which every page's permission checks read.
+    user = (
+        db.session.scalars(
+            select(User)
+            .join(UserSession, UserSession.user_id == User.id)
+            .where(
+                User.id == user_id,
+                UserSession.token_hash == _digest(token),
+                UserSession.expires_at > utcnow(),
+            )
+            .options(joinedload(User.board_roles))
         )
+        .unique()
+        .first()
     )
     if user is not None:
         user.session_token = token

@@ -15,6 +15,7 @@ from forum.permissions.clauses import (
     sees_only_published,
     visible_posts_clause,
 )
+from forum.permissions.reading import PostRights, post_rights
 from forum.permissions.rules import (
     Action,
     Viewer,
@@ -55,6 +56,7 @@ from forum.permissions.rules import (
 
 __all__ = [
     "Action",
+    "PostRights",
     "Viewer",
     "account_of",
     "board_readers_clause",
@@ -91,6 +93,7 @@ __all__ = [
     "must_hold",
     "new_accounts_may_read",
     "participant_of",
+    "post_rights",
     "readable_boards_clause",
     "readers_may_follow",
     "require",

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import joinedload
 
 from forum.accounts.models import User
@@ -37,13 +37,51 @@ def submitted_post(author: User, token: str | None) -> Post | None:
 
 def visible_post_total(thread: Thread, viewer: Viewer) -> int:
     """Published posts are counted on the thread; only viewers who see more need a COUNT."""
+    query = visible_total_query(thread, viewer)
+    return thread.post_count if query is None else db.session.scalar(query) or 0
+
+
+def visible_total_query(thread: Thread, viewer: Viewer) -> Select[tuple[int]] | None:
+    """The COUNT of the posts of the thread this viewer sees; None when the thread's
+    count of published posts says it."""
     if sees_only_published(viewer, thread.board):
-        return thread.post_count
+        return None
     clause = visible_posts_clause(viewer, thread.board)
-    total = db.session.scalar(
-        select(func.count()).select_from(Post).where(Post.thread_id == thread.id, clause)
+    return select(func.count()).select_from(Post).where(Post.thread_id == thread.id, clause)
+
+
+# What a thread page shows of each post and its author: columns, not objects.
+_PAGE_COLUMNS = (
+    Post.id,
+    Post.author_id,
+    Post.status,
+    Post.created_at,
+    Post.edited_at,
+    Post.edited_by_id,
+    Post.language,
+    Post.body_html,
+    Post.moderation_reason,
+    Post.reply_to_id,
+    User.stored_name.label("author_name"),
+    User.deleted_at.label("author_deleted_at"),
+    User.stakeholder_group.label("author_group"),
+    User.organisation.label("author_organisation"),
+    User.country.label("author_country"),
+)
+
+
+def page_posts(thread: Thread, viewer: Viewer, *, page: int, per_page: int) -> list[Row]:
+    """One page of the posts of a thread this viewer sees, as rows of `_PAGE_COLUMNS`."""
+    return list(
+        db.session.execute(
+            select(*_PAGE_COLUMNS)
+            .join(User, User.id == Post.author_id)
+            .where(Post.thread_id == thread.id, visible_posts_clause(viewer, thread.board))
+            .order_by(Post.created_at, Post.id)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
     )
-    return total or 0
 
 
 def thread_posts(thread: Thread, viewer: Viewer, *, page: int, per_page: int) -> list[Post]:
@@ -84,7 +122,9 @@ class Answered:
     number: int
 
 
-def answered_posts(thread: Thread, viewer: Viewer, posts: list[Post]) -> dict[int, Answered]:
+def answered_posts(
+    thread: Thread, viewer: Viewer, posts: list[Post] | list[Row]
+) -> dict[int, Answered]:
     """The posts that these posts answer, other than the thread's first post, numbered
     as this viewer sees the thread (one query, whatever page they stand on)."""
     wanted = {

@@ -1,6 +1,8 @@
 """Thread pages, writing and editing posts, post history and permalinks."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from itertools import pairwise
 
 from flask import (
@@ -17,24 +19,26 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
+from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 
-from forum.accounts.models import User
 from forum.boards.models import Board
 from forum.boards.queries import board_by_slug
+from forum.db import values_at_once
 from forum.extensions import db
 from forum.mail.forms import thread_mail_form
-from forum.mail.subscriptions import watch_mode
+from forum.mail.subscriptions import watch_mode_query
 from forum.moderation.acts import ModerationError
 from forum.moderation.posts_acts import redact_post
 from forum.notices.mentions import render_body
 from forum.pagecache import cached
 from forum.pagination import Page, as_id, page_of
-from forum.permissions import Action, Viewer, account_of, can, require
+from forum.permissions import Action, Viewer, account_of, can, post_rights, require
 from forum.posts import queries, services
 from forum.posts.diff import Change, text_changes
 from forum.posts.flood import flood_refusal
 from forum.posts.forms import EditForm, ReplyForm, ThreadForm
+from forum.posts.fragments import fragments
 from forum.posts.models import Post, PostStatus, Thread
 from forum.posts.services import Origin
 from forum.ratelimit import Refusal, client_address
@@ -69,52 +73,80 @@ def thread(thread_id: int) -> object:
     if thread.merged_into_id is not None:
         return redirect(url_for("posts.thread", thread_id=thread.merged_into_id), code=301)
     require(current_user, Action.READ_THREAD, thread)
-    total = queries.visible_post_total(thread, current_user)
-    page = page_of(total, current_app.config["POSTS_PER_PAGE"])
-    return cached(thread.changed_at, lambda: _render_thread(thread, page))
+    state = _reader_state(current_user, thread)
+    page = page_of(state.total, current_app.config["POSTS_PER_PAGE"])
+    return cached(thread.changed_at, lambda: _render_thread(thread, page, state))
 
 
-def _render_thread(thread: Thread, page: Page) -> str:
+@dataclass(frozen=True)
+class ReaderState:
+    """What a thread page needs to know of its reader besides their rights."""
+
+    # The posts of the thread they see.
+    total: int
+    # Up to when they have read it (None: not signed in).
+    read_up_to: datetime | None = None
+    # How they follow it by email.
+    watch: str = "normal"
+
+
+def _reader_state(viewer: Viewer, thread: Thread) -> ReaderState:
+    """For a signed-in reader, asked in one round trip."""
+    account = account_of(viewer)
+    if account is None:
+        return ReaderState(thread.post_count)
+    total_query = queries.visible_total_query(thread, account)
+    values = values_at_once(
+        *reads.read_marks(account, thread),
+        watch_mode_query(account, thread),
+        *([total_query] if total_query is not None else []),
+    )
+    thread_mark, board_mark, watch = values[:3]
+    return ReaderState(
+        total=values[3] if total_query is not None else thread.post_count,
+        read_up_to=reads.latest_mark(account, thread_mark, board_mark),
+        watch=watch.value if watch else "normal",
+    )
+
+
+def _render_thread(thread: Thread, page: Page, state: ReaderState) -> str:
     viewer = current_user._get_current_object()
-    posts = queries.thread_posts(thread, viewer, page=page.number, per_page=page.per_page)
-    new_posts = _new_posts(viewer, thread, posts)
+    posts = queries.page_posts(thread, viewer, page=page.number, per_page=page.per_page)
+    rights = post_rights(viewer, thread)
+    new_posts = _new_posts(viewer, state, posts)
+    signed_in = viewer.is_authenticated
     return render_template(
         "posts/thread.html",
         thread=thread,
         board=thread.board,
         posts=posts,
+        fragments=fragments(posts),
         page=page,
         answered=queries.answered_posts(thread, viewer, posts),
-        editable={post.id for post in posts if can(viewer, Action.EDIT_POST, post)},
-        flaggable={post.id for post in posts if can(viewer, Action.FLAG_POST, post)},
-        moderator=can(viewer, Action.MODERATE_BOARD, thread.board),
-        can_reply=can(viewer, Action.REPLY, thread),
+        rights=rights,
+        moderator=rights.moderator,
+        can_reply=rights.reply,
         why_not=services.why_cannot_post(viewer, thread.board, thread)
-        if viewer.is_authenticated
+        if signed_in and not rights.reply
         else None,
-        form=ReplyForm(formdata=None),
+        # Forms only for those who can send them: a reader who cannot reply gets no
+        # reply form, nor (not signed in) a CSRF token in their cookie.
+        form=ReplyForm(formdata=None) if rights.reply else None,
         new_posts=new_posts,
         # Every post new (a first visit): said once above them rather than on each.
         all_new=bool(new_posts) and len(new_posts) == len(posts),
         read_form=ReadForm(formdata=None, prefix="read", up_to=posts[-1].id) if new_posts else None,
-        mail_form=thread_mail_form(_watch_choice(viewer, thread))
-        if viewer.is_authenticated
-        else None,
+        mail_form=thread_mail_form(state.watch) if signed_in else None,
     )
 
 
-def _new_posts(viewer: Viewer, thread: Thread, posts: list[Post]) -> set[int]:
+def _new_posts(viewer: Viewer, state: ReaderState, posts: list[Row]) -> set[int]:
     """The posts on this page that are new to a signed-in reader (not their own)."""
     account = account_of(viewer)
-    if account is None or all(post.created_at <= account.created_at for post in posts):
+    mark = state.read_up_to
+    if account is None or mark is None:
         return set()
-    mark = reads.read_up_to(account, thread) or account.created_at
     return {post.id for post in posts if post.created_at > mark and post.author_id != account.id}
-
-
-def _watch_choice(viewer: User, thread: Thread) -> str:
-    mode = watch_mode(viewer, thread)
-    return mode.value if mode else "normal"
 
 
 def _too_fast(refusal: Refusal) -> None:

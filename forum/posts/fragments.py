@@ -1,0 +1,158 @@
+"""Posts as they read for everyone, rendered once and kept, so that a thread page (a
+signed-in reader's, which the page cache does not keep) is put together from them and
+the little that is the viewer's own: the post's number, the "new" mark, the answered
+post's number and the tools.
+
+A post's fragment holds its author line (name, group, organisation, country), the time
+it was written, its state and edit link, and its body. It is kept under a digest of
+everything it is made of: the post's row and its author's shown columns as the page's
+query read them, the language and time zone of the page, and the release. Whatever
+changes a post or its author (an edit, a redaction, a moderator's act, a new name, a
+deleted account) changes the digest, so no fragment is ever stale and nothing needs to
+be told to drop one: old ones fall out of the cache.
+
+Fragments are kept in this process's memory (the most recently used
+FRAGMENT_CACHE_ENTRIES), and in Redis too when REDIS_URL names one, so that one server
+renders a post for every other; Redis is a help, never a need (forum.shared).
+"""
+
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple
+
+import redis
+from flask import Flask, current_app
+from flask_babel import get_locale, get_timezone
+from markupsafe import Markup
+from sqlalchemy import Row
+
+from forum.accounts.models import shown_name
+from forum.i18n import language_tag, when_formatter
+from forum.shared import KEY_PREFIX, Fallback
+
+
+class Fragment(NamedTuple):
+    """The parts of a post's markup that are the same for every reader."""
+
+    # The author's name, linked to their profile.
+    author: Markup
+    # Group, organisation and country, a line break, and the time it was written.
+    about: Markup
+    # Its state and edit link, the end of that paragraph, and its body.
+    tail: Markup
+
+
+class FragmentCache:
+    """Fragments by digest: the most recently used in this process, and in Redis when
+    there is one."""
+
+    def __init__(self, app: Flask) -> None:
+        self.max_entries = app.config["FRAGMENT_CACHE_ENTRIES"]
+        self.seconds = max(1, int(app.config["FRAGMENT_CACHE_SECONDS"]))
+        self.client: redis.Redis | None = app.extensions["redis"]
+        self.fallback = Fallback("Redis (post fragments)", redis.RedisError, app.logger)
+        self._local: OrderedDict[str, Fragment] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, Fragment]:
+        found: dict[str, Fragment] = {}
+        with self._lock:
+            for key in keys:
+                fragment = self._local.get(key)
+                if fragment is not None:
+                    self._local.move_to_end(key)
+                    found[key] = fragment
+        missing = [key for key in keys if key not in found]
+        if missing and self.client is not None:
+            client = self.client
+            shared = self.fallback.run(lambda: self._shared_get(client, missing), dict)
+            self._keep(shared)
+            found.update(shared)
+        return found
+
+    def put_many(self, fragments: dict[str, Fragment]) -> None:
+        self._keep(fragments)
+        if fragments and self.client is not None:
+            client = self.client
+            self.fallback.run(lambda: self._shared_put(client, fragments), lambda: None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._local.clear()
+
+    def _keep(self, fragments: dict[str, Fragment]) -> None:
+        with self._lock:
+            self._local.update(fragments)
+            for key in fragments:
+                self._local.move_to_end(key)
+            while len(self._local) > self.max_entries:
+                self._local.popitem(last=False)
+
+    @staticmethod
+    def _name(key: str) -> str:
+        return f"{KEY_PREFIX}post:{key}"
+
+    def _shared_get(self, client: redis.Redis, keys: list[str]) -> dict[str, Fragment]:
+        values = client.mget([self._name(key) for key in keys])
+        # Markup this forum rendered and put there itself (`_shared_put`).
+        return {
+            key: Fragment(*(Markup(part) for part in json.loads(value)))  # noqa: S704
+            for key, value in zip(keys, values, strict=True)
+            if value is not None
+        }
+
+    def _shared_put(self, client: redis.Redis, fragments: dict[str, Fragment]) -> None:
+        pipeline = client.pipeline(transaction=False)
+        for key, fragment in fragments.items():
+            pipeline.set(self._name(key), json.dumps(list(fragment)), ex=self.seconds)
+        pipeline.execute()
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["post_fragments"] = FragmentCache(app)
+
+
+def _digest(row: Row, page: tuple[str, ...]) -> str:
+    return hashlib.blake2b(repr((page, tuple(row))).encode(), digest_size=16).hexdigest()
+
+
+def fragments(rows: Iterable[Row]) -> dict[int, Fragment]:
+    """The fragment of each post of a page (rows of `queries.page_posts`), by post id:
+    kept ones, and the others rendered and kept."""
+    locale = str(get_locale() or "en")
+    page = (current_app.extensions["release"], locale, str(get_timezone()))
+    keys = {row.id: _digest(row, page) for row in rows}
+    cache: FragmentCache = current_app.extensions["post_fragments"]
+    found = cache.get_many(list(keys.values()))
+    missing = [row for row in rows if keys[row.id] not in found]
+    if missing:
+        made = _render(missing, locale)
+        cache.put_many({keys[post_id]: fragment for post_id, fragment in made.items()})
+        found.update({keys[post_id]: fragment for post_id, fragment in made.items()})
+    return {post_id: found[key] for post_id, key in keys.items()}
+
+
+def _render(rows: list[Row], locale: str) -> dict[int, Fragment]:
+    from forum.web import country_name, group_labels, url_maker
+
+    parts = current_app.jinja_env.get_template("posts/_post.html").make_module(
+        {
+            "lang": language_tag(locale),
+            "when": when_formatter(),
+            "groups": group_labels(),
+            "country_name": country_name,
+            "profile_url": url_maker("accounts.profile", "user_id"),
+            "history_url": url_maker("posts.history", "post_id"),
+        }
+    )
+    return {
+        row.id: Fragment(
+            parts.author(row, shown_name(row.author_name, row.author_deleted_at)),
+            parts.about(row),
+            parts.tail(row),
+        )
+        for row in rows
+    }
