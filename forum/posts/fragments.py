@@ -21,16 +21,21 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from typing import NamedTuple
 
 import redis
 from flask import Flask, current_app
 from flask_babel import get_locale, get_timezone
-from markupsafe import Markup
+from flask_babel import gettext as _
+from markupsafe import Markup, escape
 from sqlalchemy import Row
 
 from forum.accounts.models import shown_name
-from forum.i18n import language_tag, when_formatter
+from forum.i18n import isolate, language_tag, when_formatter
+from forum.permissions import PostRights
+from forum.posts.models import PostStatus
+from forum.posts.queries import Answered
 from forum.shared import KEY_PREFIX, Fallback
 
 
@@ -156,3 +161,77 @@ def _render(rows: list[Row], locale: str) -> dict[int, Fragment]:
         )
         for row in rows
     }
+
+
+# A post on a thread page: its fragment, and the reader's own parts around it (kept in
+# as few bytes as they can be said in: the page's stylesheet styles `article > p` and
+# `article > div` rather than classes).
+_ARTICLE = (
+    '<article id="p{id}"{state}><h2><a href="{permalink}">#{number}</a> {author}{new}</h2>'
+    "<p>{about}{parent}{tail}{tools}</article>"
+)
+
+
+def articles(
+    posts: Sequence[Row],
+    kept: dict[int, Fragment],
+    *,
+    rights: PostRights,
+    first_number: int,
+    new_posts: AbstractSet[int],
+    answered: dict[int, Answered],
+) -> Markup:
+    """The posts of a thread page for this reader: each one's fragment, with its number,
+    its "new" mark, the post it answers and the tools the reader may use on it (a board's
+    moderators edit others' posts from the moderation page of the post, where they act on
+    it rather than flag it; quoting is offered on the reply page)."""
+    from forum.web import url_maker
+
+    permalink = url_maker("posts.permalink", "post_id")
+    edit_url = url_maker("posts.edit", "post_id")
+    flag_url = url_maker("moderation.flag", "post_id")
+    moderate_url = url_maker("moderation.post_tools", "post_id")
+    reply_url = url_maker("posts.reply_to_post", "post_id")
+    # Joined as text, not formatted as Markup (five times slower): the labels are
+    # escaped once here, addresses are made of ids, fragments are markup already.
+    reply, edit, flag = escape(_("Reply")), escape(_("Edit")), escape(_("Flag"))
+    moderate = escape(_("Moderate"))
+    new = f" <mark>{escape(_('New'))}</mark>"
+    # A translation is markup, as in templates; only the values put in it are escaped.
+    answers = Markup(_("in reply to %(name)s #%(number)d"))  # noqa: S704
+    on_page = {post.id for post in posts}
+    moderator, me = rights.moderator, rights.participant_id
+    parts = []
+    for number, post in enumerate(posts, first_number + 1):
+        published = post.status == PostStatus.PUBLISHED
+        tools = []
+        if rights.reply and published:
+            tools.append(f'<a href="{reply_url(post.id)}">{reply}</a>')
+        if (not moderator or post.author_id == me) and rights.may_edit(post.author_id, post.status):
+            tools.append(f'<a href="{edit_url(post.id)}">{edit}</a>')
+        if not moderator and rights.may_flag(post.author_id, post.status):
+            tools.append(f'<a href="{flag_url(post.id)}">{flag}</a>')
+        if moderator:
+            tools.append(f'<a href="{moderate_url(post.id)}">{moderate}</a>')
+        parent = answered.get(post.reply_to_id) if post.reply_to_id else None
+        parent_link = ""
+        if parent is not None:
+            href = f"#p{parent.id}" if parent.id in on_page else permalink(parent.id)
+            words = answers % {"name": isolate(parent.author_name), "number": parent.number}
+            parent_link = f' · <a href="{href}">{words}</a>'
+        fragment = kept[post.id]
+        parts.append(
+            _ARTICLE.format(
+                id=post.id,
+                state="" if published else f' class="{post.status}"',
+                permalink=permalink(post.id),
+                number=number,
+                author=fragment.author,
+                new=new if post.id in new_posts else "",
+                about=fragment.about,
+                parent=parent_link,
+                tail=fragment.tail,
+                tools=f"<p>{' '.join(tools)}</p>" if tools else "",
+            )
+        )
+    return Markup("".join(parts))  # noqa: S704  (fragments, escaped values and our markup)

@@ -27,6 +27,7 @@ from forum.boards.queries import board_by_slug
 from forum.db import values_at_once
 from forum.extensions import db
 from forum.mail.forms import thread_mail_form
+from forum.mail.language import language_of_text
 from forum.mail.subscriptions import watch_mode_query
 from forum.moderation.acts import ModerationError
 from forum.moderation.posts_acts import redact_post
@@ -38,7 +39,7 @@ from forum.posts import queries, services
 from forum.posts.diff import Change, text_changes
 from forum.posts.flood import flood_refusal
 from forum.posts.forms import EditForm, ReplyForm, ThreadForm
-from forum.posts.fragments import fragments
+from forum.posts.fragments import articles, fragments
 from forum.posts.models import Post, PostStatus, Thread
 from forum.posts.services import Origin
 from forum.ratelimit import Refusal, client_address
@@ -114,16 +115,22 @@ def _render_thread(thread: Thread, page: Page, state: ReaderState) -> str:
     posts = queries.page_posts(thread, viewer, page=page.number, per_page=page.per_page)
     rights = post_rights(viewer, thread)
     new_posts = _new_posts(viewer, state, posts)
+    # Every post new (a first visit): said once above them rather than on each.
+    all_new = bool(new_posts) and len(new_posts) == len(posts)
     signed_in = viewer.is_authenticated
     return render_template(
         "posts/thread.html",
         thread=thread,
         board=thread.board,
-        posts=posts,
-        fragments=fragments(posts),
         page=page,
-        answered=queries.answered_posts(thread, viewer, posts),
-        rights=rights,
+        articles=articles(
+            posts,
+            fragments(posts),
+            rights=rights,
+            first_number=(page.number - 1) * page.per_page,
+            new_posts=set() if all_new else new_posts,
+            answered=queries.answered_posts(thread, viewer, posts),
+        ),
         moderator=rights.moderator,
         can_reply=rights.reply,
         why_not=services.why_cannot_post(viewer, thread.board, thread)
@@ -132,9 +139,7 @@ def _render_thread(thread: Thread, page: Page, state: ReaderState) -> str:
         # Forms only for those who can send them: a reader who cannot reply gets no
         # reply form, nor (not signed in) a CSRF token in their cookie.
         form=ReplyForm(formdata=None) if rights.reply else None,
-        new_posts=new_posts,
-        # Every post new (a first visit): said once above them rather than on each.
-        all_new=bool(new_posts) and len(new_posts) == len(posts),
+        all_new=all_new,
         read_form=ReadForm(formdata=None, prefix="read", up_to=posts[-1].id) if new_posts else None,
         mail_form=thread_mail_form(state.watch) if signed_in else None,
     )
@@ -251,9 +256,20 @@ def _named_post(thread: Thread, post_id: int | None) -> Post | None:
 def reply(thread_id: int) -> object:
     """The reply form; `?to=ID` answers that post, `?quote=ID` answers it quoting it (as
     does `?to=ID&quote=1`)."""
-    thread = _thread_or_404(thread_id)
+    return _reply(_thread_or_404(thread_id), request.args.get("to"), request.args.get("quote"))
+
+
+@bp.get("/p/<int:post_id>/reply")
+@login_required
+def reply_to_post(post_id: int) -> object:
+    """The reply form answering this post: the short address that the Reply link of each
+    post of a thread page carries (`/t/ID/reply?to=ID` says the same in more bytes)."""
+    post = _post_or_404(post_id)
+    return _reply(_thread_or_404(post.thread_id), str(post.id), request.args.get("quote"))
+
+
+def _reply(thread: Thread, to: str | None, quote: str | None) -> object:
     form = ReplyForm()
-    to, quote = request.args.get("to"), request.args.get("quote")
     quoting = bool(quote) and (not to or quote == "1")
     if not form.is_submitted():
         answered = _named_post(thread, as_id(to or quote))
@@ -263,6 +279,11 @@ def reply(thread_id: int) -> object:
                 form.body.data = services.quoted(answered)
     else:
         answered = _named_post(thread, form.answered_id())
+        if form.language.name not in request.form:
+            # The reply form under a thread has no list of languages, to keep every
+            # thread page light: its text says its language, as mail's does, else the
+            # writer's own (Preview shows the reply page, whose list may correct it).
+            form.language.data = language_of_text(form.body.data or "") or form.language.data
     done, status = _submit(
         form,
         thread.board,
