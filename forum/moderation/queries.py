@@ -33,13 +33,17 @@ def waiting_count(viewer: Viewer) -> int:
         .where(Post.status == PostStatus.PENDING, *_LIVE_THREAD),
         board_ids,
     )
-    flagged = _in_boards(
-        select(func.count(func.distinct(Flag.post_id)))
-        .select_from(Flag)
-        .join(Post, Post.id == Flag.post_id)
+    # From the open flags (few) to their posts, not from every post of the boards to
+    # their flags: SQLite would otherwise read each post of a big board (3 ms a page at
+    # 20,000 posts, in the header of every moderator's page).
+    flagged_post = _in_boards(
+        select(Post.id)
         .join(Post.thread)
-        .where(Flag.resolved_at.is_(None), Post.status.in_(_FLAGGABLE), *_LIVE_THREAD),
+        .where(Post.id == Flag.post_id, Post.status.in_(_FLAGGABLE), *_LIVE_THREAD),
         board_ids,
+    )
+    flagged = select(func.count(func.distinct(Flag.post_id))).where(
+        Flag.resolved_at.is_(None), flagged_post.exists()
     )
     return (
         db.session.execute(select(held.scalar_subquery() + flagged.scalar_subquery())).scalar() or 0

@@ -7,13 +7,16 @@ once whatever asks.
 """
 
 from forum.permissions.clauses import (
+    Visibility,
     board_readers_clause,
     list_mail_recipients_clause,
     listed_threads_clause,
     moderated_board_ids,
     readable_boards_clause,
     sees_only_published,
+    visibility,
     visible_posts_clause,
+    visible_posts_of,
 )
 from forum.permissions.reading import PostRights, post_rights
 from forum.permissions.rules import (
@@ -58,6 +61,7 @@ __all__ = [
     "Action",
     "PostRights",
     "Viewer",
+    "Visibility",
     "account_of",
     "board_readers_clause",
     "can",
@@ -98,5 +102,7 @@ __all__ = [
     "readers_may_follow",
     "require",
     "sees_only_published",
+    "visibility",
     "visible_posts_clause",
+    "visible_posts_of",
 ]

@@ -20,7 +20,7 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from typing import NamedTuple
 
@@ -50,20 +50,24 @@ class Fragment(NamedTuple):
     tail: Markup
 
 
+# A fragment's key: the page's release, language and time zone, and the post's row.
+Key = tuple[tuple[str, ...], tuple]
+
+
 class FragmentCache:
-    """Fragments by digest: the most recently used in this process, and in Redis when
-    there is one."""
+    """Fragments by key: the most recently used in this process (under the key itself,
+    whose hash Python keeps), and in Redis when there is one (under its digest)."""
 
     def __init__(self, app: Flask) -> None:
         self.max_entries = app.config["FRAGMENT_CACHE_ENTRIES"]
         self.seconds = max(1, int(app.config["FRAGMENT_CACHE_SECONDS"]))
         self.client: redis.Redis | None = app.extensions["redis"]
         self.fallback = Fallback("Redis (post fragments)", redis.RedisError, app.logger)
-        self._local: OrderedDict[str, Fragment] = OrderedDict()
+        self._local: OrderedDict[Key, Fragment] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get_many(self, keys: Sequence[str]) -> dict[str, Fragment]:
-        found: dict[str, Fragment] = {}
+    def get_many(self, keys: Sequence[Key]) -> dict[Key, Fragment]:
+        found: dict[Key, Fragment] = {}
         with self._lock:
             for key in keys:
                 fragment = self._local.get(key)
@@ -78,7 +82,7 @@ class FragmentCache:
             found.update(shared)
         return found
 
-    def put_many(self, fragments: dict[str, Fragment]) -> None:
+    def put_many(self, fragments: dict[Key, Fragment]) -> None:
         self._keep(fragments)
         if fragments and self.client is not None:
             client = self.client
@@ -88,7 +92,7 @@ class FragmentCache:
         with self._lock:
             self._local.clear()
 
-    def _keep(self, fragments: dict[str, Fragment]) -> None:
+    def _keep(self, fragments: dict[Key, Fragment]) -> None:
         with self._lock:
             self._local.update(fragments)
             for key in fragments:
@@ -97,10 +101,11 @@ class FragmentCache:
                 self._local.popitem(last=False)
 
     @staticmethod
-    def _name(key: str) -> str:
-        return f"{KEY_PREFIX}post:{key}"
+    def _name(key: Key) -> str:
+        digest = hashlib.blake2b(repr(key).encode(), digest_size=16).hexdigest()
+        return f"{KEY_PREFIX}post:{digest}"
 
-    def _shared_get(self, client: redis.Redis, keys: list[str]) -> dict[str, Fragment]:
+    def _shared_get(self, client: redis.Redis, keys: list[Key]) -> dict[Key, Fragment]:
         values = client.mget([self._name(key) for key in keys])
         # Markup this forum rendered and put there itself (`_shared_put`).
         return {
@@ -109,7 +114,7 @@ class FragmentCache:
             if value is not None
         }
 
-    def _shared_put(self, client: redis.Redis, fragments: dict[str, Fragment]) -> None:
+    def _shared_put(self, client: redis.Redis, fragments: dict[Key, Fragment]) -> None:
         pipeline = client.pipeline(transaction=False)
         for key, fragment in fragments.items():
             pipeline.set(self._name(key), json.dumps(list(fragment)), ex=self.seconds)
@@ -120,23 +125,19 @@ def init_app(app: Flask) -> None:
     app.extensions["post_fragments"] = FragmentCache(app)
 
 
-def _digest(row: Row, page: tuple[str, ...]) -> str:
-    return hashlib.blake2b(repr((page, tuple(row))).encode(), digest_size=16).hexdigest()
-
-
-def fragments(rows: Iterable[Row]) -> dict[int, Fragment]:
+def fragments(rows: Sequence[Row]) -> dict[int, Fragment]:
     """The fragment of each post of a page (rows of `queries.page_posts`), by post id:
     kept ones, and the others rendered and kept."""
     locale = str(get_locale() or "en")
     page = (current_app.extensions["release"], locale, str(get_timezone()))
-    keys = {row.id: _digest(row, page) for row in rows}
+    keys: dict[int, Key] = {row.id: (page, tuple(row)) for row in rows}
     cache: FragmentCache = current_app.extensions["post_fragments"]
     found = cache.get_many(list(keys.values()))
     missing = [row for row in rows if keys[row.id] not in found]
     if missing:
-        made = _render(missing, locale)
-        cache.put_many({keys[post_id]: fragment for post_id, fragment in made.items()})
-        found.update({keys[post_id]: fragment for post_id, fragment in made.items()})
+        made = {keys[post_id]: fragment for post_id, fragment in _render(missing, locale).items()}
+        cache.put_many(made)
+        found.update(made)
     return {post_id: found[key] for post_id, key in keys.items()}
 
 

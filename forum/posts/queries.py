@@ -1,29 +1,39 @@
 """Read-side queries for threads and posts, filtered by the permissions module."""
 
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import Row, Select, func, select
+from sqlalchemy import ColumnElement, Row, Select, bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from forum.accounts.models import User
 from forum.boards.models import Board
+from forum.db import core_execute
 from forum.extensions import db
 from forum.permissions import (
     Viewer,
+    Visibility,
+    account_of,
     listed_threads_clause,
     readable_boards_clause,
-    sees_only_published,
+    visibility,
     visible_posts_clause,
+    visible_posts_of,
 )
 from forum.posts.models import Post, PostStatus, Thread
 
 
-def thread_with_board(thread_id: int) -> Thread | None:
-    return db.session.scalar(
+@cache
+def _thread_with_board_query() -> Select[tuple[Thread]]:
+    return (
         select(Thread)
-        .where(Thread.id == thread_id)
+        .where(Thread.id == bindparam("thread_id"))
         .options(joinedload(Thread.board).joinedload(Board.parent))
     )
+
+
+def thread_with_board(thread_id: int) -> Thread | None:
+    return db.session.scalar(_thread_with_board_query(), {"thread_id": thread_id})
 
 
 def submitted_post(author: User, token: str | None) -> Post | None:
@@ -35,19 +45,16 @@ def submitted_post(author: User, token: str | None) -> Post | None:
     )
 
 
-def visible_post_total(thread: Thread, viewer: Viewer) -> int:
-    """Published posts are counted on the thread; only viewers who see more need a COUNT."""
-    query = visible_total_query(thread, viewer)
-    return thread.post_count if query is None else db.session.scalar(query) or 0
-
-
-def visible_total_query(thread: Thread, viewer: Viewer) -> Select[tuple[int]] | None:
-    """The COUNT of the posts of the thread this viewer sees; None when the thread's
-    count of published posts says it."""
-    if sees_only_published(viewer, thread.board):
-        return None
-    clause = visible_posts_clause(viewer, thread.board)
-    return select(func.count()).select_from(Post).where(Post.thread_id == thread.id, clause)
+def visible_total_query(
+    kind: Visibility, viewer_id: int | ColumnElement[int], thread_id: int | ColumnElement[int]
+) -> Select[tuple[int]]:
+    """The COUNT of the posts of a thread that a viewer of this kind sees (values, or bound
+    parameters)."""
+    return (
+        select(func.count())
+        .select_from(Post)
+        .where(Post.thread_id == thread_id, visible_posts_of(kind, viewer_id))
+    )
 
 
 # What a thread page shows of each post and its author: columns, not objects.
@@ -70,18 +77,32 @@ _PAGE_COLUMNS = (
 )
 
 
+@cache
+def _page_posts_query(kind: Visibility) -> Select[tuple]:
+    return (
+        select(*_PAGE_COLUMNS)
+        .join(User, User.id == Post.author_id)
+        .where(
+            Post.thread_id == bindparam("thread_id"),
+            visible_posts_of(kind, bindparam("viewer_id")),
+        )
+        .order_by(Post.created_at, Post.id)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+
+
 def page_posts(thread: Thread, viewer: Viewer, *, page: int, per_page: int) -> list[Row]:
     """One page of the posts of a thread this viewer sees, as rows of `_PAGE_COLUMNS`."""
-    return list(
-        db.session.execute(
-            select(*_PAGE_COLUMNS)
-            .join(User, User.id == Post.author_id)
-            .where(Post.thread_id == thread.id, visible_posts_clause(viewer, thread.board))
-            .order_by(Post.created_at, Post.id)
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        )
-    )
+    account = account_of(viewer)
+    params = {
+        "thread_id": thread.id,
+        "viewer_id": account.id if account is not None else 0,
+        "limit": per_page,
+        "offset": (page - 1) * per_page,
+    }
+    query = _page_posts_query(visibility(viewer, thread.board))
+    return list(core_execute(query, params))
 
 
 def thread_posts(thread: Thread, viewer: Viewer, *, page: int, per_page: int) -> list[Post]:

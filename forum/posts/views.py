@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from itertools import pairwise
 
 from flask import (
@@ -19,12 +20,12 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
-from sqlalchemy import Row
+from sqlalchemy import Row, Select, bindparam
 from sqlalchemy.exc import IntegrityError
 
 from forum.boards.models import Board
 from forum.boards.queries import board_by_slug
-from forum.db import values_at_once
+from forum.db import at_once, core_execute
 from forum.extensions import db
 from forum.mail.forms import thread_mail_form
 from forum.mail.language import language_of_text
@@ -34,7 +35,16 @@ from forum.moderation.posts_acts import redact_post
 from forum.notices.mentions import render_body
 from forum.pagecache import cached
 from forum.pagination import Page, as_id, page_of
-from forum.permissions import Action, Viewer, account_of, can, post_rights, require
+from forum.permissions import (
+    Action,
+    Viewer,
+    Visibility,
+    account_of,
+    can,
+    post_rights,
+    require,
+    visibility,
+)
 from forum.posts import queries, services
 from forum.posts.diff import Change, text_changes
 from forum.posts.flood import flood_refusal
@@ -91,20 +101,28 @@ class ReaderState:
     watch: str = "normal"
 
 
+@cache
+def _reader_state_query(kind: Visibility) -> Select[tuple]:
+    """The marks, the email setting and the count of a reader's thread page, as one
+    statement, built once for each kind of reader."""
+    user, thread, board = bindparam("user_id"), bindparam("thread_id"), bindparam("board_id")
+    return at_once(
+        *reads.read_marks(user, thread, board),
+        watch_mode_query(user, thread),
+        queries.visible_total_query(kind, user, thread),
+    )
+
+
 def _reader_state(viewer: Viewer, thread: Thread) -> ReaderState:
     """For a signed-in reader, asked in one round trip."""
     account = account_of(viewer)
     if account is None:
         return ReaderState(thread.post_count)
-    total_query = queries.visible_total_query(thread, account)
-    values = values_at_once(
-        *reads.read_marks(account, thread),
-        watch_mode_query(account, thread),
-        *([total_query] if total_query is not None else []),
-    )
-    thread_mark, board_mark, watch = values[:3]
+    query = _reader_state_query(visibility(account, thread.board))
+    params = {"user_id": account.id, "thread_id": thread.id, "board_id": thread.board_id}
+    thread_mark, board_mark, watch, total = core_execute(query, params).one()
     return ReaderState(
-        total=values[3] if total_query is not None else thread.post_count,
+        total=total or 0,
         read_up_to=reads.latest_mark(account, thread_mark, board_mark),
         watch=watch.value if watch else "normal",
     )

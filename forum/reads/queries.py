@@ -72,17 +72,23 @@ def read_up_to(viewer: Viewer, thread: Thread) -> datetime | None:
     account = account_of(viewer)
     if account is None:
         return None
-    return latest_mark(account, *values_at_once(*read_marks(account, thread)))
+    return latest_mark(
+        account, *values_at_once(*read_marks(account.id, thread.id, thread.board_id))
+    )
 
 
-def read_marks(account: User, thread: Thread) -> tuple[Select[tuple[datetime]], ...]:
-    """The person's marks on the thread and on its board (queries of one value each, for
-    pages that ask them with others in one round trip)."""
+def read_marks(
+    user_id: int | ColumnElement[int],
+    thread_id: int | ColumnElement[int],
+    board_id: int | ColumnElement[int],
+) -> tuple[Select[tuple[datetime]], ...]:
+    """The person's marks on the thread and on its board: queries of one value each, for
+    pages that ask them with others in one round trip (values, or bound parameters)."""
     thread_mark = select(ThreadRead.read_up_to).where(
-        ThreadRead.user_id == account.id, ThreadRead.thread_id == thread.id
+        ThreadRead.user_id == user_id, ThreadRead.thread_id == thread_id
     )
     board_mark = select(BoardRead.read_up_to).where(
-        BoardRead.user_id == account.id, BoardRead.board_id == thread.board_id
+        BoardRead.user_id == user_id, BoardRead.board_id == board_id
     )
     return thread_mark, board_mark
 
