@@ -6,7 +6,6 @@ others through Redis."""
 import re
 
 import pytest
-from flask.testing import FlaskClient
 from sqlalchemy import update
 
 from forum.accounts.models import User
@@ -17,17 +16,12 @@ from forum.moderation import posts_acts
 from forum.posts import fragments
 from forum.posts import services as posting
 from forum.posts.models import Post
-from tests.helpers import post_form, text_of
+from tests.helpers import post_form, signed_in, text_of
 
 # The shared-state tests' fixtures: a Redis server of the test's own, and forum servers.
-from tests.test_shared_state import _signed_in, make_server, redis_server  # noqa: F401
+from tests.test_shared_state import make_server, redis_server  # noqa: F401
 
 _ARTICLE = re.compile(r'<article id="p(\d+)".*?</article>', re.DOTALL)
-
-
-def _reader(app, user) -> FlaskClient:
-    """A browser of its own, signed in as this person."""
-    return _signed_in(app, user)
 
 
 def _articles(page: str) -> dict[int, str]:
@@ -48,10 +42,10 @@ def never_rendered(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return rendered
 
 
-def test_a_post_is_rendered_once_for_every_reader(app, make_user, make_thread, never_rendered):
+def test_a_post_is_rendered_once_for_everysigned_in(app, make_user, make_thread, never_rendered):
     thread = make_thread(replies=4)
     pages = [
-        text_of(_reader(app, reader).get(f"/t/{thread.id}"))
+        text_of(signed_in(app, reader).get(f"/t/{thread.id}"))
         for reader in (make_user(), make_user(roles={"C5": Role.COORDINATOR}))
     ]
     assert "/moderate" not in pages[0]
@@ -92,7 +86,7 @@ def test_a_hidden_post_shows_as_hidden_to_moderators_and_not_at_all_to_members(
     coordinator = make_user(roles={"C5": Role.COORDINATOR})
     thread = make_thread(replies=1)
     hidden_id = _post_ids(thread)[1]
-    member, moderator = _reader(app, make_user()), _reader(app, coordinator)
+    member, moderator = signed_in(app, make_user()), signed_in(app, coordinator)
     assert hidden_id in _articles(text_of(member.get(f"/t/{thread.id}")))
     assert 'class="hidden"' not in text_of(moderator.get(f"/t/{thread.id}"))
 
@@ -116,7 +110,7 @@ def test_each_reader_gets_their_own_tools_around_the_same_fragment(app, make_use
         ("coordinator", make_user(roles={"C5": Role.COORDINATOR})),
         ("unverified", make_user(verified=False)),
     ):
-        article = _articles(text_of(_reader(app, person).get(f"/t/{thread.id}")))[first]
+        article = _articles(text_of(signed_in(app, person).get(f"/t/{thread.id}")))[first]
         tools[name] = re.findall(r'<a href="/p/\d+/(\w+)">', article)
     assert tools == {
         "author": ["reply", "edit"],
@@ -171,14 +165,14 @@ def test_a_fragment_rendered_by_one_server_serves_the_other(
     first, second = server(), server()
     thread = make_thread(replies=2)
     reader = make_user()
-    page = text_of(_signed_in(first, reader).get(f"/t/{thread.id}"))
+    page = text_of(signed_in(first, reader).get(f"/t/{thread.id}"))
     assert len(shared_redis.keys("forum:post:*")) == 3
 
     def not_again(rows, locale):
         raise AssertionError("rendered again")
 
     monkeypatch.setattr(fragments, "_render", not_again)
-    again = text_of(_signed_in(second, reader).get(f"/t/{thread.id}"))
+    again = text_of(signed_in(second, reader).get(f"/t/{thread.id}"))
     assert _articles(again) == _articles(page)
 
 
@@ -186,8 +180,22 @@ def test_a_page_is_served_while_redis_is_down(request, make_user, make_thread):
     shared_redis = request.getfixturevalue("redis_server")
     server = request.getfixturevalue("make_server")()
     thread = make_thread(title="Still there", replies=1)
-    reader = _signed_in(server, make_user())
+    reader = signed_in(server, make_user())
     shared_redis.stop()
     response = reader.get(f"/t/{thread.id}")
     assert response.status_code == 200
     assert len(_articles(text_of(response))) == 2
+
+
+def test_a_reader_who_cannot_reply_gets_no_form_and_no_cookie(
+    app, client, make_user, make_thread, monkeypatch
+):
+    thread = make_thread(replies=1)
+    monkeypatch.setitem(app.config, "PAGE_CACHE_SECONDS", 0)
+    response = client.get(f"/t/{thread.id}")
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers
+    assert "csrf_token" not in text_of(response)
+    unverified = text_of(signed_in(app, make_user(verified=False)).get(f"/t/{thread.id}"))
+    assert 'action="/t/' + str(thread.id) + '/reply"' not in unverified
+    assert "Confirm your email address before posting." in unverified
