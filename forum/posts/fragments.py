@@ -4,9 +4,10 @@ the little that is the viewer's own: the post's number, the "new" mark, the answ
 post's number and the tools.
 
 A post's fragment holds its author line (name, group, organisation, country), the time
-it was written, its state and edit link, and its body. It is kept under a digest of
-everything it is made of: the post's row and its author's shown columns as the page's
-query read them, the language and time zone of the page, and the release. Whatever
+it was written, its state and edit link, and its body. It is kept under everything it
+is made of (in Redis, under a digest of it): the post's row and its author's shown
+columns as the page's query read them, the language and time zone of the page, and the
+release. Whatever
 changes a post or its author (an edit, a redaction, a moderator's act, a new name, a
 deleted account) changes the digest, so no fragment is ever stale and nothing needs to
 be told to drop one: old ones fall out of the cache.
