@@ -28,7 +28,7 @@ def _thread_with_board_query() -> Select[tuple[Thread]]:
     return (
         select(Thread)
         .where(Thread.id == bindparam("thread_id"))
-        .options(joinedload(Thread.board).joinedload(Board.parent))
+        .options(joinedload(Thread.board))
     )
 
 
