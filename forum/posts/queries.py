@@ -26,9 +26,7 @@ from forum.posts.models import Post, PostStatus, Thread
 @cache
 def _thread_with_board_query() -> Select[tuple[Thread]]:
     return (
-        select(Thread)
-        .where(Thread.id == bindparam("thread_id"))
-        .options(joinedload(Thread.board))
+        select(Thread).where(Thread.id == bindparam("thread_id")).options(joinedload(Thread.board))
     )
 
 
