@@ -42,6 +42,10 @@ SEARCH_QUERY_MAX_LENGTH = 500
 # Pages for anonymous readers kept in memory (0 seconds turns it off); see forum/pagecache.py.
 PAGE_CACHE_SECONDS = 60
 PAGE_CACHE_ENTRIES = 2000
+# Posts as they read for everyone, kept for the thread pages of signed-in readers too
+# (forum/posts/fragments.py): how many in each process, and how long in Redis.
+FRAGMENT_CACHE_ENTRIES = 10000
+FRAGMENT_CACHE_SECONDS = 86400
 
 # Responses compressed on the fly (Flask-Compress): Brotli where the client offers it, else
 # gzip. Static files are compressed once instead (forum/assets.py).

@@ -29,12 +29,14 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     _register_cli(app)
 
     from forum import assets, conditional, mail, notices, pagecache, web
+    from forum.posts import fragments
     from forum.search import services as search
 
     assets.init_app(app, PROJECT_ROOT / "static")
     conditional.init_app(app)
     web.init_app(app)
     pagecache.init_app(app)
+    fragments.init_app(app)
     search.init_app(app)
     mail.init_app(app)
     notices.init_app(app)

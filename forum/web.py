@@ -23,6 +23,7 @@ from forum.i18n import (
     browser_locale,
     country_names,
     format_when,
+    install_fast_gettext,
     interface_languages,
     isolate,
     language_tag,
@@ -95,6 +96,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["listing"] = listing
     app.jinja_env.globals["arrow"] = arrow
     app.jinja_env.add_extension("jinja2.ext.do")
+    install_fast_gettext(app)
     if app.testing:
         app.jinja_env.undefined = StrictUndefined
     app.jinja_env.trim_blocks = True

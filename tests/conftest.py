@@ -343,6 +343,7 @@ def smtp_7bit(app: Flask) -> Iterator[SmtpServer]:
 @pytest.fixture(autouse=True)
 def empty_page_cache(app: Flask) -> None:
     app.extensions["page_cache"].clear()
+    app.extensions["post_fragments"].clear()
 
 
 # The search engines a test that asks for `search_engine` runs with: on PostgreSQL, its

@@ -76,3 +76,12 @@ class QueryCounter:
     @property
     def count(self) -> int:
         return len(self.statements)
+
+
+def signed_in(app: Flask, user: object) -> FlaskClient:
+    """A browser of its own, signed in as this person (the `sign_in` fixture signs the
+    test's one client in, once)."""
+    client = app.test_client()
+    response = post_form(client, "/sign-in", {"email": user.email, "password": PASSWORD})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client

@@ -85,14 +85,14 @@ def test_every_post_form_has_preview_and_formatting_help(client, make_user, make
         f"/p/{thread.first_post_id}/edit",
     ):
         page = text_of(client.get(url))
-        assert '<button type="submit" class="secondary" name="preview" value="1">Preview' in page
+        assert '<button class="secondary" name="preview" value="1">Preview' in page
         help_ = page[page.index('<details class="formatting" id="formatting">') :]
         assert "<summary>Formatting help</summary>" in help_
         assert "<code>**bold**</code></td><td><p><strong>bold</strong></p>" in help_, url
         assert "<blockquote>" in help_
     # The reply form under a thread, on every page of it, links to that help.
     page = text_of(client.get(f"/t/{thread.id}"))
-    assert '<button type="submit" class="secondary" name="preview" value="1">Preview' in page
+    assert '<button class="secondary" name="preview" value="1">Preview' in page
     assert f'<a href="/t/{thread.id}/reply#formatting">Formatting help</a>' in page
 
 

@@ -1,9 +1,13 @@
 """Listing pages cost a bounded number of SQL queries, whatever their size."""
 
 import pytest
+from sqlalchemy import select
 
 from forum.boards.models import Role
-from tests.helpers import text_of
+from forum.extensions import db
+from forum.posts import services as posting
+from forum.posts.models import Post
+from tests.helpers import signed_in, text_of
 
 MAX_QUERIES = 6
 # Signed in, a board or thread page also reads how the person follows it by email, and
@@ -47,6 +51,37 @@ def test_signed_in_pages_stay_bounded(client, make_user, sign_in, make_thread, c
         with count_queries() as counter:
             assert client.get(url).status_code == 200
         assert counter.count <= MAX_SIGNED_IN_QUERIES, (url, [s[:90] for s in counter.statements])
+
+
+@pytest.mark.parametrize("kind", ["member", "coordinator"])
+def test_a_signed_in_thread_page_asks_as_much_for_300_posts_as_for_30(
+    app, make_user, make_thread, count_queries, kind
+):
+    """Each post's answer to the post it answers, the reader's marks and email setting,
+    the count of what they see: none of it grows with the thread (nor for a page deep in
+    it)."""
+    reader = make_user(roles={"C5": Role.COORDINATOR} if kind == "coordinator" else None)
+    client = signed_in(app, reader)
+    counts = {}
+    for replies in (29, 299):
+        thread = make_thread(replies=replies)
+        with app.test_request_context():
+            last = db.session.scalars(
+                select(Post).where(Post.thread_id == thread.id).order_by(Post.id.desc())
+            ).first()
+            posting.reply(thread, make_user(), body="An answer", reply_to=last)
+            db.session.commit()
+        thread_id = thread.id
+        for page in (1, (replies + 2 + 29) // 30):
+            path = f"/t/{thread_id}?page={page}" if page > 1 else f"/t/{thread_id}"
+            with count_queries() as counter:
+                response = client.get(path)
+            assert response.status_code == 200
+            assert ("Reply number" if page == 1 else "An answer") in text_of(response)
+            counts[replies, "first" if page == 1 else "last"] = counter.statements
+    for page in ("first", "last"):
+        assert len(counts[299, page]) == len(counts[29, page]), counts
+        assert len(counts[299, page]) <= MAX_QUERIES, counts[299, page]
 
 
 def test_home_page_queries(client, make_thread, count_queries):

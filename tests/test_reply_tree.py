@@ -34,10 +34,12 @@ def test_quote_fills_the_form_and_the_reply_shows_whom_it_answers(
         db.session.commit()
     sign_in(make_user(name="Kwame Mensah"))
     page = text_of(client.get(f"/t/{thread.id}"))
-    assert f'<a href="/t/{thread.id}/reply?to={second.id}">Reply</a>' in page
-    answering = text_of(client.get(f"/t/{thread.id}/reply?to={second.id}"))
-    assert reply_field(answering) == str(second.id)
-    assert f'<a href="/t/{thread.id}/reply?quote={second.id}">Quote</a>' in answering
+    assert f'<a href="/p/{second.id}/reply">Reply</a>' in page
+    for address in (f"/p/{second.id}/reply", f"/t/{thread.id}/reply?to={second.id}"):
+        answering = text_of(client.get(address))
+        assert reply_field(answering) == str(second.id)
+        assert f'<a href="/t/{thread.id}/reply?quote={second.id}">Quote</a>' in answering
+        assert f'action="/t/{thread.id}/reply"' in answering
 
     form = text_of(client.get(f"/t/{thread.id}/reply?quote={second.id}"))
     assert reply_field(form) == str(second.id)

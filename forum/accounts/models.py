@@ -83,9 +83,7 @@ class User(UserMixin, db.Model):
     def display_name(self) -> str:
         """The name shown wherever the person appears, in the reader's language for a
         deleted account; in queries, the stored name (empty for a deleted account)."""
-        if self.deleted_at is not None:
-            return gettext("a former participant")
-        return self.stored_name
+        return shown_name(self.stored_name, self.deleted_at)
 
     @display_name.inplace.setter
     def _display_name_setter(self, value: str) -> None:
@@ -113,6 +111,13 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
+
+
+def shown_name(stored_name: str, deleted_at: datetime | None) -> str:
+    """`User.display_name` from the columns alone (pages that read rows, not accounts)."""
+    if deleted_at is not None:
+        return gettext("a former participant")
+    return stored_name
 
 
 def email_key(email: str) -> str:

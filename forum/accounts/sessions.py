@@ -10,9 +10,11 @@ Functions flush; the caller commits.
 import hashlib
 import secrets
 from datetime import timedelta
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import Select, bindparam, delete, select
+from sqlalchemy.orm import joinedload
 
 from forum.accounts.models import User, UserSession
 from forum.db import utcnow
@@ -39,17 +41,27 @@ def start_session(user: User) -> None:
     user.session_token = token
 
 
-def session_user(user_id: int, token: str) -> User | None:
-    """The account whose live session this secret belongs to, or None."""
-    user = db.session.scalar(
+@cache
+def _session_user_query() -> Select[tuple[User]]:
+    """The account of a live session, with its roles on boards, which every page's
+    permission checks read; built once (it runs on every signed-in request), when the
+    models are all mapped."""
+    return (
         select(User)
         .join(UserSession, UserSession.user_id == User.id)
         .where(
-            User.id == user_id,
-            UserSession.token_hash == _digest(token),
-            UserSession.expires_at > utcnow(),
+            User.id == bindparam("user_id"),
+            UserSession.token_hash == bindparam("token_hash"),
+            UserSession.expires_at > bindparam("now"),
         )
+        .options(joinedload(User.board_roles))
     )
+
+
+def session_user(user_id: int, token: str) -> User | None:
+    """The account whose live session this secret belongs to, or None."""
+    params = {"user_id": user_id, "token_hash": _digest(token), "now": utcnow()}
+    user = db.session.scalars(_session_user_query(), params).unique().first()
     if user is not None:
         user.session_token = token
     return user

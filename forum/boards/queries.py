@@ -96,17 +96,29 @@ def child_boards(board: Board, viewer: Viewer) -> list[Board]:
 
 
 def board_threads(board: Board, *, page: int, per_page: int) -> list[Thread]:
-    """One page of threads: pinned first, then most recently active."""
+    """One page of threads: pinned first, then most recently active.
+
+    The page's thread ids are found first, in the index of a board's listing, and only
+    those threads are joined to their authors and last posts: with OFFSET over the
+    joined rows, a deep page of a big board (page 60 of 2,000 threads) joined every
+    thread before it."""
+    order = (Thread.is_pinned.desc(), Thread.last_activity_at.desc(), Thread.id.desc())
+    ids = (
+        select(Thread.id)
+        .where(listed_on_clause(board.id), listed_threads_clause())
+        .order_by(*order)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+        .subquery()
+    )
     query: Select[tuple[Thread]] = (
         select(Thread)
-        .where(listed_on_clause(board.id), listed_threads_clause())
+        .join(ids, ids.c.id == Thread.id)
         .options(
             joinedload(Thread.author),
             _last_post_summary(joinedload(Thread.last_post)),
         )
-        .order_by(Thread.is_pinned.desc(), Thread.last_activity_at.desc(), Thread.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
+        .order_by(*order)
     )
     return list(db.session.scalars(query))
 

@@ -5,7 +5,7 @@ Functions change state and flush; the caller commits."""
 from collections.abc import Iterable
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, Select, func, select, update
 
 from forum import events
 from forum.accounts.models import User
@@ -120,10 +120,15 @@ def subscribe_at_sign_up(user: User, boards: Iterable[Board], mode: MailMode) ->
 
 
 def watch_mode(user: User, thread: Thread) -> WatchMode | None:
-    return db.session.scalar(
-        select(ThreadWatch.mode).where(
-            ThreadWatch.user_id == user.id, ThreadWatch.thread_id == thread.id
-        )
+    return db.session.scalar(watch_mode_query(user.id, thread.id))
+
+
+def watch_mode_query(
+    user_id: int | ColumnElement[int], thread_id: int | ColumnElement[int]
+) -> Select[tuple[WatchMode]]:
+    """How the person follows the thread (values, or bound parameters)."""
+    return select(ThreadWatch.mode).where(
+        ThreadWatch.user_id == user_id, ThreadWatch.thread_id == thread_id
     )
 
 

@@ -7,13 +7,16 @@ once whatever asks.
 """
 
 from forum.permissions.clauses import (
+    Visibility,
     board_readers_clause,
     list_mail_recipients_clause,
     listed_threads_clause,
     moderated_board_ids,
     readable_boards_clause,
     sees_only_published,
+    visibility,
     visible_posts_clause,
+    visible_posts_of,
 )
 from forum.permissions.consultations import (
     accepted_listings,
@@ -45,6 +48,7 @@ from forum.permissions.meetings import (
     public_meetings_clause,
     readable_meetings_clause,
 )
+from forum.permissions.reading import PostRights, post_rights
 from forum.permissions.reports import (
     can_correct_report,
     can_draft_report,
@@ -105,7 +109,9 @@ from forum.permissions.stocktaking import (
 
 __all__ = [
     "Action",
+    "PostRights",
     "Viewer",
+    "Visibility",
     "accepted_listings",
     "account_of",
     "board_readers_clause",
@@ -175,6 +181,7 @@ __all__ = [
     "new_accounts_may_read",
     "on_boards_clause",
     "participant_of",
+    "post_rights",
     "public_meetings_clause",
     "readable_boards_clause",
     "readable_meetings_clause",
@@ -186,6 +193,8 @@ __all__ = [
     "same_organisation",
     "sees_only_published",
     "thread_mail_recipients_clause",
+    "visibility",
     "visible_boards",
     "visible_posts_clause",
+    "visible_posts_of",
 ]

@@ -2,6 +2,7 @@
 threads, posts, search, feeds, mail recipients): each is equivalent to its rule in
 `forum.permissions.rules`, and the table tests hold both to the same answers."""
 
+import enum
 from collections.abc import Collection
 from datetime import datetime
 from typing import Any
@@ -53,6 +54,47 @@ def sees_only_published(user: Viewer, board: Board) -> bool:
     return account_of(user) is None
 
 
+class Visibility(enum.Enum):
+    """Which posts of one board's threads a viewer sees: `visible_posts_clause` for a
+    board, by kind, so that a query can be built once per kind (`visible_posts_of`)."""
+
+    PUBLISHED = "published"
+    # Published posts, and the viewer's own held, hidden and rejected ones.
+    OWN = "own"
+    # The board's moderators: held and hidden posts too.
+    MODERATED = "moderated"
+    # Admins: everything but rejected posts (deleted ones too).
+    ALL = "all"
+
+
+def visibility(user: Viewer, board: Board) -> Visibility:
+    if can_administer(user):
+        return Visibility.ALL
+    if can_moderate_board(user, board):
+        return Visibility.MODERATED
+    return Visibility.OWN if account_of(user) is not None else Visibility.PUBLISHED
+
+
+_OWN_STATES = (PostStatus.PENDING, PostStatus.HIDDEN, PostStatus.REJECTED)
+_MODERATED_STATES = (PostStatus.PUBLISHED, PostStatus.PENDING, PostStatus.HIDDEN)
+
+
+def visible_posts_of(kind: Visibility, viewer_id: int | ColumnElement[int]) -> ColumnElement[bool]:
+    """SQL condition on Post for this kind of visibility; `viewer_id` is the viewer's
+    account id, or a bound parameter standing for it."""
+    match kind:
+        case Visibility.ALL:
+            return Post.status != PostStatus.REJECTED
+        case Visibility.MODERATED:
+            return Post.status.in_(_MODERATED_STATES)
+        case Visibility.OWN:
+            return or_(
+                Post.status == PostStatus.PUBLISHED,
+                (Post.author_id == viewer_id) & Post.status.in_(_OWN_STATES),
+            )
+    return Post.status == PostStatus.PUBLISHED
+
+
 def visible_posts_clause(user: Viewer, board: Board | None = None) -> ColumnElement[bool]:
     """SQL condition on Post: which posts of readable threads this viewer sees listed, in
     one board's threads, or in any board's (no board given: Thread must be joined).
@@ -60,23 +102,19 @@ def visible_posts_clause(user: Viewer, board: Board | None = None) -> ColumnElem
     Moderators see held and hidden posts (marked), admins deleted ones too; authors see
     their own held, hidden and rejected posts; everyone else sees published posts only.
     """
-    if can_administer(user):
-        return Post.status != PostStatus.REJECTED
-    moderated = Post.status.in_([PostStatus.PUBLISHED, PostStatus.PENDING, PostStatus.HIDDEN])
-    if board is not None and can_moderate_board(user, board):
-        return moderated
     account = account_of(user)
+    viewer_id = account.id if account is not None else 0
+    if board is not None:
+        return visible_posts_of(visibility(user, board), viewer_id)
+    if can_administer(user):
+        return visible_posts_of(Visibility.ALL, viewer_id)
     if account is None:
-        return Post.status == PostStatus.PUBLISHED
-    own = [PostStatus.PENDING, PostStatus.HIDDEN, PostStatus.REJECTED]
-    seen = [
-        Post.status == PostStatus.PUBLISHED,
-        (Post.author_id == account.id) & Post.status.in_(own),
-    ]
-    board_ids = moderated_board_ids(account) if board is None else ()
+        return visible_posts_of(Visibility.PUBLISHED, viewer_id)
+    seen = visible_posts_of(Visibility.OWN, viewer_id)
+    board_ids = moderated_board_ids(account)
     if board_ids:
-        seen.append(Thread.board_id.in_(board_ids) & moderated)
-    return or_(*seen)
+        return or_(seen, Thread.board_id.in_(board_ids) & Post.status.in_(_MODERATED_STATES))
+    return seen
 
 
 def listed_threads_clause() -> ColumnElement[bool]:

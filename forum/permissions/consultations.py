@@ -18,7 +18,16 @@ opened on and on every board whose coordinators accepted to list it (its boards)
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, ScalarSelect, Select, exists, func, or_, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    ScalarSelect,
+    Select,
+    exists,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.orm import aliased
 
 from forum.accounts.models import User
@@ -131,7 +140,9 @@ def listed_on_clause(board_id: int) -> ColumnElement[bool]:
     return or_(Thread.board_id == board_id, Thread.id.in_(accepted))
 
 
-def on_boards_clause(board_ids: Collection[int]) -> ColumnElement[bool]:
+def on_boards_clause(
+    board_ids: Collection[int] | BindParameter[list[int]],
+) -> ColumnElement[bool]:
     """SQL condition on Thread: on one of these boards, its own or a consultation that
     one of them lists (what their moderators moderate)."""
     accepted = select(ConsultationListing.thread_id).where(

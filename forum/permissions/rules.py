@@ -284,7 +284,8 @@ def can_moderate_thread(user: Viewer, thread: Thread) -> bool:
     return can_moderate_board(user, thread.board)
 
 
-def _may_post_in(user: Viewer, thread: Thread) -> bool:
+def may_post_in(user: Viewer, thread: Thread) -> bool:
+    """Whether the viewer may write in a thread's board (any board of a consultation)."""
     if thread.is_consultation:
         return _consultations().can_post_in_consultation(user, thread)
     return can_start_thread(user, thread.board)
@@ -305,7 +306,7 @@ def can_reply(user: Viewer, thread: Thread) -> bool:
     waits for approval, only moderators."""
     if thread.is_deleted or thread.merged_into_id is not None:
         return False
-    if not _may_post_in(user, thread):
+    if not may_post_in(user, thread):
         return False
     closed = thread.is_locked or thread.post_count == 0
     return not closed or can_moderate_thread(user, thread)
@@ -333,7 +334,7 @@ def can_edit_post(user: Viewer, post: Post) -> bool:
     return (
         account.id == post.author_id
         and not post.thread.is_locked
-        and _may_post_in(account, post.thread)
+        and may_post_in(account, post.thread)
     )
 
 

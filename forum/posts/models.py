@@ -85,6 +85,9 @@ class Post(db.Model):
     __table_args__ = (
         Index("ix_posts_thread_listing", "thread_id", "status", "created_at", "id"),
         Index("ix_posts_author_listing", "author_id", "status", "created_at"),
+        # The few held posts, found without reading every post of a moderator's boards
+        # (the count in the header of each of their pages).
+        Index("ix_posts_status_thread", "status", "thread_id"),
         UniqueConstraint("author_id", "submission_token", name="uq_posts_author_submission"),
     )
 

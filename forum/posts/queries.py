@@ -1,31 +1,39 @@
 """Read-side queries for threads and posts, filtered by the permissions module."""
 
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Row, Select, bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from forum.accounts.models import User
 from forum.boards.models import Board
+from forum.db import core_execute
 from forum.extensions import db
 from forum.permissions import (
     Viewer,
+    Visibility,
+    account_of,
     listed_on_clause,
     listed_threads_clause,
     moderation_board,
     readable_threads_clause,
-    sees_only_published,
+    visibility,
     visible_posts_clause,
+    visible_posts_of,
 )
 from forum.posts.models import Post, PostStatus, Thread
 
 
-def thread_with_board(thread_id: int) -> Thread | None:
-    return db.session.scalar(
-        select(Thread)
-        .where(Thread.id == thread_id)
-        .options(joinedload(Thread.board).joinedload(Board.parent))
+@cache
+def _thread_with_board_query() -> Select[tuple[Thread]]:
+    return (
+        select(Thread).where(Thread.id == bindparam("thread_id")).options(joinedload(Thread.board))
     )
+
+
+def thread_with_board(thread_id: int) -> Thread | None:
+    return db.session.scalar(_thread_with_board_query(), {"thread_id": thread_id})
 
 
 def submitted_post(author: User, token: str | None) -> Post | None:
@@ -37,15 +45,64 @@ def submitted_post(author: User, token: str | None) -> Post | None:
     )
 
 
-def visible_post_total(thread: Thread, viewer: Viewer) -> int:
-    """Published posts are counted on the thread; only viewers who see more need a COUNT."""
-    if sees_only_published(viewer, thread.board):
-        return thread.post_count
-    clause = visible_posts_clause(viewer, moderation_board(viewer, thread))
-    total = db.session.scalar(
-        select(func.count()).select_from(Post).where(Post.thread_id == thread.id, clause)
+def visible_total_query(
+    kind: Visibility, viewer_id: int | ColumnElement[int], thread_id: int | ColumnElement[int]
+) -> Select[tuple[int]]:
+    """The COUNT of the posts of a thread that a viewer of this kind sees (values, or bound
+    parameters)."""
+    return (
+        select(func.count())
+        .select_from(Post)
+        .where(Post.thread_id == thread_id, visible_posts_of(kind, viewer_id))
     )
-    return total or 0
+
+
+# What a thread page shows of each post and its author: columns, not objects.
+_PAGE_COLUMNS = (
+    Post.id,
+    Post.author_id,
+    Post.status,
+    Post.created_at,
+    Post.edited_at,
+    Post.edited_by_id,
+    Post.language,
+    Post.body_html,
+    Post.moderation_reason,
+    Post.reply_to_id,
+    User.stored_name.label("author_name"),
+    User.deleted_at.label("author_deleted_at"),
+    User.stakeholder_group.label("author_group"),
+    User.organisation.label("author_organisation"),
+    User.country.label("author_country"),
+)
+
+
+@cache
+def _page_posts_query(kind: Visibility) -> Select[tuple]:
+    return (
+        select(*_PAGE_COLUMNS)
+        .join(User, User.id == Post.author_id)
+        .where(
+            Post.thread_id == bindparam("thread_id"),
+            visible_posts_of(kind, bindparam("viewer_id")),
+        )
+        .order_by(Post.created_at, Post.id)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+
+
+def page_posts(thread: Thread, viewer: Viewer, *, page: int, per_page: int) -> list[Row]:
+    """One page of the posts of a thread this viewer sees, as rows of `_PAGE_COLUMNS`."""
+    account = account_of(viewer)
+    params = {
+        "thread_id": thread.id,
+        "viewer_id": account.id if account is not None else 0,
+        "limit": per_page,
+        "offset": (page - 1) * per_page,
+    }
+    query = _page_posts_query(visibility(viewer, moderation_board(viewer, thread)))
+    return list(core_execute(query, params))
 
 
 def thread_posts(thread: Thread, viewer: Viewer, *, page: int, per_page: int) -> list[Post]:
@@ -89,7 +146,9 @@ class Answered:
     number: int
 
 
-def answered_posts(thread: Thread, viewer: Viewer, posts: list[Post]) -> dict[int, Answered]:
+def answered_posts(
+    thread: Thread, viewer: Viewer, posts: list[Post] | list[Row]
+) -> dict[int, Answered]:
     """The posts that these posts answer, other than the thread's first post, numbered
     as this viewer sees the thread (one query, whatever page they stand on)."""
     wanted = {

@@ -1,6 +1,9 @@
 """Thread pages, writing and editing posts, post history and permalinks."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache, partial
 from itertools import pairwise
 
 from flask import (
@@ -17,24 +20,38 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
+from sqlalchemy import Row, Select, bindparam
 from sqlalchemy.exc import IntegrityError
 
-from forum.accounts.models import User
 from forum.boards.models import Board
 from forum.boards.queries import board_by_slug
+from forum.db import at_once, core_execute
 from forum.extensions import db
 from forum.mail.forms import thread_mail_form
-from forum.mail.subscriptions import watch_mode
+from forum.mail.language import language_of_text
+from forum.mail.subscriptions import watch_mode_query
 from forum.moderation.acts import ModerationError
 from forum.moderation.posts_acts import redact_post
 from forum.notices.mentions import render_body
 from forum.pagecache import cached
 from forum.pagination import Page, as_id, page_of
-from forum.permissions import Action, Viewer, account_of, board_shown_to, can, require
+from forum.permissions import (
+    Action,
+    Viewer,
+    Visibility,
+    account_of,
+    board_shown_to,
+    can,
+    moderation_board,
+    post_rights,
+    require,
+    visibility,
+)
 from forum.posts import queries, services
 from forum.posts.diff import Change, text_changes
 from forum.posts.flood import flood_refusal
 from forum.posts.forms import EditForm, ReplyForm, ThreadForm
+from forum.posts.fragments import articles, fragments
 from forum.posts.models import Post, PostStatus, Thread
 from forum.posts.services import Origin
 from forum.ratelimit import Refusal, client_address
@@ -69,52 +86,94 @@ def thread(thread_id: int) -> object:
     if thread.merged_into_id is not None:
         return redirect(url_for("posts.thread", thread_id=thread.merged_into_id), code=301)
     require(current_user, Action.READ_THREAD, thread)
-    total = queries.visible_post_total(thread, current_user)
-    page = page_of(total, current_app.config["POSTS_PER_PAGE"])
-    return cached(thread.changed_at, lambda: _render_thread(thread, page))
+    state = _reader_state(current_user, thread)
+    page = page_of(state.total, current_app.config["POSTS_PER_PAGE"])
+    return cached(thread.changed_at, lambda: _render_thread(thread, page, state))
 
 
-def _render_thread(thread: Thread, page: Page) -> str:
+@dataclass(frozen=True)
+class ReaderState:
+    """What a thread page needs to know of its reader besides their rights."""
+
+    # The posts of the thread they see.
+    total: int
+    # Up to when they have read it (None: not signed in).
+    read_up_to: datetime | None = None
+    # How they follow it by email.
+    watch: str = "normal"
+
+
+@cache
+def _reader_state_query(kind: Visibility) -> Select[tuple]:
+    """The marks, the email setting and the count of a reader's thread page, as one
+    statement, built once for each kind of reader."""
+    user, thread, board = bindparam("user_id"), bindparam("thread_id"), bindparam("board_id")
+    return at_once(
+        *reads.read_marks(user, thread, board),
+        watch_mode_query(user, thread),
+        queries.visible_total_query(kind, user, thread),
+    )
+
+
+def _reader_state(viewer: Viewer, thread: Thread) -> ReaderState:
+    """For a signed-in reader, asked in one round trip."""
+    account = account_of(viewer)
+    if account is None:
+        return ReaderState(thread.post_count)
+    query = _reader_state_query(visibility(account, moderation_board(account, thread)))
+    params = {"user_id": account.id, "thread_id": thread.id, "board_id": thread.board_id}
+    thread_mark, board_mark, watch, total = core_execute(query, params).one()
+    return ReaderState(
+        total=total or 0,
+        read_up_to=reads.latest_mark(account, thread_mark, board_mark),
+        watch=watch.value if watch else "normal",
+    )
+
+
+def _render_thread(thread: Thread, page: Page, state: ReaderState) -> str:
     viewer = current_user._get_current_object()
-    posts = queries.thread_posts(thread, viewer, page=page.number, per_page=page.per_page)
-    new_posts = _new_posts(viewer, thread, posts)
+    posts = queries.page_posts(thread, viewer, page=page.number, per_page=page.per_page)
+    rights = post_rights(viewer, thread)
+    new_posts = _new_posts(viewer, state, posts)
+    # Every post new (a first visit): said once above them rather than on each.
+    all_new = bool(new_posts) and len(new_posts) == len(posts)
+    signed_in = viewer.is_authenticated
     return render_template(
         "posts/thread.html",
         thread=thread,
         board=board_shown_to(viewer, thread),
-        posts=posts,
         page=page,
-        answered=queries.answered_posts(thread, viewer, posts),
-        editable={post.id for post in posts if can(viewer, Action.EDIT_POST, post)},
-        flaggable={post.id for post in posts if can(viewer, Action.FLAG_POST, post)},
-        moderator=can(viewer, Action.MODERATE_THREAD, thread),
-        can_reply=can(viewer, Action.REPLY, thread),
+        # Called by the page, which adds what a consultation marks (its summary).
+        articles=partial(
+            articles,
+            posts,
+            fragments(posts),
+            rights=rights,
+            first_number=(page.number - 1) * page.per_page,
+            new_posts=set() if all_new else new_posts,
+            answered=queries.answered_posts(thread, viewer, posts),
+        ),
+        moderator=rights.moderator,
+        can_reply=rights.reply,
         why_not=services.why_cannot_post(viewer, thread.board, thread)
-        if viewer.is_authenticated
+        if signed_in and not rights.reply
         else None,
-        form=ReplyForm(formdata=None),
-        new_posts=new_posts,
-        # Every post new (a first visit): said once above them rather than on each.
-        all_new=bool(new_posts) and len(new_posts) == len(posts),
+        # Forms only for those who can send them: a reader who cannot reply gets no
+        # reply form, nor (not signed in) a CSRF token in their cookie.
+        form=ReplyForm(formdata=None) if rights.reply else None,
+        all_new=all_new,
         read_form=ReadForm(formdata=None, prefix="read", up_to=posts[-1].id) if new_posts else None,
-        mail_form=thread_mail_form(_watch_choice(viewer, thread))
-        if viewer.is_authenticated
-        else None,
+        mail_form=thread_mail_form(state.watch) if signed_in else None,
     )
 
 
-def _new_posts(viewer: Viewer, thread: Thread, posts: list[Post]) -> set[int]:
+def _new_posts(viewer: Viewer, state: ReaderState, posts: list[Row]) -> set[int]:
     """The posts on this page that are new to a signed-in reader (not their own)."""
     account = account_of(viewer)
-    if account is None or all(post.created_at <= account.created_at for post in posts):
+    mark = state.read_up_to
+    if account is None or mark is None:
         return set()
-    mark = reads.read_up_to(account, thread) or account.created_at
     return {post.id for post in posts if post.created_at > mark and post.author_id != account.id}
-
-
-def _watch_choice(viewer: User, thread: Thread) -> str:
-    mode = watch_mode(viewer, thread)
-    return mode.value if mode else "normal"
 
 
 def _too_fast(refusal: Refusal) -> None:
@@ -219,9 +278,20 @@ def _named_post(thread: Thread, post_id: int | None) -> Post | None:
 def reply(thread_id: int) -> object:
     """The reply form; `?to=ID` answers that post, `?quote=ID` answers it quoting it (as
     does `?to=ID&quote=1`)."""
-    thread = _thread_or_404(thread_id)
+    return _reply(_thread_or_404(thread_id), request.args.get("to"), request.args.get("quote"))
+
+
+@bp.get("/p/<int:post_id>/reply")
+@login_required
+def reply_to_post(post_id: int) -> object:
+    """The reply form answering this post: the short address that the Reply link of each
+    post of a thread page carries (`/t/ID/reply?to=ID` says the same in more bytes)."""
+    post = _post_or_404(post_id)
+    return _reply(_thread_or_404(post.thread_id), str(post.id), request.args.get("quote"))
+
+
+def _reply(thread: Thread, to: str | None, quote: str | None) -> object:
     form = ReplyForm()
-    to, quote = request.args.get("to"), request.args.get("quote")
     quoting = bool(quote) and (not to or quote == "1")
     if not form.is_submitted():
         answered = _named_post(thread, as_id(to or quote))
@@ -231,6 +301,11 @@ def reply(thread_id: int) -> object:
                 form.body.data = services.quoted(answered)
     else:
         answered = _named_post(thread, form.answered_id())
+        if form.language.name not in request.form:
+            # The reply form under a thread has no list of languages, to keep every
+            # thread page light: its text says its language, as mail's does, else the
+            # writer's own (Preview shows the reply page, whose list may correct it).
+            form.language.data = language_of_text(form.body.data or "") or form.language.data
     done, status = _submit(
         form,
         thread.board,

@@ -5,9 +5,10 @@ thread. Listings ask once for a whole page of threads or boards."""
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 
 from forum.accounts.models import User
+from forum.db import values_at_once
 from forum.extensions import db
 from forum.permissions import Viewer, account_of, listed_threads_clause, visible_posts_clause
 from forum.posts.models import Post, Thread
@@ -71,16 +72,30 @@ def read_up_to(viewer: Viewer, thread: Thread) -> datetime | None:
     account = account_of(viewer)
     if account is None:
         return None
+    return latest_mark(
+        account, *values_at_once(*read_marks(account.id, thread.id, thread.board_id))
+    )
+
+
+def read_marks(
+    user_id: int | ColumnElement[int],
+    thread_id: int | ColumnElement[int],
+    board_id: int | ColumnElement[int],
+) -> tuple[Select[tuple[datetime]], ...]:
+    """The person's marks on the thread and on its board: queries of one value each, for
+    pages that ask them with others in one round trip (values, or bound parameters)."""
     thread_mark = select(ThreadRead.read_up_to).where(
-        ThreadRead.user_id == account.id, ThreadRead.thread_id == thread.id
+        ThreadRead.user_id == user_id, ThreadRead.thread_id == thread_id
     )
     board_mark = select(BoardRead.read_up_to).where(
-        BoardRead.user_id == account.id, BoardRead.board_id == thread.board_id
+        BoardRead.user_id == user_id, BoardRead.board_id == board_id
     )
-    row = db.session.execute(
-        select(thread_mark.scalar_subquery(), board_mark.scalar_subquery())
-    ).one()
-    return max(mark for mark in (account.created_at, *row) if mark is not None)
+    return thread_mark, board_mark
+
+
+def latest_mark(account: User, *marks: datetime | None) -> datetime:
+    """Up to when the person has read, from the values of `read_marks`."""
+    return max(mark for mark in (account.created_at, *marks) if mark is not None)
 
 
 def first_unread_post(viewer: Viewer, thread: Thread) -> Post | None:
