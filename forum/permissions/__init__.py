@@ -76,6 +76,7 @@ from forum.permissions.stocktaking import (
     can_submit_entry,
     is_colleague,
     listed_entries_clause,
+    readers_may_read_entry,
     reviewable_entries_clause,
     same_organisation,
 )
@@ -139,6 +140,7 @@ __all__ = [
     "readable_meetings_clause",
     "readable_reports_clause",
     "readers_may_follow",
+    "readers_may_read_entry",
     "require",
     "reviewable_entries_clause",
     "same_organisation",
