@@ -86,7 +86,10 @@ def build(admin: User, people: list[User]) -> None:
         entry = db.session.scalars(
             select(Entry)
             .join(EntryBoard, EntryBoard.entry_id == Entry.id)
-            .where(EntryBoard.board_id == board.id, Entry.review_state == ReviewState.PUBLISHED)
+            .where(
+                EntryBoard.board_id.in_(reporting.covered_board_ids(board)),
+                Entry.review_state == ReviewState.PUBLISHED,
+            )
             .order_by(Entry.id)
         ).first()
         recorded = (
