@@ -9,7 +9,7 @@ from flask import current_app
 from flask_babel import force_locale, format_date, format_number
 from flask_babel import gettext as _
 from sqlalchemy import select, update
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
 from forum.accounts.models import User
 from forum.boards.models import Board, BoardKind
