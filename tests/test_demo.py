@@ -10,6 +10,7 @@ from forum.db import utcnow
 from forum.extensions import db
 from forum.meetings.models import Meeting
 from forum.posts.models import Post, Thread
+from forum.reports.models import Report
 from forum.stocktaking.models import Entry, ReviewState
 from tests.helpers import post_form, text_of
 
@@ -34,6 +35,14 @@ def test_demo_fills_a_fresh_forum_and_prints_the_admin_login(app, client):
     assert text_of(client.get("/reports")).count('href="/reports/') == 14
     c5 = text_of(client.get("/b/c5-building-confidence-and-security/reports"))
     assert "C5 Building confidence and security in the use of ICTs" in c5
+    # The reports count the stocktaking (entries of over 92 days ago precede any last
+    # quarter's end) and cite an entry of their action line.
+    reports = db.session.scalars(select(Report).where(Report.facts.is_not(None))).all()
+    lines = [report for report in reports if "stocktaking" in report.facts]
+    assert sum(sum(r.facts["stocktaking"]["by_status"].values()) for r in lines) >= 6
+    c5_report = next(report for report in reports if report.board.code == "C5")
+    assert [ref["kind"] for ref in c5_report.references] == ["thread", "entry"]
+    assert "a stocktaking entry" in text_of(client.get(f"/reports/{c5_report.id}"))
     states = dict(
         db.session.execute(
             select(Entry.review_state, func.count()).group_by(Entry.review_state)

@@ -3,17 +3,20 @@
 from datetime import UTC, date, datetime
 
 import pytest
+from flask_babel import force_locale
 
 from forum.accounts.models import StakeholderGroup
+from forum.boards.models import Role
 from forum.extensions import db
 from forum.mail import subscriptions
 from forum.mail.models import MailMode
 from forum.moderation import services as moderation
 from forum.posts import services as posting
-from forum.reports import facts
 from forum.reports.facts import compile_facts
+from forum.reports.present import figures_of
 from forum.reports.services import covered_board_ids
 from tests.helpers import board
+from tests.stocktaking_helpers import make_entry
 
 START, END = date(2026, 4, 1), date(2026, 6, 30)
 
@@ -71,29 +74,45 @@ def test_moderation_acts_are_counted_by_kind(app, quarter, make_user):
     assert before == {}
 
 
-def test_regions_come_from_the_m49_table_when_present(app, quarter, tmp_path, monkeypatch):
-    table = tmp_path / "m49.csv"
-    table.write_text("code,region,subregion\nKE,Africa,Eastern Africa\nBR,Americas,South America\n")
-    monkeypatch.setattr(facts, "M49_FILE", table)
-    facts._regions.cache_clear()
-    try:
-        with app.app_context():
-            found = compile_facts([quarter["c5"].id], START, END)
-    finally:
-        facts._regions.cache_clear()
-    assert found["participants"]["regions"] == {"Africa": 1, "Americas": 1}
+def test_participants_by_region_follow_the_m49_table(app, quarter, make_user):
+    """Kenya is in Africa (002), Brazil in the Americas (019); someone without a country
+    counts under no region."""
+    nowhere = make_user()
+    nowhere.country = ""
+    db.session.commit()
+    with app.test_request_context():
+        posting.reply(quarter["inside"], nowhere, body="from nowhere", at=_at(5))
+        db.session.commit()
+        found = compile_facts([quarter["c5"].id], START, END)
+    assert found["participants"]["regions"] == {"002": 1, "019": 1, "": 1}
+    assert found["participants"]["countries"] == {"KE": 1, "BR": 1, "": 1}
 
 
-def test_without_the_m49_table_figures_go_by_country(app, quarter, tmp_path, monkeypatch):
-    monkeypatch.setattr(facts, "M49_FILE", tmp_path / "absent.csv")
-    facts._regions.cache_clear()
-    try:
-        with app.app_context():
-            found = compile_facts([quarter["c5"].id], START, END)
-    finally:
-        facts._regions.cache_clear()
-    assert found["participants"]["regions"] == {}
-    assert found["participants"]["countries"] == {"KE": 1, "BR": 1}
+def test_region_names_are_in_the_readers_language(app, quarter):
+    with app.app_context():
+        found = compile_facts([quarter["c5"].id], START, END)
+    for language, names in (("en", {"Africa", "Americas"}), ("fr", {"Afrique", "Amériques"})):
+        with app.test_request_context(), force_locale(language):
+            assert {row.label for row in figures_of(found).regions} == names
+
+
+def test_stocktaking_entries_of_the_period_are_counted(app, quarter, make_user):
+    """Both days of the period count: an entry of its last day is new in it."""
+    coordinator = make_user(roles={"C5": Role.COORDINATOR, "C6": Role.COORDINATOR})
+    author = make_user()
+    make_entry(app, author, title="Early", publish_by=coordinator, at=_at(3))
+    make_entry(app, author, title="First day", publish_by=coordinator, at=_at(4, 1))
+    make_entry(app, author, title="Last day", publish_by=coordinator,
+               at=datetime(2026, 6, 30, 23, 59, tzinfo=UTC))  # fmt: skip
+    make_entry(app, author, title="After", publish_by=coordinator, at=_at(7, 1))
+    make_entry(app, author, title="Waiting", at=_at(5))
+    make_entry(app, author, title="Elsewhere", codes=("C6",), publish_by=coordinator, at=_at(5))
+    with app.app_context():
+        found = compile_facts([quarter["c5"].id], START, END)
+    assert found["stocktaking"] == {
+        "new": 2, "updated": 0, "completed": 0,
+        "by_status": {"planned": 0, "ongoing": 3, "completed": 0},
+    }  # fmt: skip
 
 
 def test_c7_covers_its_e_applications_that_its_readers_may_read(app):

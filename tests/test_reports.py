@@ -16,11 +16,12 @@ from forum.posts.models import Thread
 from forum.reports.models import Report, ReportRevision, ReportState
 from tests.helpers import board, post_form, text_of
 from tests.pages import client_of
+from tests.stocktaking_helpers import make_entry
 
 C5 = "c5-building-confidence-and-security"
-# The page of a draft compiles its figures (six aggregates) and its references; a
-# published report reads them as frozen.
-DRAFT_QUERIES = 18
+# The page of a draft compiles its figures (seven aggregates) and its references (threads,
+# posts, stocktaking entries); a published report reads them as frozen.
+DRAFT_QUERIES = 21
 PUBLISHED_QUERIES = 3
 
 
@@ -361,9 +362,10 @@ def test_report_pages_take_a_bounded_number_of_queries(
 ):
     for number in range(threads):
         make_thread("C5", author=make_user(), title=f"Thread {number}", replies=2)
+        make_entry(app, make_user(), title=f"Entry {number}", publish_by=coordinator)
     sign_in(coordinator)
     report = _start(client)
-    cited = " ".join(f"/t/{n}" for n in range(1, threads + 1))
+    cited = " ".join(f"/t/{n} /stocktaking/{n}" for n in range(1, threads + 1))
     _save(client, report, summary=f"Cited: {cited}")
     with count_queries() as counter:
         assert client.get(f"/reports/{report.id}").status_code == 200

@@ -16,9 +16,9 @@ from forum.i18n import country_names
 from forum.moderation.models import LogEntry
 from forum.notices.models import Notice
 from forum.posts.models import Thread
+from forum.regions import countries_in, placements, region_of
 from forum.stocktaking import services
 from forum.stocktaking.models import Entry, EntryRevision, EntryStatus, ReviewState
-from forum.stocktaking.regions import countries_in, placements, region_of
 from tests.helpers import PASSWORD, board, post_form, text_of
 from tests.stocktaking_helpers import entry_form, make_entry
 

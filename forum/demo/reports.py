@@ -1,5 +1,6 @@
 """Demo reports: each action line's report for the last quarter, published by its
-coordinator (the admin where it has none), and the overall report of the coordinators."""
+coordinator (the admin where it has none), citing a thread and a stocktaking entry of the
+action line, and the overall report of the coordinators."""
 
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -13,6 +14,7 @@ from forum.permissions import can_start_thread
 from forum.posts import services as posting
 from forum.posts.models import Thread
 from forum.reports import services as reporting
+from forum.stocktaking.models import Entry, EntryBoard, ReviewState
 
 PROGRESS = [
     "Two national strategies were shared for comment, and three partners reported on the "
@@ -81,6 +83,18 @@ def build(admin: User, people: list[User]) -> None:
             if thread
             else ""
         )
+        entry = db.session.scalars(
+            select(Entry)
+            .join(EntryBoard, EntryBoard.entry_id == Entry.id)
+            .where(
+                EntryBoard.board_id.in_(reporting.covered_board_ids(board)),
+                Entry.review_state == ReviewState.PUBLISHED,
+            )
+            .order_by(Entry.id)
+        ).first()
+        recorded = (
+            f" The stocktaking records [{entry.title}](/stocktaking/{entry.id})." if entry else ""
+        )
         report = reporting.start_report(board, author, start=start, end=end)
         reporting.save_revision(
             report,
@@ -90,7 +104,7 @@ def build(admin: User, people: list[User]) -> None:
                 f"during the quarter.{cited}",
                 "progress": PROGRESS[number % len(PROGRESS)],
                 "stakeholders": "Governments, civil society, business and the UN agencies "
-                "each took part; see the figures above.",
+                f"each took part; see the figures above.{recorded}",
                 "challenges": CHALLENGES[number % len(CHALLENGES)],
                 "next_steps": NEXT_STEPS[number % len(NEXT_STEPS)],
             },

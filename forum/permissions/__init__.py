@@ -103,6 +103,7 @@ from forum.permissions.stocktaking import (
     can_submit_entry,
     is_colleague,
     listed_entries_clause,
+    readers_may_read_entry,
     reviewable_entries_clause,
     same_organisation,
 )
@@ -188,6 +189,7 @@ __all__ = [
     "readable_reports_clause",
     "readable_threads_clause",
     "readers_may_follow",
+    "readers_may_read_entry",
     "require",
     "reviewable_entries_clause",
     "same_organisation",

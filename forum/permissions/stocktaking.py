@@ -18,6 +18,7 @@ from forum.permissions.rules import (
     can_moderate_board,
     can_read_board,
     participant_of,
+    readers_may_follow,
 )
 from forum.stocktaking.models import Entry, EntryBoard, ReviewState
 
@@ -67,6 +68,14 @@ def can_read_entry(user: Viewer, entry: Entry) -> bool:
     if _is_submitter(user, entry) or any(can_moderate_board(user, b) for b in entry.boards):
         return True
     return entry.review_state != ReviewState.REJECTED and is_colleague(user, entry)
+
+
+def readers_may_read_entry(host: Board, entry: Entry) -> bool:
+    """Whether everyone who reads `host` may read this entry too (a report citing it
+    lists it): a published entry serving a board whose readers include the host's."""
+    return entry.review_state == ReviewState.PUBLISHED and any(
+        readers_may_follow(host, board) for board in entry.boards
+    )
 
 
 def can_edit_entry(user: Viewer, entry: Entry) -> bool:

@@ -23,6 +23,10 @@ def _rows(figures: Figures, scope: str) -> Iterator[list[object]]:
     yield [scope, "threads", "", _("Threads started"), figures.threads, ""]
     yield [scope, "posts", "", _("Posts written"), figures.posts, ""]
     yield [scope, "participants", "", _("Participants"), figures.participants, ""]
+    yield [scope, "entries_new", "", _("New entries"), figures.entries_new, ""]
+    yield [scope, "entries_updated", "", _("Entries updated"), figures.entries_updated, ""]
+    yield [scope, "entries_completed", "", _("Activities completed"), figures.entries_completed,
+           ""]  # fmt: skip
     sections = [
         ("stakeholder_group", figures.groups),
         ("region", figures.regions),
@@ -30,6 +34,7 @@ def _rows(figures: Figures, scope: str) -> Iterator[list[object]]:
         ("month", figures.months),
         ("moderation", figures.acts),
         ("email", figures.email),
+        ("entry_status", figures.entry_statuses),
     ]
     for section, rows in sections:
         for row in rows:

@@ -6,10 +6,8 @@ new kind of figure is one more function in `SECTIONS`. Every section counts in t
 database (no row per post reaches Python), so a year of a busy board compiles quickly.
 """
 
-import csv
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, distinct, func, select
@@ -20,12 +18,12 @@ from forum.extensions import db
 from forum.mail.models import MailMode, Subscription
 from forum.moderation.models import LogEntry
 from forum.posts.models import Post, PostStatus, Thread
-from forum.settings import PROJECT_ROOT
+from forum.regions import region_of
+from forum.stocktaking.services import entry_figures
 
 FactSection = Callable[[Sequence[int], date, date], dict[str, Any]]
 
 TOP_THREADS = 5
-M49_FILE = PROJECT_ROOT / "config" / "m49.csv"
 
 
 def moments(start: date, end: date) -> tuple[datetime, datetime]:
@@ -88,28 +86,11 @@ def activity(board_ids: Sequence[int], start: date, end: date) -> dict[str, Any]
     return {"threads": threads or 0, "posts": sum(by_month.values()), "months": months}
 
 
-@cache
-def _regions() -> dict[str, str]:
-    """Country code (ISO alpha-2) → UN M49 region, from config/m49.csv where it is present
-    (columns code, region, subregion); empty otherwise, and figures go by country only."""
-    if not M49_FILE.exists():
-        return {}
-    with M49_FILE.open(newline="", encoding="utf-8") as file:
-        return {
-            row["code"].strip().upper(): row["region"].strip()
-            for row in csv.DictReader(file)
-            if row.get("code") and row.get("region")
-        }
-
-
-def region_of(country: str | None) -> str | None:
-    return _regions().get((country or "").upper())
-
-
 def participants(board_ids: Sequence[int], start: date, end: date) -> dict[str, Any]:
     """Distinct people who wrote published posts in the period: in all, by stakeholder
-    group, by country and (where the M49 table is there) by region. Each person has one
-    group and one country, so counts per (group, country) add up without double counting."""
+    group, by country and by UN M49 region (its code; "" for people who gave no country
+    or one the table leaves out). Each person has one group and one country, so counts
+    per (group, country) add up without double counting."""
     rows = db.session.execute(
         select(User.stakeholder_group, User.country, func.count(distinct(Post.author_id)))
         .select_from(Post)
@@ -124,9 +105,8 @@ def participants(board_ids: Sequence[int], start: date, end: date) -> dict[str, 
     for group, country, count in rows:
         groups[str(group)] = groups.get(str(group), 0) + count
         countries[country or ""] = countries.get(country or "", 0) + count
-        region = region_of(country)
-        if _regions():
-            regions[region or ""] = regions.get(region or "", 0) + count
+        region = region_of(country or "") or ""
+        regions[region] = regions.get(region, 0) + count
     return {
         "total": sum(groups.values()),
         "groups": groups,
@@ -190,12 +170,20 @@ def email_reach(board_ids: Sequence[int], start: date, end: date) -> dict[str, A
     return {"modes": {str(mode): count for mode, count in rows}, "people": people or 0}
 
 
+def stocktaking(board_ids: Sequence[int], start: date, end: date) -> dict[str, Any]:
+    """Stocktaking entries of the boards new, updated and completed in the period, and
+    those existing at its end by status (forum.stocktaking.services.entry_figures)."""
+    since, until = moments(start, end)
+    return entry_figures(list(board_ids), since, until)
+
+
 SECTIONS: list[tuple[str, FactSection]] = [
     ("activity", activity),
     ("participants", participants),
     ("top_threads", top_threads),
     ("moderation", moderation),
     ("email", email_reach),
+    ("stocktaking", stocktaking),
 ]
 
 

@@ -16,6 +16,8 @@ from forum.i18n import country_names
 from forum.mail.models import MAIL_MODE_LABELS, MailMode
 from forum.moderation.models import LOG_ACTION_LABELS, LogAction
 from forum.permissions import Viewer, can_read_board
+from forum.regions import area_name
+from forum.stocktaking.models import STATUS_LABELS, EntryStatus
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,11 @@ class Figures:
     acts: list[Row] = field(default_factory=list)
     email: list[Row] = field(default_factory=list)
     email_people: int = 0
+    # Stocktaking entries: new, updated and completed in the period; by status at its end.
+    entries_new: int = 0
+    entries_updated: int = 0
+    entries_completed: int = 0
+    entry_statuses: list[Row] = field(default_factory=list)
 
 
 @dataclass
@@ -76,6 +83,9 @@ def figures_of(facts: dict[str, Any]) -> Figures:
     names = country_names()
     not_given = _("Not given")
     groups = people.get("groups", {})
+    # Reports published before the stocktaking was counted have no such section.
+    entries = facts.get("stocktaking", {})
+    statuses = entries.get("by_status", {})
     return Figures(
         threads=activity.get("threads", 0),
         posts=activity.get("posts", 0),
@@ -89,7 +99,9 @@ def figures_of(facts: dict[str, Any]) -> Figures:
             )
             for group in StakeholderGroup
         ],
-        regions=_shares(people.get("regions", {}), total, lambda key: key or not_given),
+        regions=_shares(
+            people.get("regions", {}), total, lambda key: area_name(key) if key else not_given
+        ),
         countries=_shares(
             people.get("countries", {}), total, lambda key: names.get(key, key) or not_given
         ),
@@ -110,6 +122,13 @@ def figures_of(facts: dict[str, Any]) -> Figures:
             if mode != MailMode.OFF
         ],
         email_people=facts.get("email", {}).get("people", 0),
+        entries_new=entries.get("new", 0),
+        entries_updated=entries.get("updated", 0),
+        entries_completed=entries.get("completed", 0),
+        entry_statuses=[
+            Row(status.value, str(STATUS_LABELS[status]), statuses.get(status.value, 0))
+            for status in EntryStatus
+        ],
     )
 
 
@@ -120,13 +139,16 @@ def _add(into: dict[str, int], counts: dict[str, int]) -> None:
 
 def sum_facts(all_facts: list[dict[str, Any]]) -> dict[str, Any]:
     """The facts of several boards added up. People who took part on several boards are
-    counted once for each: the sum of the reports, not a count of distinct people."""
+    counted once for each, and so are stocktaking entries serving several action lines:
+    the sum of the reports, not a count of distinct people or entries."""
     months: dict[str, int] = {}
     groups: dict[str, int] = {}
     countries: dict[str, int] = {}
     regions: dict[str, int] = {}
     acts: dict[str, int] = {}
     modes: dict[str, int] = {}
+    entries = {"new": 0, "updated": 0, "completed": 0}
+    statuses: dict[str, int] = {}
     threads = posts = total = people = 0
     top: list[dict[str, Any]] = []
     for facts in all_facts:
@@ -141,6 +163,10 @@ def sum_facts(all_facts: list[dict[str, Any]]) -> dict[str, Any]:
         _add(acts, facts["moderation"]["acts"])
         _add(modes, facts["email"]["modes"])
         people += facts["email"]["people"]
+        stocktaking = facts.get("stocktaking", {})
+        for key in entries:
+            entries[key] += stocktaking.get(key, 0)
+        _add(statuses, stocktaking.get("by_status", {}))
     return {
         "activity": {"threads": threads, "posts": posts, "months": sorted(months.items())},
         "participants": {
@@ -152,6 +178,7 @@ def sum_facts(all_facts: list[dict[str, Any]]) -> dict[str, Any]:
         "top_threads": {"threads": sorted(top, key=lambda t: (-t["posts"], t["id"]))[:5]},
         "moderation": {"acts": acts},
         "email": {"modes": modes, "people": people},
+        "stocktaking": {**entries, "by_status": statuses},
     }
 
 

@@ -18,11 +18,18 @@ from forum.extensions import db
 from forum.i18n import interface_languages
 from forum.mail import link_for
 from forum.markup import render_markdown
-from forum.permissions import Action, can, is_listed, readers_may_follow
+from forum.permissions import (
+    Action,
+    can,
+    is_listed,
+    readers_may_follow,
+    readers_may_read_entry,
+)
 from forum.posts import services as posting
 from forum.posts.models import Post, PostStatus, Thread
 from forum.reports.facts import compile_facts
 from forum.reports.models import Report, ReportRevision, ReportState, Section
+from forum.stocktaking.models import Entry, EntryBoard
 
 # The board whose meeting receives the reports, and whose own report is the overall one.
 MEETING_BOARD = "COORD"
@@ -146,12 +153,13 @@ def compile_overall(start: date, end: date) -> dict[str, Any]:
     }
 
 
-_CITATION = r"(?<![\w./:-])(?:{base})?/(t|p)/([0-9]{{1,18}})(?![\w/])"
+_CITATION = r"(?<![\w./:-])(?:{base})?/(t|p|stocktaking)/([0-9]{{1,18}})(?![\w/])"
 
 
 def references_in(report: Report, sections: dict[str, str]) -> list[dict[str, Any]]:
-    """The threads and posts of this forum that the narrative links to, in the order first
-    cited: those listed and published, on boards whose readers include the report's."""
+    """The threads, posts and stocktaking entries of this forum that the narrative links
+    to, in the order first cited: threads and posts listed and published, on boards whose
+    readers include the report's; entries published and serving such a board."""
     base = re.escape(current_app.config["BASE_URL"].rstrip("/"))
     cited: list[tuple[str, int]] = []
     for text in sections.values():
@@ -175,8 +183,14 @@ def references_in(report: Report, sections: dict[str, str]) -> list[dict[str, An
             select(Thread).where(Thread.id.in_(thread_ids)).options(selectinload(Thread.board))
         )
     }
+    entries = _cited_entries([n for kind, n in cited if kind == "stocktaking"])
     found = []
     for kind, number in cited:
+        if kind == "stocktaking":
+            entry = entries.get(number)
+            if entry is not None and readers_may_read_entry(report.board, entry):
+                found.append({"kind": "entry", "id": number, "title": entry.title})
+            continue
         post = posts.get(number) if kind == "p" else None
         thread = post.thread if post is not None else threads.get(number)
         if kind == "p" and (post is None or post.status != PostStatus.PUBLISHED):
@@ -190,6 +204,17 @@ def references_in(report: Report, sections: dict[str, str]) -> list[dict[str, An
              "title": thread.title}
         )  # fmt: skip
     return found
+
+
+def _cited_entries(entry_ids: list[int]) -> dict[int, Entry]:
+    if not entry_ids:
+        return {}
+    query = (
+        select(Entry)
+        .where(Entry.id.in_(entry_ids))
+        .options(selectinload(Entry.lines).joinedload(EntryBoard.board))
+    )
+    return {entry.id: entry for entry in db.session.scalars(query)}
 
 
 def publish_report(report: Report, publisher: User) -> Thread:

@@ -17,9 +17,9 @@ from forum.archives.formats import atom_feed
 from forum.boards.models import Board
 from forum.db import utcnow
 from forum.permissions import Action, Viewer, can, can_read_board
+from forum.regions import placements
 from forum.stocktaking import queries
 from forum.stocktaking.models import Entry
-from forum.stocktaking.regions import placements
 from forum.stocktaking.services import is_stale
 
 COLUMNS = (

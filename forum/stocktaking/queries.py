@@ -20,6 +20,7 @@ from forum.permissions import (
     reviewable_entries_clause,
     same_organisation,
 )
+from forum.regions import AREA_NAMES, countries_in
 from forum.stocktaking.models import (
     Entry,
     EntryBoard,
@@ -28,7 +29,6 @@ from forum.stocktaking.models import (
     EntryStatus,
     ReviewState,
 )
-from forum.stocktaking.regions import AREA_NAMES, countries_in
 
 # The filters people may give, by the names of the query string.
 FILTER_NAMES = ("q", "status", "country", "region", "group", "year")

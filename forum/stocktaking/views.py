@@ -26,10 +26,10 @@ from forum.moderation import entries_acts
 from forum.moderation.acts import ModerationError
 from forum.pagination import page_of
 from forum.permissions import Action, can, can_read_board, require
+from forum.regions import area_name, area_tree, region_of
 from forum.stocktaking import export, queries, services
 from forum.stocktaking.forms import EntryForm, ReviewForm
 from forum.stocktaking.models import REVIEW_STATE_LABELS, SCOPE_LABELS, STATUS_LABELS, Entry
-from forum.stocktaking.regions import area_name, area_tree, region_of
 
 bp = Blueprint("stocktaking", __name__)
 
