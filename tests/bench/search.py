@@ -223,9 +223,9 @@ def through_http(paths: list[str], env: dict[str, str]) -> dict:
 
 
 def new_post_searchable() -> float:
-    """Seconds from a new post's commit until a search finds it (Whoosh: the request's
-    own after-response indexing, done here in-process; PostgreSQL: none, the post's row
-    is written in the transaction that commits it)."""
+    """Seconds from a new post's commit until a search finds it (Whoosh: the worker's
+    round of indexing, done here in-process, without its idle wait; PostgreSQL: none, the
+    post's row is written in the transaction that commits it)."""
     from sqlalchemy import select
 
     from forum import create_app
