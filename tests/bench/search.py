@@ -24,7 +24,7 @@ from urllib.parse import urlencode
 from sqlalchemy import create_engine, text
 
 from forum.search.whoosh_backend import SCHEMA_VERSION
-from tests.bench.web import BIN, DATA, ROOT, _env, _free_port, _wait_until_up, build_data_set
+from tests.bench.common import BIN, DATA, ROOT, _env, _free_port, _wait_until_up, build_data_set
 
 QUERIES = int(os.environ.get("BENCH_QUERIES", "200"))
 # Queries in each language (words, phrases, a rarer word), run in-process.
