@@ -141,6 +141,7 @@ def main() -> None:
     pages = pages_to_load()
     started = time.monotonic()
     report = {
+        "load_average_before": [round(value, 1) for value in os.getloadavg()],
         "data_set": built,
         "server": "gunicorn, 2 sync workers, SQLite",
         "load_generator": loadgen.generator(),
@@ -155,6 +156,7 @@ def main() -> None:
 
         report["flaskbb"] = peer.compare(env, pages, addresses, SHAPE)
     report["minutes"] = round((time.monotonic() - started) / 60, 1)
+    report["load_average_after"] = [round(value, 1) for value in os.getloadavg()]
     print(json.dumps(report, indent=2))
 
 
