@@ -18,7 +18,9 @@ C5 = "/b/c5-building-confidence-and-security"
 # A reply: the person and their session, the thread, flood control and the submission
 # token, the post and its counters, the publication log and the copies by email, the
 # notice to the person answered, the reading position, the search queue, the redirect.
-MAX_REPLY_QUERIES = 24
+# PostgreSQL also takes the publication log's lock and writes the post's search row
+# (its columns read, the old row deleted, the new one written) instead of queueing it.
+MAX_REPLY_QUERIES = {"sqlite": 24, "postgresql": 28}
 
 
 @contextmanager
@@ -52,7 +54,8 @@ def test_a_reply_renders_nothing_and_its_queries_do_not_grow(
     last_page = (replies + 2 + 29) // 30
     assert response.location.endswith(f"/t/{thread.id}?page={last_page}#p{newest}")
     assert templates == [], "a page was rendered for a redirect"
-    assert counter.count <= MAX_REPLY_QUERIES, "\n".join(s[:100] for s in counter.statements)
+    bound = MAX_REPLY_QUERIES[db.session.get_bind().dialect.name]
+    assert counter.count <= bound, "\n".join(s[:100] for s in counter.statements)
 
 
 def test_a_new_thread_renders_nothing_when_it_is_written(app, client, make_user, sign_in):
