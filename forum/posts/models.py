@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_pgettext
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.db import str_enum, utcnow
@@ -82,6 +82,15 @@ class Post(db.Model):
     __table_args__ = (
         Index("ix_posts_thread_listing", "thread_id", "status", "created_at", "id"),
         Index("ix_posts_author_listing", "author_id", "status", "created_at"),
+        # The few posts waiting for approval, found without reading the boards' others
+        # (the moderation count in every coordinator's page header).
+        Index(
+            "ix_posts_pending",
+            "status",
+            "thread_id",
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
         UniqueConstraint("author_id", "submission_token", name="uq_posts_author_submission"),
     )
 

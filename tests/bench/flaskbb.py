@@ -15,7 +15,7 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
-from tests.bench import cluster_load
+from tests.bench import cluster_load, loadgen
 from tests.bench.common import _free_port, _wait_until_up, no_control_socket
 
 VERSION = "3.0.0rc5"
@@ -139,6 +139,7 @@ class Server:
             cwd=DATA, stdout=log.open("w"), stderr=subprocess.STDOUT,
         )  # fmt: skip
         _wait_until_up(self.port, self.process)
+        loadgen.until_served(self.port)
 
     def member_cookie(self) -> str:
         """Sign the member in through FlaskBB's login form; the Cookie header."""

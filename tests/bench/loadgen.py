@@ -97,9 +97,20 @@ def _threads(port: int, path: str, seconds: float, cookie: str) -> dict:
     }
 
 
+def until_served(port: int, path: str = "/", times: int = 6) -> None:
+    """Wait until the server's workers answer (gunicorn's port is open before its workers
+    have loaded the application); a few requests at once, so that each worker has."""
+    deadline = time.monotonic() + 120
+    threads = [threading.Thread(target=fetch, args=(port, path)) for _ in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(max(1.0, deadline - time.monotonic()))
+
+
 def fetch(port: int, path: str, cookie: str = "") -> tuple[int, str]:
     """One GET: its status and text (to check what a session is served)."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     try:
         connection.request("GET", path, headers={"Cookie": cookie} if cookie else {})
         response = connection.getresponse()

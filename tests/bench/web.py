@@ -80,6 +80,7 @@ def gunicorn(env: dict[str, str], threads: int = 1):
     )  # fmt: skip
     try:
         _wait_until_up(port, server)
+        loadgen.until_served(port)
         yield port
     finally:
         server.terminate()
