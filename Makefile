@@ -1,7 +1,8 @@
 # make run   - install, migrate, load boards and demo content, serve on http://127.0.0.1:5000
 #              with the worker and the LMTP listener (127.0.0.1:8024)
 # make test  - install, lint, run the suite on SQLite and on PostgreSQL
-# make bench - serve the large demo data set with gunicorn and measure the main pages
+# make bench - the main pages under load (anonymous, signed in), CPU per page and per reply,
+#              replies/s from 8 writers; BENCH_PEER=flaskbb also measures FlaskBB beside it
 # make bench-search - index the large data set and measure search
 # make bench-mail - digests, fan-out and delivery over the large data set
 # make bench-cluster - two web servers and two workers on PostgreSQL and Redis under load,

@@ -38,6 +38,10 @@ SEARCH_BACKEND = ""
 # Where the search index lives; empty means instance/search-index.
 SEARCH_INDEX_PATH = ""
 SEARCH_QUERY_MAX_LENGTH = 500
+# Whoosh: index a request's changes in the web process once its response has gone out,
+# rather than leaving them to the worker's next round (a few seconds later). It cost a
+# reply three times its own CPU time; the tests turn it on to search right after posting.
+SEARCH_INDEX_AFTER_REQUEST = False
 
 # Pages for anonymous readers kept in memory (0 seconds turns it off); see forum/pagecache.py.
 PAGE_CACHE_SECONDS = 60

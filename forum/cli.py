@@ -63,11 +63,24 @@ def load_pages_command() -> None:
     "--threads", type=click.IntRange(min=1), default=None, help="Bulk: this many threads."
 )
 @click.option("--posts", type=click.IntRange(min=1), default=None, help="Bulk: this many posts.")
+@click.option(
+    "--posts-per-thread",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Bulk: every thread this long (instead of --posts).",
+)
+@click.option("--board", "board_code", default=None, help="Bulk: all threads in this board (code).")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the forum has content already.")
 @click.option("--seed", type=int, default=2005, help="Random seed, for repeatable data.")
 @with_appcontext
 def demo_command(
-    users: int | None, threads: int | None, posts: int | None, if_empty: bool, seed: int
+    users: int | None,
+    threads: int | None,
+    posts: int | None,
+    posts_per_thread: int | None,
+    board_code: str | None,
+    if_empty: bool,
+    seed: int,
 ) -> None:
     """Fill the forum with believable content (or, with --users/--threads/--posts, a lot of it)."""
     from forum.demo import bulk, content
@@ -80,13 +93,15 @@ def demo_command(
             raise click.ClickException(
                 "The forum has content already; the demo is for a fresh one."
             )
-    if users or threads or posts:
+    if users or threads or posts or posts_per_thread:
         figures = bulk.build(
             users=users or 1000,
             threads=threads or 1000,
             posts=posts or 10000,
             seed=seed,
             progress=lambda text: click.echo(text, err=True),
+            board_code=board_code,
+            posts_per_thread=posts_per_thread,
         )
         db.session.commit()
         click.echo(figures.summary())

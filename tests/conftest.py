@@ -69,6 +69,9 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
                 "MAIL_SERVER": "",
                 # en_XA, for tests/test_pseudo_locale.py
                 "PSEUDO_LOCALE": True,
+                # Search right after posting (production leaves it to the worker; see
+                # tests/test_search.py for that path).
+                "SEARCH_INDEX_AFTER_REQUEST": True,
             }
         )
     app.test_client_class = ClosingClient

@@ -11,6 +11,7 @@ from forum.extensions import db
 from forum.search import services
 from forum.search.models import IndexQueueItem
 from forum.search.whoosh_backend import IndexBusy, pair_term
+from forum.worker.runner import Worker
 from tests.helpers import post_form, text_of
 
 C5 = "/b/c5-building-confidence-and-security"
@@ -31,6 +32,7 @@ def _index_all(app) -> None:
 
 
 def test_a_new_post_is_found_right_after_its_request(client, make_user, sign_in):
+    """With SEARCH_INDEX_AFTER_REQUEST (as the tests run): indexed once the response is out."""
     sign_in(make_user(name="Kofi Essien"))
     post_form(
         client, f"{C5}/new", {"title": "Spectrum auctions", "body": "Rural broadband tenders"}
@@ -40,6 +42,27 @@ def test_a_new_post_is_found_right_after_its_request(client, make_user, sign_in)
     assert "Spectrum auctions" in page
     assert "tenders</mark>" in page
     assert db.session.scalar(select(func.count()).select_from(IndexQueueItem)) == 0
+
+
+def test_new_posts_wait_for_the_workers_next_round(
+    app, client, make_user, sign_in, monkeypatch, search_engine
+):
+    """As deployed: the request only queues its changes (PostgreSQL writes its own rows in
+    the transaction), and one round of the worker indexes all that is queued."""
+    monkeypatch.setitem(app.config, "SEARCH_INDEX_AFTER_REQUEST", False)
+    sign_in(make_user(name="Kofi Essien"))
+    for title in ("Spectrum auctions", "Spectrum sharing", "Spectrum pricing"):
+        post_form(client, f"{C5}/new", {"title": title, "body": "Rural broadband tenders"})
+    queued = db.session.scalar(select(func.count()).select_from(IndexQueueItem))
+    if search_engine == "whoosh":
+        assert queued == 3
+        assert _count(client, q="tenders") == 0
+        worker = Worker(app, idle_seconds=0.01)
+        assert worker.step() >= 3
+        assert worker.totals["indexed"] == 3
+        queued = db.session.scalar(select(func.count()).select_from(IndexQueueItem))
+    assert queued == 0
+    assert _count(client, q="tenders") == 3
 
 
 def test_private_boards_stay_private(app, client, make_user, sign_in, make_thread):

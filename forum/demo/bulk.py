@@ -110,20 +110,30 @@ def _insert(model: type, rows: list[dict], progress: Callable[[str], None], labe
 
 
 def build(
-    *, users: int, threads: int, posts: int, seed: int, progress: Callable[[str], None]
+    *,
+    users: int,
+    threads: int,
+    posts: int,
+    seed: int,
+    progress: Callable[[str], None],
+    board_code: str | None = None,
+    posts_per_thread: int | None = None,
 ) -> BulkFigures:
+    """Users, threads and posts spread over the boards open to verified members (or all in
+    the board `board_code`); with `posts_per_thread`, every thread that long."""
     started = time.perf_counter()
     rng = random.Random(seed)
     _check_bodies(rng)
-    posts = max(posts, threads)
-    boards = list(db.session.scalars(select(Board).where(Board.post_policy == PostPolicy.VERIFIED)))
+    posts = threads * posts_per_thread if posts_per_thread else max(posts, threads)
+    chosen = Board.code == board_code if board_code else Board.post_policy == PostPolicy.VERIFIED
+    boards = list(db.session.scalars(select(Board).where(chosen)))
     if not boards:
         raise RuntimeError("Load the boards first: flask forum load-boards")
     now = utcnow()
 
     user_ids = _insert_users(users, rng, now, progress)
     thread_rows, post_rows, thread_ends = _plan_threads_and_posts(
-        threads, posts, boards, user_ids, rng, now
+        threads, posts, boards, user_ids, rng, now, even=bool(posts_per_thread)
     )
     _insert(Thread, thread_rows, progress, "threads")
     _insert(Post, post_rows, progress, "posts")
@@ -173,13 +183,18 @@ def _plan_threads_and_posts(
     user_ids: list[int],
     rng: random.Random,
     now: datetime,
+    *,
+    even: bool = False,
 ) -> tuple[list[dict], list[dict], list[dict]]:
-    """Rows for threads and posts, and each thread's first and last post ids to set after."""
-    counts = [1] * threads
-    extra = posts - threads
-    counts[0] += min(299, extra)  # one long thread, for the thread-page benchmark
-    for _ in range(extra - min(299, extra)):
-        counts[rng.randrange(threads)] += 1
+    """Rows for threads and posts, and each thread's first and last post ids to set after.
+    Threads are as long as each other (`even`), or of random lengths but the first."""
+    counts = [posts // threads] * threads
+    if not even:
+        counts = [1] * threads
+        extra = posts - threads
+        counts[0] += min(299, extra)  # one long thread, for the thread-page benchmark
+        for _ in range(extra - min(299, extra)):
+            counts[rng.randrange(threads)] += 1
     thread_id, post_id = _next_id(Thread), _next_id(Post)
     thread_rows, post_rows, thread_ends = [], [], []
     languages = rng.choices(list(LANGUAGE_SHARES), weights=LANGUAGE_SHARES.values(), k=threads)

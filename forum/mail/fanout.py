@@ -17,6 +17,7 @@ from sqlalchemy import (
     text,
     union_all,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 
 from forum import events
 from forum.accounts.models import User
@@ -52,12 +53,15 @@ def lock_publication_log(*, exclusive: bool) -> None:
 def record_publication(post: Post) -> bool:
     """Log the post's first publication; False when it was public before."""
     lock_publication_log(exclusive=False)
-    logged = db.session.scalar(select(Publication.id).where(Publication.post_id == post.id))
-    if logged is not None:
-        return False
-    db.session.add(Publication(post_id=post.id, published_at=utcnow()))
-    db.session.flush()
-    return True
+    dialect = db.session.get_bind().dialect.name
+    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    logged = db.session.scalar(
+        insert_(Publication)
+        .values(post_id=post.id, published_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["post_id"])
+        .returning(Publication.id)
+    )
+    return logged is not None
 
 
 def _recipients(post: Post, thread: Thread):

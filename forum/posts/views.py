@@ -194,10 +194,10 @@ def _preview(form: ThreadForm | ReplyForm | EditForm, board: Board) -> str | Non
     return render_body(form.body.data, board)
 
 
-def _after_posting(post: Post) -> object:
-    if post.status == PostStatus.PENDING:
+def _after_posting(url: str, *, held: bool) -> Response:
+    if held:
         flash(_("Thank you. Your post waits for approval by the board's coordinators."), "info")
-    return redirect(post_url(post))
+    return redirect(url)
 
 
 def _already_posted(post: Post) -> Response:
@@ -228,6 +228,8 @@ def _submit(
         return None, 429
     try:
         post = write(Origin(submission_token=token))
+        # Where to send the writer, worked out before the commit expires what is loaded.
+        url, held = post_url(post), post.status == PostStatus.PENDING
         db.session.commit()
     except services.PostingError as error:
         flash(str(error), "error")
@@ -238,7 +240,7 @@ def _submit(
         if earlier is None:
             raise
         return _already_posted(earlier), 302
-    return _after_posting(post), 302
+    return _after_posting(url, held=held), 302
 
 
 @bp.route("/b/<slug>/new", methods=["GET", "POST"])
@@ -260,10 +262,12 @@ def new_thread(slug: str) -> object:
         return thread.first_post
 
     done, status = _submit(form, board, new_thread=True, write=write)
+    if done:
+        return done
     page = render_template(
         "posts/new_thread.html", board=board, form=form, preview=_preview(form, board)
     )
-    return done or (page, status)
+    return page, status
 
 
 def _named_post(thread: Thread, post_id: int | None) -> Post | None:

@@ -60,7 +60,8 @@ def init_app(app: Flask) -> None:
 
 def enqueue(post_ids: Iterable[int]) -> None:
     """Have these posts' entries brought up to date: by PostgreSQL just before the
-    transaction commits, or through the queue for Whoosh."""
+    transaction commits, or through the queue for Whoosh, which the worker drains in
+    batches (and the request itself after its response, with SEARCH_INDEX_AFTER_REQUEST)."""
     post_ids = set(post_ids)
     if not post_ids:
         return
@@ -68,7 +69,7 @@ def enqueue(post_ids: Iterable[int]) -> None:
         db.session.info.setdefault(_PENDING, set()).update(post_ids)
         return
     db.session.execute(IndexQueueItem.__table__.insert(), [{"post_id": i} for i in post_ids])
-    if has_request_context():
+    if has_request_context() and current_app.config["SEARCH_INDEX_AFTER_REQUEST"]:
         g.search_queue_touched = True
 
 
@@ -217,7 +218,9 @@ def _drain_whoosh(limit: int) -> int:
 
 
 def _drain_after_request(response):
-    """Index what this request changed once its response has gone out."""
+    """Index what this request changed once its response has gone out (only with
+    SEARCH_INDEX_AFTER_REQUEST: otherwise the worker does, many posts in one commit of
+    the index, and the web process answers the next request sooner)."""
     if g.pop("search_queue_touched", False):
         app = current_app._get_current_object()
 

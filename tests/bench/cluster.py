@@ -27,7 +27,7 @@ import redis
 from sqlalchemy import create_engine, func, select, text
 
 from tests.bench import cluster_checks, cluster_load
-from tests.bench.web import BIN, ROOT, _free_port, _wait_until_up
+from tests.bench.common import BIN, ROOT, _free_port, _wait_until_up, no_control_socket
 
 DATA = ROOT / "instance" / "bench-cluster"
 DATABASE_URL = os.environ.get(
@@ -177,13 +177,6 @@ def prepare_people(app, password: str) -> tuple[cluster_load.Site, dict]:
     return site, setup
 
 
-def _no_control_socket() -> list[str]:
-    """Gunicorn 24 and later open a control socket at one path per user: two instances
-    (and anyone else's) would take it from each other."""
-    usage = subprocess.run([str(BIN / "gunicorn"), "--help"], capture_output=True, text=True)
-    return ["--no-control-socket"] if "--no-control-socket" in usage.stdout else []
-
-
 def warm_up(ports: list[int], site: cluster_load.Site) -> None:
     """A few requests to each server's processes first, as a server in service has had."""
     paths = ["/", f"/b/{site.boards[0]}", f"/t/{site.threads[0]}", "/search?q=data", "/sign-in"]
@@ -218,7 +211,7 @@ class Cluster:
             port = _free_port()
             server = self._start(f"web{number}", [
                 str(BIN / "gunicorn"), "--workers", "2", "--threads", "4",
-                "--bind", f"127.0.0.1:{port}", *_no_control_socket(), "wsgi:app",
+                "--bind", f"127.0.0.1:{port}", *no_control_socket(), "wsgi:app",
             ])  # fmt: skip
             _wait_until_up(port, server)
             self.ports.append(port)

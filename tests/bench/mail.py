@@ -18,7 +18,7 @@ import time
 
 from sqlalchemy import event, func, insert, select
 
-from tests.bench.web import BIN, DATA, _free_port, build_data_set
+from tests.bench.common import BIN, DATA, _free_port, build_data_set
 
 MAIL_DATA = DATA / "mail"
 DIGEST_READERS = 10_000

@@ -24,7 +24,7 @@ from urllib.parse import urlencode
 from sqlalchemy import create_engine, text
 
 from forum.search.whoosh_backend import SCHEMA_VERSION
-from tests.bench.web import BIN, DATA, ROOT, _env, _free_port, _wait_until_up, build_data_set
+from tests.bench.common import BIN, DATA, ROOT, _env, _free_port, _wait_until_up, build_data_set
 
 QUERIES = int(os.environ.get("BENCH_QUERIES", "200"))
 # Queries in each language (words, phrases, a rarer word), run in-process.
@@ -223,9 +223,9 @@ def through_http(paths: list[str], env: dict[str, str]) -> dict:
 
 
 def new_post_searchable() -> float:
-    """Seconds from a new post's commit until a search finds it (Whoosh: the request's
-    own after-response indexing, done here in-process; PostgreSQL: none, the post's row
-    is written in the transaction that commits it)."""
+    """Seconds from a new post's commit until a search finds it (Whoosh: the worker's
+    round of indexing, done here in-process, without its idle wait; PostgreSQL: none, the
+    post's row is written in the transaction that commits it)."""
     from sqlalchemy import select
 
     from forum import create_app
