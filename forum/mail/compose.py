@@ -21,6 +21,7 @@ from forum.accounts.models import User
 from forum.boards.models import Board
 from forum.extensions import db
 from forum.mail import addresses, digest_mail, ids
+from forum.mail.account_mail import Skip, account_message
 from forum.mail.headers import AUTO_GENERATED, list_headers, one_click
 from forum.mail.ids import message_id, references
 from forum.mail.language import worded_for
@@ -45,11 +46,6 @@ from forum.pagination import as_id
 from forum.permissions import can_receive_thread_mail, is_listed
 from forum.posts.models import Post, PostStatus, Thread
 from forum.text import one_line
-
-
-class Skip(Exception):
-    """This row is not to be sent now; the message says why."""
-
 
 # Kinds of mail that a feature words itself: (batch, row, person, their settings) ->
 # message, called in the person's language.
@@ -210,7 +206,7 @@ class Batch:
         """The message for this row, or Skip."""
         user = self.users.get(row.user_id) if row.user_id else None
         if row.kind in (MailKind.ACCOUNT, MailKind.AUTO_REPLY):
-            return _account_message(row, user)
+            return account_message(row, user)
         if user is None:
             raise Skip("the account no longer exists")
         settings = self.settings_of(user)
@@ -395,24 +391,4 @@ def _still_for(post: Post, user: User) -> bool:
         post.status == PostStatus.PUBLISHED
         and is_listed(post.thread)
         and can_receive_thread_mail(user, post.thread)
-    )
-
-
-def _account_message(row: OutboxMessage, user: User | None) -> Message:
-    to = row.to_address or (user.email if user else None)
-    if not to:
-        raise Skip("no address to send to")
-    headers = dict(AUTO_GENERATED)
-    if row.kind == MailKind.AUTO_REPLY:
-        headers["Auto-Submitted"] = "auto-replied"
-    if row.payload.get("in_reply_to"):
-        headers["In-Reply-To"] = headers["References"] = row.payload["in_reply_to"]
-    return new_message(
-        to=to,
-        subject=row.subject,
-        text=row.payload.get("text", ""),
-        html=None,
-        sender_name=site_name(),
-        headers=headers,
-        reply_to=row.payload.get("reply_to"),
     )

@@ -48,6 +48,20 @@ from forum.permissions.meetings import (
     public_meetings_clause,
     readable_meetings_clause,
 )
+from forum.permissions.people import (
+    Viewer,
+    account_of,
+    can_administer,
+    can_delete_account,
+    can_edit_site_pages,
+    can_take_part,
+    is_admin,
+    is_banned,
+    is_coordinator,
+    is_member,
+    is_suspended,
+    participant_of,
+)
 from forum.permissions.reading import PostRights, post_rights
 from forum.permissions.reports import (
     can_correct_report,
@@ -59,13 +73,8 @@ from forum.permissions.reports import (
 )
 from forum.permissions.rules import (
     Action,
-    Viewer,
-    account_of,
     can,
-    can_administer,
-    can_delete_account,
     can_edit_post,
-    can_edit_site_pages,
     can_flag_post,
     can_manage_members,
     can_merge_threads,
@@ -82,17 +91,10 @@ from forum.permissions.rules import (
     can_reply,
     can_start_thread,
     can_submit_for_review,
-    can_take_part,
     holds_mail_without_account,
-    is_admin,
-    is_banned,
-    is_coordinator,
     is_listed,
-    is_member,
-    is_suspended,
     must_hold,
     new_accounts_may_read,
-    participant_of,
     readers_may_follow,
     require,
 )

@@ -11,13 +11,15 @@ from sqlalchemy import ColumnElement, exists, false, or_, true
 
 from forum.accounts.models import User
 from forum.boards.models import TEAM_ROLES, Board, BoardRole, ReadPolicy, Role
-from forum.permissions.rules import (
+from forum.permissions.people import (
     Viewer,
     account_of,
     can_administer,
-    can_moderate_board,
     is_suspended,
     participant_of,
+)
+from forum.permissions.rules import (
+    can_moderate_board,
 )
 from forum.posts.models import Post, PostStatus, Thread
 

@@ -38,14 +38,16 @@ from forum.permissions.clauses import (
     listed_threads_clause,
     readable_boards_clause,
 )
-from forum.permissions.rules import (
+from forum.permissions.people import (
     Viewer,
+    is_admin,
+    is_banned,
+)
+from forum.permissions.rules import (
     can_moderate_board,
     can_read_board,
     can_receive_list_mail,
     can_start_thread,
-    is_admin,
-    is_banned,
 )
 from forum.posts.models import Thread
 

@@ -9,13 +9,15 @@ from forum.boards.models import Board, ReadPolicy
 from forum.db import utcnow
 from forum.meetings.models import Meeting
 from forum.permissions.clauses import readable_boards_clause
+from forum.permissions.people import (
+    Viewer,
+    participant_of,
+)
 from forum.permissions.rules import (
     Action,
-    Viewer,
     add_rules,
     can_moderate_board,
     can_read_board,
-    participant_of,
 )
 
 

@@ -9,13 +9,15 @@ post of a thread the viewer may read (the table tests hold them to it)."""
 
 from dataclasses import dataclass
 
-from forum.permissions.rules import (
+from forum.permissions.people import (
     Viewer,
+    participant_of,
+)
+from forum.permissions.rules import (
     can_moderate_thread,
     can_read_thread,
     can_reply,
     may_post_in,
-    participant_of,
 )
 from forum.posts.models import PostStatus, Thread
 

@@ -7,9 +7,11 @@ from sqlalchemy import ColumnElement, false, true
 
 from forum.boards.models import Board, BoardKind
 from forum.permissions.clauses import moderated_board_ids, readable_boards_clause
+from forum.permissions.people import (
+    Viewer,
+)
 from forum.permissions.rules import (
     Action,
-    Viewer,
     add_rules,
     can_moderate_board,
     can_read_board,

@@ -10,14 +10,16 @@ from sqlalchemy import ColumnElement, exists, false, select, true
 
 from forum.boards.models import Board
 from forum.permissions.clauses import moderated_board_ids, readable_boards_clause
-from forum.permissions.rules import (
-    Action,
+from forum.permissions.people import (
     Viewer,
     account_of,
+    participant_of,
+)
+from forum.permissions.rules import (
+    Action,
     add_rules,
     can_moderate_board,
     can_read_board,
-    participant_of,
     readers_may_follow,
 )
 from forum.stocktaking.models import Entry, EntryBoard, ReviewState

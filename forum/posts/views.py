@@ -1,9 +1,7 @@
 """Thread pages, writing and editing posts, post history and permalinks."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
-from functools import cache, partial
+from functools import partial
 from itertools import pairwise
 
 from flask import (
@@ -20,16 +18,13 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
-from sqlalchemy import Row, Select, bindparam
 from sqlalchemy.exc import IntegrityError
 
 from forum.boards.models import Board
 from forum.boards.queries import board_by_slug
-from forum.db import at_once, core_execute
 from forum.extensions import db
 from forum.mail.forms import thread_mail_form
 from forum.mail.language import language_of_text
-from forum.mail.subscriptions import watch_mode_query
 from forum.moderation.acts import ModerationError
 from forum.moderation.posts_acts import redact_post
 from forum.notices.mentions import render_body
@@ -37,15 +32,10 @@ from forum.pagecache import cached
 from forum.pagination import Page, as_id, page_of
 from forum.permissions import (
     Action,
-    Viewer,
-    Visibility,
-    account_of,
     board_shown_to,
     can,
-    moderation_board,
     post_rights,
     require,
-    visibility,
 )
 from forum.posts import queries, services
 from forum.posts.diff import Change, text_changes
@@ -53,9 +43,9 @@ from forum.posts.flood import flood_refusal
 from forum.posts.forms import EditForm, ReplyForm, ThreadForm
 from forum.posts.fragments import articles, fragments
 from forum.posts.models import Post, PostStatus, Thread
+from forum.posts.reader import ReaderState, new_posts_of, reader_state
 from forum.posts.services import Origin
 from forum.ratelimit import Refusal, client_address
-from forum.reads import queries as reads
 from forum.reads.forms import ReadForm
 
 bp = Blueprint("posts", __name__)
@@ -86,55 +76,16 @@ def thread(thread_id: int) -> object:
     if thread.merged_into_id is not None:
         return redirect(url_for("posts.thread", thread_id=thread.merged_into_id), code=301)
     require(current_user, Action.READ_THREAD, thread)
-    state = _reader_state(current_user, thread)
+    state = reader_state(current_user, thread)
     page = page_of(state.total, current_app.config["POSTS_PER_PAGE"])
     return cached(thread.changed_at, lambda: _render_thread(thread, page, state))
-
-
-@dataclass(frozen=True)
-class ReaderState:
-    """What a thread page needs to know of its reader besides their rights."""
-
-    # The posts of the thread they see.
-    total: int
-    # Up to when they have read it (None: not signed in).
-    read_up_to: datetime | None = None
-    # How they follow it by email.
-    watch: str = "normal"
-
-
-@cache
-def _reader_state_query(kind: Visibility) -> Select[tuple]:
-    """The marks, the email setting and the count of a reader's thread page, as one
-    statement, built once for each kind of reader."""
-    user, thread, board = bindparam("user_id"), bindparam("thread_id"), bindparam("board_id")
-    return at_once(
-        *reads.read_marks(user, thread, board),
-        watch_mode_query(user, thread),
-        queries.visible_total_query(kind, user, thread),
-    )
-
-
-def _reader_state(viewer: Viewer, thread: Thread) -> ReaderState:
-    """For a signed-in reader, asked in one round trip."""
-    account = account_of(viewer)
-    if account is None:
-        return ReaderState(thread.post_count)
-    query = _reader_state_query(visibility(account, moderation_board(account, thread)))
-    params = {"user_id": account.id, "thread_id": thread.id, "board_id": thread.board_id}
-    thread_mark, board_mark, watch, total = core_execute(query, params).one()
-    return ReaderState(
-        total=total or 0,
-        read_up_to=reads.latest_mark(account, thread_mark, board_mark),
-        watch=watch.value if watch else "normal",
-    )
 
 
 def _render_thread(thread: Thread, page: Page, state: ReaderState) -> str:
     viewer = current_user._get_current_object()
     posts = queries.page_posts(thread, viewer, page=page.number, per_page=page.per_page)
     rights = post_rights(viewer, thread)
-    new_posts = _new_posts(viewer, state, posts)
+    new_posts = new_posts_of(viewer, state, posts)
     # Every post new (a first visit): said once above them rather than on each.
     all_new = bool(new_posts) and len(new_posts) == len(posts)
     signed_in = viewer.is_authenticated
@@ -165,15 +116,6 @@ def _render_thread(thread: Thread, page: Page, state: ReaderState) -> str:
         read_form=ReadForm(formdata=None, prefix="read", up_to=posts[-1].id) if new_posts else None,
         mail_form=thread_mail_form(state.watch) if signed_in else None,
     )
-
-
-def _new_posts(viewer: Viewer, state: ReaderState, posts: list[Row]) -> set[int]:
-    """The posts on this page that are new to a signed-in reader (not their own)."""
-    account = account_of(viewer)
-    mark = state.read_up_to
-    if account is None or mark is None:
-        return set()
-    return {post.id for post in posts if post.created_at > mark and post.author_id != account.id}
 
 
 def _too_fast(refusal: Refusal) -> None:
