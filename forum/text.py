@@ -63,3 +63,14 @@ def xml_text(text: str) -> str:
     """`text` with every character XML 1.0 forbids replaced by U+FFFD, so a document
     holding it stays well-formed."""
     return _NOT_XML.sub(_REPLACEMENT, text)
+
+
+# A cell starting with one of these is read as a formula by spreadsheets.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def spreadsheet_cell(value: object) -> str:
+    """The value as text for a CSV cell, with a leading apostrophe where a spreadsheet
+    would otherwise take it for a formula (OWASP's advice on CSV injection)."""
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text

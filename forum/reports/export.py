@@ -7,16 +7,7 @@ from collections.abc import Iterator
 from flask_babel import gettext as _
 
 from forum.reports.present import Figures, OverallLine
-
-# A cell starting with one of these is read as a formula by spreadsheets.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
-
-
-def neutralised(value: object) -> str:
-    """The cell as text, with a leading apostrophe where a spreadsheet would otherwise
-    take it for a formula (OWASP's advice on CSV injection)."""
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+from forum.text import spreadsheet_cell
 
 
 def _rows(figures: Figures, scope: str) -> Iterator[list[object]]:
@@ -51,8 +42,8 @@ def figures_csv(figures: Figures, lines: list[OverallLine] | None = None) -> str
     writer = csv.writer(out)
     writer.writerow(["scope", "section", "key", "label", "count", "share"])
     for row in _rows(figures, "report"):
-        writer.writerow([neutralised(cell) for cell in row])
+        writer.writerow([spreadsheet_cell(cell) for cell in row])
     for line in lines or []:
         for row in _rows(line.figures, line.board.code):
-            writer.writerow([neutralised(cell) for cell in row])
+            writer.writerow([spreadsheet_cell(cell) for cell in row])
     return out.getvalue()

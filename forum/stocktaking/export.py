@@ -21,6 +21,7 @@ from forum.regions import placements
 from forum.stocktaking import queries
 from forum.stocktaking.models import Entry
 from forum.stocktaking.services import is_stale
+from forum.text import spreadsheet_cell
 
 COLUMNS = (
     "id", "url", "title", "summary", "organisation", "stakeholder_group", "lead_country",
@@ -29,14 +30,6 @@ COLUMNS = (
     "possibly_out_of_date",
 )  # fmt: skip
 FEED_SIZE = 50
-# What a spreadsheet would read as the start of a formula.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralised(value: str) -> str:
-    """A cell a spreadsheet shows as text: a formula's first character gets a quote
-    before it."""
-    return f"'{value}" if value.startswith(_FORMULA_STARTS) else value
 
 
 def _moment(value: datetime | None) -> str | None:
@@ -87,8 +80,8 @@ def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):
-        return neutralised("; ".join(str(item) for item in value))
-    return neutralised(str(value))
+        return spreadsheet_cell("; ".join(str(item) for item in value))
+    return spreadsheet_cell(value)
 
 
 def _name(filters: queries.Filters, extension: str) -> str:
