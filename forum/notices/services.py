@@ -18,6 +18,7 @@ from forum.mail.models import MailKind
 from forum.mail.outbox import queue
 from forum.notices.models import Notice
 from forum.permissions import can_read_post
+from forum.posts.counters import count_notice
 from forum.posts.models import Post, Thread
 
 # Notices the person has just seen on the page that caused them: not mailed.
@@ -40,9 +41,7 @@ def notify(user: User, kind: str, **params: Any) -> Notice:
     post_id = params["post_id"] if kind in ABOUT_POSTS else None
     notice = Notice(user_id=user.id, kind=kind, params=params, post_id=post_id)
     db.session.add(notice)
-    db.session.execute(
-        update(User).where(User.id == user.id).values(unread_notices=User.unread_notices + 1)
-    )
+    count_notice(user.id)
     db.session.flush()
     if kind not in WEB_ONLY:
         queue(MailKind.NOTICE, user=user, payload={"notice": notice.id})

@@ -2,10 +2,16 @@
 that version cached pages: moved by single UPDATE statements, recounted from the rows
 they count."""
 
+import copy
+import weakref
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import case, func, literal, or_, select, update
+from sqlalchemy import case, event, func, literal, or_, select, update
+from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from forum.accounts.models import User
 from forum.boards.models import Board
@@ -19,38 +25,181 @@ def touch(thread: Thread, at: datetime | None = None) -> None:
     """Mark a thread and the boards that list it as changed (the pages' cache version)."""
     now = at or utcnow()
     thread.changed_at = now
-    for listing in consultation_boards(thread):
-        board: Board | None = listing
-        while board is not None:
-            board.changed_at = now
-            board = board.parent
+    for board in _stamped_boards(thread):
+        board.changed_at = now
 
 
 def count_published(post: Post) -> None:
-    """Count a post that readers can now see. Counters and last-post pointers move in
-    single UPDATE statements rather than by reading and writing them back, so that people
-    posting at once never overwrite each other's."""
-    thread, board = post.thread, post.thread.board
-    touch(thread)
+    """Count a post that readers can now see. The thread's counters move at once, in one
+    UPDATE that also returns them; its boards' and its author's move when the transaction
+    commits (`_apply_at_commit`). Counters move by increments, never by reading and
+    writing them back, so that people posting at once never overwrite each other's."""
+    thread = post.thread
+    now = utcnow()
     db.session.flush()
-    thread_posts = db.session.execute(
+    counted = db.session.execute(
         update(Thread)
         .where(Thread.id == thread.id)
-        .values(post_count=Thread.post_count + 1, **_if_newest(Thread, post))
-        .returning(Thread.post_count),
-        execution_options={"synchronize_session": False},
-    ).scalar_one()
-    _execute(
-        update(Board)
-        .where(Board.id == board.id)
         .values(
-            thread_count=Board.thread_count + (1 if thread_posts == 1 else 0),
-            post_count=Board.post_count + 1,
-            **_if_newest(Board, post),
+            changed_at=now,
+            post_count=Thread.post_count + 1,
+            **_if_newest(Thread, (post.created_at, post.id)),
         )
-    )
-    _execute(update(User).where(User.id == post.author_id).values(post_count=User.post_count + 1))
-    _forget_counts(thread, board, post.author)
+        .returning(Thread.post_count, Thread.last_post_id, Thread.last_activity_at),
+        execution_options={"synchronize_session": False},
+    ).one()
+    for name, value in {**counted._asdict(), "changed_at": now}.items():
+        set_committed_value(thread, name, value)
+    db.session.expire(thread, ["last_post"])
+    changes = _at_commit(db.session)
+    for board in _stamped_boards(thread):
+        changes.board(board.id, now)
+    changes.board(thread.board_id, now).count(post, new_thread=counted.post_count == 1)
+    changes.person(post.author_id).posts += 1
+
+
+def count_notice(user_id: int) -> None:
+    """One more unread notice for this person, counted when the transaction commits."""
+    _at_commit(db.session).person(user_id).notices += 1
+
+
+def stamp_reads(user_id: int, at: datetime) -> None:
+    """The person's read marks changed (the version of their cached pages), stamped when
+    the transaction commits."""
+    _at_commit(db.session).person(user_id).reads_marked_at = at
+
+
+def _stamped_boards(thread: Thread) -> Iterable[Board]:
+    """The boards whose pages show this thread, and their parents."""
+    for listing in consultation_boards(thread):
+        board: Board | None = listing
+        while board is not None:
+            yield board
+            board = board.parent
+
+
+# Changes kept until commit ------------------------------------------------------------
+#
+# A board's row is what everyone posting in it updates. Its UPDATE locks the row until
+# the transaction ends, so it is made last, just before the commit, with the people's
+# rows after it, each kind in id order: people posting at once in one board then wait
+# for each other only for those last statements, and never deadlock.
+
+
+@dataclass
+class _BoardChange:
+    changed_at: datetime
+    threads: int = 0
+    posts: int = 0
+    newest: tuple[datetime, int] | None = None  # (created_at, id) of the newest post
+
+    def count(self, post: Post, *, new_thread: bool) -> None:
+        self.posts += 1
+        self.threads += 1 if new_thread else 0
+        self.newest = max(self.newest or (post.created_at, post.id), (post.created_at, post.id))
+
+
+@dataclass
+class _PersonChange:
+    posts: int = 0
+    notices: int = 0
+    reads_marked_at: datetime | None = None
+
+
+@dataclass
+class _Changes:
+    boards: dict[int, _BoardChange] = field(default_factory=dict)
+    people: dict[int, _PersonChange] = field(default_factory=dict)
+
+    def board(self, board_id: int, at: datetime) -> _BoardChange:
+        change = self.boards.setdefault(board_id, _BoardChange(at))
+        change.changed_at = max(change.changed_at, at)
+        return change
+
+    def person(self, user_id: int) -> _PersonChange:
+        return self.people.setdefault(user_id, _PersonChange())
+
+
+_AT_COMMIT = "counters_at_commit"
+_SAVEPOINTS = "counters_at_savepoints"
+
+
+def _at_commit(session: Session) -> _Changes:
+    return session.info.setdefault(_AT_COMMIT, _Changes())
+
+
+def _board_values(change: _BoardChange) -> dict:
+    values: dict = {"changed_at": change.changed_at}
+    if change.posts:
+        values["post_count"] = Board.post_count + change.posts
+        values["thread_count"] = Board.thread_count + change.threads
+        values.update(_if_newest(Board, change.newest))
+    return values
+
+
+def _person_values(change: _PersonChange) -> dict:
+    values: dict = {}
+    if change.posts:
+        values["post_count"] = User.post_count + change.posts
+    if change.notices:
+        values["unread_notices"] = User.unread_notices + change.notices
+    if change.reads_marked_at is not None:
+        values["reads_marked_at"] = change.reads_marked_at
+    return values
+
+
+@event.listens_for(Session, "before_commit")
+def _apply_at_commit(session: Session) -> None:
+    changes: _Changes | None = session.info.pop(_AT_COMMIT, None)
+    if changes is None:
+        return
+    statements = [
+        (Board, board_id, _board_values(change)) for board_id, change in changes.boards.items()
+    ] + [(User, user_id, _person_values(change)) for user_id, change in changes.people.items()]
+    for model, row_id, values in sorted(statements, key=lambda s: (s[0] is User, s[1])):
+        if values:
+            session.execute(
+                update(model).where(model.id == row_id).values(**values),
+                execution_options={"synchronize_session": False},
+            )
+            if (obj := session.identity_map.get(identity_key(model, row_id))) is not None:
+                session.expire(obj, list(values))
+
+
+@event.listens_for(Session, "after_transaction_create")
+def _remember_before_savepoint(session: Session, transaction: SessionTransaction) -> None:
+    """What was kept before a savepoint, to go back to if it is rolled back."""
+    if transaction.nested:
+        saved = session.info.setdefault(_SAVEPOINTS, weakref.WeakKeyDictionary())
+        saved[transaction] = copy.deepcopy(session.info.get(_AT_COMMIT))
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_on_rollback(session: Session, previous_transaction: SessionTransaction) -> None:
+    """Changes of a rolled-back transaction are gone; a rolled-back savepoint's too."""
+    if previous_transaction.nested:
+        saved = session.info.get(_SAVEPOINTS, {})
+        if previous_transaction in saved:
+            session.info[_AT_COMMIT] = saved[previous_transaction] or _Changes()
+        session.expire_all()  # counters set from RETURNING, which the savepoint undid
+    elif not session.in_transaction():
+        session.info.pop(_AT_COMMIT, None)
+        session.info.pop(_SAVEPOINTS, None)
+
+
+def _drop_counts(*, board_ids: Iterable[int] = (), user_ids: Iterable[int] = ()) -> None:
+    """Counts kept for these rows, which a recount is about to set from the rows
+    themselves (stamps and other changes stay)."""
+    changes: _Changes | None = db.session.info.get(_AT_COMMIT)
+    if changes is None:
+        return
+    for board_id in board_ids:
+        if (board := changes.boards.get(board_id)) is not None:
+            board.threads = board.posts = 0
+            board.newest = None
+    for user_id in user_ids:
+        if (person := changes.people.get(user_id)) is not None:
+            person.posts = 0
 
 
 _COUNTED = {
@@ -71,12 +220,14 @@ def _forget_counts(*objects: Thread | Board | User) -> None:
         db.session.expire(obj, names)
 
 
-def _if_newest(model: type[Thread] | type[Board], post: Post) -> dict:
-    """SET clauses that make `post` the last post unless a later one is there already."""
-    when = literal(post.created_at, model.last_activity_at.type)
+def _if_newest(model: type[Thread] | type[Board], post: tuple[datetime, int]) -> dict:
+    """SET clauses that make `post`, (created_at, id), the last post unless a later one
+    is there already."""
+    created_at, post_id = post
+    when = literal(created_at, model.last_activity_at.type)
     newer = model.last_activity_at.is_(None) | (model.last_activity_at <= when)
     return {
-        "last_post_id": case((newer, post.id), else_=model.last_post_id),
+        "last_post_id": case((newer, post_id), else_=model.last_post_id),
         "last_activity_at": case((newer, when), else_=model.last_activity_at),
     }
 
@@ -147,6 +298,7 @@ def recount(thread: Thread) -> None:
 def recount_board(board: Board) -> None:
     board.changed_at = utcnow()
     db.session.flush()  # as in `recount`: the stamp's update locks the row first
+    _drop_counts(board_ids=[board.id])
     _execute(update(Board).where(Board.id == board.id).values(**_board_totals()))
     _forget_counts(board)
 
@@ -157,6 +309,7 @@ def recount_authors(author_ids: Iterable[int]) -> None:
     if not ids:
         return
     _lock(User, ids)
+    _drop_counts(user_ids=ids)
     _execute(update(User).where(User.id.in_(ids)).values(**_author_totals()))
     users = [o for o in db.session.identity_map.values() if isinstance(o, User) and o.id in ids]
     _forget_counts(*users)
@@ -165,6 +318,8 @@ def recount_authors(author_ids: Iterable[int]) -> None:
 def recount_everything() -> dict[str, int]:
     """Every counter and last-post pointer from the rows they count (`flask forum
     recount`): repairs drift left by older versions. Returns how many rows were wrong."""
+    if (changes := db.session.info.get(_AT_COMMIT)) is not None:
+        _drop_counts(board_ids=list(changes.boards), user_ids=list(changes.people))
     corrected = {}
     for label, model, totals in (
         ("threads", Thread, _thread_totals()),

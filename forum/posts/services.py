@@ -193,10 +193,7 @@ def _add_post(
         events.post_held.send(post)
     else:
         publish(post)
-    # Whoever writes in a thread has read it up to there. Written after the thread and
-    # board rows: people's rows come last in every transaction that posts (the author's,
-    # then those of the people a notice tells), so that people posting at once in one
-    # board wait for each other instead of deadlocking.
+    # Whoever writes in a thread has read it up to there.
     mark_thread_read(author, thread, up_to=now)
     return post
 

@@ -10,6 +10,7 @@ from forum.accounts.models import User
 from forum.boards.models import Board
 from forum.db import utcnow
 from forum.extensions import db
+from forum.posts.counters import stamp_reads
 from forum.posts.models import Thread
 from forum.reads.models import BoardRead, ThreadRead
 
@@ -28,7 +29,7 @@ def _move_forward(model: type[ThreadRead] | type[BoardRead], key: dict[str, int]
 
 def mark_thread_read(user: User, thread: Thread, *, up_to: datetime) -> None:
     """The person has read this thread's posts written up to `up_to`."""
-    user.reads_marked_at = utcnow()
+    stamp_reads(user.id, utcnow())
     db.session.execute(
         _move_forward(ThreadRead, {"user_id": user.id, "thread_id": thread.id}, up_to)
     )
@@ -36,5 +37,5 @@ def mark_thread_read(user: User, thread: Thread, *, up_to: datetime) -> None:
 
 def mark_board_read(user: User, board: Board, *, up_to: datetime) -> None:
     """The person has read every thread of this board up to `up_to`."""
-    user.reads_marked_at = utcnow()
+    stamp_reads(user.id, utcnow())
     db.session.execute(_move_forward(BoardRead, {"user_id": user.id, "board_id": board.id}, up_to))

@@ -76,10 +76,11 @@ def enqueue(post_ids: Iterable[int]) -> None:
 _PENDING = "search_pending_posts"
 
 
-@event.listens_for(Session, "before_commit")
+@event.listens_for(Session, "before_commit", insert=True)
 def _index_before_commit(session: Session) -> None:
     """The PostgreSQL backend's rows for the posts this transaction changed, written in
-    it: searchable, or gone from search, when it commits."""
+    it: searchable, or gone from search, when it commits. First of the hooks before a
+    commit: the counters' hook, which locks the rows everyone posting updates, is last."""
     post_ids = session.info.pop(_PENDING, None)
     if post_ids and has_app_context() and isinstance(backend(), PostgresBackend):
         documents = documents_for(post_ids, session=session)

@@ -129,8 +129,12 @@ def _plain(url: str, database: str | None = None) -> str:
 
 
 def _answers(url: str) -> bool:
+    """Whether the server answers; the benchmark's database is made there if missing."""
+    name = url.rpartition("/")[2]
     try:
-        psycopg.connect(_plain(url), connect_timeout=3).close()
+        with psycopg.connect(_plain(url, "postgres"), autocommit=True, connect_timeout=3) as c:
+            if c.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
+                c.execute(f'CREATE DATABASE "{name}"')
     except psycopg.Error:
         return False
     return True
