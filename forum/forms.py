@@ -2,21 +2,32 @@
 
 import re
 from collections.abc import Iterable
+from functools import cache
 from typing import Any
 
+from babel import support
 from flask import request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import Field, HiddenField, IntegerField, PasswordField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
+from wtforms.i18n import messages_path
 from wtforms.validators import ValidationError
 from wtforms.widgets import HiddenInput
 
 from forum.text import code_points, control_characters
 
 _ASCII_DIGITS = re.compile(r"[0-9]+")
+
+
+@cache
+def _wtforms_messages(locale: str) -> support.NullTranslations:
+    """WTForms' own messages in this language, read once a process (Flask-WTF reads the
+    catalogue again for every request that builds a form)."""
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
 
 
 def options(pairs: Iterable[tuple[object, object]]) -> list[SelectChoice]:
@@ -103,6 +114,9 @@ class ForumForm(FlaskForm):
                 field.id = field.label.field_id = f"{self.id_prefix}-{field.id}"
 
     class Meta(FlaskForm.Meta):
+        def get_translations(self, form: "ForumForm") -> support.NullTranslations:
+            return _wtforms_messages(str(get_locale()))
+
         def wrap_formdata(self, form: "ForumForm", formdata: Any) -> Any:
             wrapped = super().wrap_formdata(form, formdata)
             if wrapped is formdata or wrapped is None:

@@ -7,8 +7,20 @@ import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import case, event, func, literal, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Update,
+    bindparam,
+    case,
+    event,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -37,17 +49,9 @@ def count_published(post: Post) -> None:
     thread = post.thread
     now = utcnow()
     db.session.flush()
-    counted = db.session.execute(
-        update(Thread)
-        .where(Thread.id == thread.id)
-        .values(
-            changed_at=now,
-            post_count=Thread.post_count + 1,
-            **_if_newest(Thread, (post.created_at, post.id)),
-        )
-        .returning(Thread.post_count, Thread.last_post_id, Thread.last_activity_at),
-        execution_options={"synchronize_session": False},
-    ).one()
+    changed = {"changed_at": now, "post_count": 1, "last_post": (post.created_at, post.id)}
+    returning = ("post_count", "last_post_id", "last_activity_at")
+    counted = _update_row(db.session, Thread, thread.id, changed, returning).one()
     for name, value in {**counted._asdict(), "changed_at": now}.items():
         set_committed_value(thread, name, value)
     db.session.expire(thread, ["last_post"])
@@ -128,24 +132,22 @@ def _at_commit(session: Session) -> _Changes:
     return session.info.setdefault(_AT_COMMIT, _Changes())
 
 
-def _board_values(change: _BoardChange) -> dict:
-    values: dict = {"changed_at": change.changed_at}
+def _board_changes(change: _BoardChange) -> dict:
+    changes: dict = {"changed_at": change.changed_at}
     if change.posts:
-        values["post_count"] = Board.post_count + change.posts
-        values["thread_count"] = Board.thread_count + change.threads
-        values.update(_if_newest(Board, change.newest))
-    return values
+        changes.update(
+            post_count=change.posts, thread_count=change.threads, last_post=change.newest
+        )
+    return changes
 
 
-def _person_values(change: _PersonChange) -> dict:
-    values: dict = {}
-    if change.posts:
-        values["post_count"] = User.post_count + change.posts
-    if change.notices:
-        values["unread_notices"] = User.unread_notices + change.notices
-    if change.reads_marked_at is not None:
-        values["reads_marked_at"] = change.reads_marked_at
-    return values
+def _person_changes(change: _PersonChange) -> dict:
+    changes = {
+        "post_count": change.posts,
+        "unread_notices": change.notices,
+        "reads_marked_at": change.reads_marked_at,
+    }
+    return {name: value for name, value in changes.items() if value}
 
 
 @event.listens_for(Session, "before_commit")
@@ -153,17 +155,47 @@ def _apply_at_commit(session: Session) -> None:
     changes: _Changes | None = session.info.pop(_AT_COMMIT, None)
     if changes is None:
         return
-    statements = [
-        (Board, board_id, _board_values(change)) for board_id, change in changes.boards.items()
-    ] + [(User, user_id, _person_values(change)) for user_id, change in changes.people.items()]
-    for model, row_id, values in sorted(statements, key=lambda s: (s[0] is User, s[1])):
-        if values:
-            session.execute(
-                update(model).where(model.id == row_id).values(**values),
-                execution_options={"synchronize_session": False},
-            )
+    rows = [(Board, board_id, _board_changes(c)) for board_id, c in changes.boards.items()]
+    rows += [(User, user_id, _person_changes(c)) for user_id, c in changes.people.items()]
+    for model, row_id, changed in sorted(rows, key=lambda row: (row[0] is User, row[1])):
+        if changed:
+            _update_row(session, model, row_id, changed)
             if (obj := session.identity_map.get(identity_key(model, row_id))) is not None:
-                session.expire(obj, list(values))
+                session.expire(obj, [n for name in changed for n in _ATTRIBUTES.get(name, [name])])
+
+
+_INCREMENTED = frozenset({"post_count", "thread_count", "unread_notices"})
+_ATTRIBUTES = {"last_post": ["last_post_id", "last_activity_at", "last_post"]}
+
+
+def _update_row(session: Session, model: type, row_id: int, changed: dict, returning=()):
+    """UPDATE one row: counters in `changed` move by their value, "last_post" (a post's
+    (created_at, id)) becomes the last post unless a later one is there, other columns
+    are set. Statements are built once per set of columns."""
+    params = {"row_id": row_id}
+    for name, value in changed.items():
+        if name == "last_post":
+            params["newest_at"], params["newest_id"] = value
+        else:
+            params[name] = value
+    statement = _counting_update(model, tuple(sorted(changed)), tuple(returning))
+    return session.execute(statement, params, execution_options={"synchronize_session": False})
+
+
+@cache
+def _counting_update(model: type, names: tuple[str, ...], returning: tuple[str, ...]) -> Update:
+    values: dict = {}
+    for name in names:
+        column = getattr(model, name, None)
+        if name == "last_post":
+            at = bindparam("newest_at", type_=model.last_activity_at.type)
+            values.update(_if_newest(model, at, bindparam("newest_id", type_=Integer)))
+        elif name in _INCREMENTED:
+            values[name] = column + bindparam(name)
+        else:
+            values[name] = bindparam(name, type_=column.type)
+    statement = update(model).where(model.id == bindparam("row_id")).values(**values)
+    return statement.returning(*(getattr(model, name) for name in returning))
 
 
 @event.listens_for(Session, "after_transaction_create")
@@ -220,15 +252,13 @@ def _forget_counts(*objects: Thread | Board | User) -> None:
         db.session.expire(obj, names)
 
 
-def _if_newest(model: type[Thread] | type[Board], post: tuple[datetime, int]) -> dict:
-    """SET clauses that make `post`, (created_at, id), the last post unless a later one
-    is there already."""
-    created_at, post_id = post
-    when = literal(created_at, model.last_activity_at.type)
-    newer = model.last_activity_at.is_(None) | (model.last_activity_at <= when)
+def _if_newest(model: type[Thread] | type[Board], at: ColumnElement, post_id: ColumnElement):
+    """SET clauses that make the post (`post_id`, written `at`) the last post unless a
+    later one is there already."""
+    newer = model.last_activity_at.is_(None) | (model.last_activity_at <= at)
     return {
         "last_post_id": case((newer, post_id), else_=model.last_post_id),
-        "last_activity_at": case((newer, when), else_=model.last_activity_at),
+        "last_activity_at": case((newer, at), else_=model.last_activity_at),
     }
 
 
