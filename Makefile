@@ -9,6 +9,7 @@
 #              then checks that posts, pages, search, mail and rate limits held
 # make bench-weight - page weight on the wire, requests on a return visit, first render on slow 3G
 # make bench-report - compiling a year's report at 200,000 posts, on SQLite and PostgreSQL
+# make bench-size - CPU per page at 20,000 and at 200,000 posts, and how much it grew
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -19,7 +20,7 @@ export FORUM_TEST_POSTGRES_URL ?= $(POSTGRES_URL)
 BENCH_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/bench_cluster
 BENCH_REDIS_URL ?= redis://127.0.0.1:6379/9
 
-.PHONY: install translations static run lint test test-sqlite test-postgres bench bench-search bench-mail bench-cluster bench-weight bench-report messages clean
+.PHONY: install translations static run lint test test-sqlite test-postgres bench bench-search bench-mail bench-cluster bench-weight bench-report bench-size messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -88,6 +89,10 @@ bench-weight: install
 # Empties the PostgreSQL database it is given (BENCH_REPORT_POSTGRES_URL, bench_report).
 bench-report: install
 	@$(BIN)/python -m tests.bench.report
+
+# Builds its two data sets once (instance/profile-200/ and instance/profile-2000/).
+bench-size: install
+	@$(BIN)/python -m tests.bench.profile_pages --compare 200,2000
 
 messages: install
 	$(BIN)/pybabel -q extract -F config/babel.cfg -k _l -k lazy_pgettext:1c,2 --ignore-dirs ".*" -o forum/translations/messages.pot .

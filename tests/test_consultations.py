@@ -617,3 +617,29 @@ def test_a_held_post_waits_in_the_queue_of_every_board_that_lists_it(app, make_u
     assert approved.status_code == 302
     db.session.expire_all()
     assert db.session.get(Post, held.id).status == "published"
+
+
+def test_a_board_pages_its_threads_and_the_consultations_it_lists_in_one_order(
+    app, client, make_user, make_thread, monkeypatch
+):
+    """Pinned first, then the most recently active, whether a thread is the board's own
+    or a consultation of another board it lists; a deleted one on no page."""
+    monkeypatch.setitem(app.config, "THREADS_PER_PAGE", 2)
+    opener = make_user(roles={"C2": Role.COORDINATOR, "C3": Role.COORDINATOR})
+    pinned = make_thread("C3", title="Pinned notice")
+    deleted = make_thread("C3", title="Taken down")
+    consultation = open_consultation(app, opener, "C2", ("C3",))
+    quiet = make_thread("C3", title="Quiet thread")
+    with app.test_request_context():
+        posting.reply(consultation, make_user(), body="A late answer.")
+        db.session.get(Thread, pinned.id).is_pinned = True
+        db.session.get(Thread, deleted.id).is_deleted = True
+        db.session.commit()
+    slug = board("C3").slug
+    ids = [pinned.id, deleted.id, consultation.id, quiet.id]
+    shown = []
+    for path in (f"/b/{slug}", f"/b/{slug}?page=2"):
+        page = text_of(client.get(path))
+        links = {i: page.find(f'href="/t/{i}"') for i in ids}
+        shown.append(sorted((i for i in ids if links[i] >= 0), key=links.__getitem__))
+    assert shown == [[pinned.id, consultation.id], [quiet.id]]

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from forum.boards.models import Role
 from forum.extensions import db
 from forum.posts import services as posting
-from forum.posts.models import Post
+from forum.posts.models import Post, Thread
 from forum.reads.models import BoardRead, ThreadRead
 from tests.helpers import board, post_form, text_of
 
@@ -222,3 +222,24 @@ def test_only_the_new_posts_are_marked_once_some_are_read(
         post_id: page.split(f'<article id="p{post_id}">')[1].split("</h2>")[0] for post_id in ids
     }
     assert [post_id for post_id, heading in headings.items() if "<mark>" in heading] == ids[2:]
+
+
+def test_home_marks_a_board_new_while_one_of_its_threads_has_posts_past_the_marks(
+    app, client, make_user, make_thread, sign_in
+):
+    reader = make_user()
+    pinned = make_thread("C5", title="Pinned notice")
+    make_thread("C5", title="Another thread")
+    with app.test_request_context():
+        db.session.get(Thread, pinned.id).is_pinned = True
+        db.session.commit()
+    sign_in(reader)
+    assert "tag new" in _board_row(text_of(client.get("/")))
+    post_form(client, f"{C5}/read", {}, prefix="read")
+    assert "tag new" not in _board_row(text_of(client.get("/")))
+    with app.test_request_context():
+        posting.reply(db.session.get(Thread, pinned.id), make_user(), body="News")
+        db.session.commit()
+    assert "tag new" in _board_row(text_of(client.get("/"))), "a reply on a pinned thread"
+    _mark_read(client, pinned, _post_ids(pinned)[-1])
+    assert "tag new" not in _board_row(text_of(client.get("/"))), "read up to it"

@@ -142,6 +142,17 @@ def listed_on_clause(board_id: int) -> ColumnElement[bool]:
     return or_(Thread.board_id == board_id, Thread.id.in_(accepted))
 
 
+def listed_elsewhere_clause(board_id: int) -> ColumnElement[bool]:
+    """SQL condition on Thread: a consultation of another board that this one accepted to
+    list. With `Thread.board_id == board_id` it splits `listed_on_clause` in two parts
+    that never overlap, for listings that read a board's own threads in index order."""
+    accepted = select(ConsultationListing.thread_id).where(
+        ConsultationListing.board_id == board_id,
+        ConsultationListing.state == ListingState.ACCEPTED,
+    )
+    return (Thread.board_id != board_id) & Thread.id.in_(accepted)
+
+
 def on_boards_clause(
     board_ids: Collection[int] | BindParameter[list[int]],
 ) -> ColumnElement[bool]:

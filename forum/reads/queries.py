@@ -5,9 +5,10 @@ thread. Listings ask once for a whole page of threads or boards."""
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 
 from forum.accounts.models import User
+from forum.boards.models import Board
 from forum.db import values_at_once
 from forum.extensions import db
 from forum.permissions import Viewer, account_of, listed_threads_clause, visible_posts_clause
@@ -49,22 +50,44 @@ def unread_thread_ids(viewer: Viewer, threads: Iterable[Thread]) -> set[int]:
 
 
 def unread_board_ids(viewer: Viewer, board_ids: Iterable[int]) -> set[int]:
-    """Which of these boards list a thread with posts new to this viewer (one query)."""
+    """Which of these boards list a thread with posts new to this viewer (one query).
+
+    Each board is asked whether one such thread exists, read in its listing index from
+    the later of the account's creation and the person's mark on the board: what is
+    older is never read, and the first thread found answers. (Asking for the distinct
+    boards of every such thread read all of a big board's threads.)"""
     account = account_of(viewer)
     wanted = list(board_ids)
     if account is None or not wanted:
         return set()
-    return set(
-        db.session.scalars(
-            select(Thread.board_id)
-            .distinct()
-            .where(
-                Thread.board_id.in_(wanted),
-                listed_threads_clause(),
-                _newer_than_marks(account, Thread.last_activity_at),
-            )
+    since = func.coalesce(
+        select(BoardRead.read_up_to)
+        .where(
+            BoardRead.user_id == account.id,
+            BoardRead.board_id == Board.id,
+            BoardRead.read_up_to > account.created_at,
         )
+        .correlate(Board)
+        .scalar_subquery(),
+        account.created_at,
     )
+    thread_mark = select(ThreadRead.read_up_to).where(
+        ThreadRead.user_id == account.id, ThreadRead.thread_id == Thread.id
+    )
+    unread = (
+        select(Thread.id)
+        .where(
+            Thread.board_id == Board.id,
+            # Both values named, so that the index (board, pinned, last activity) is
+            # read as two ranges of last activity.
+            Thread.is_pinned.in_([True, False]),
+            Thread.last_activity_at > since,
+            listed_threads_clause(),
+            or_(~thread_mark.exists(), Thread.last_activity_at > thread_mark.scalar_subquery()),
+        )
+        .correlate(Board)
+    )
+    return set(db.session.scalars(select(Board.id).where(Board.id.in_(wanted), unread.exists())))
 
 
 def read_up_to(viewer: Viewer, thread: Thread) -> datetime | None:

@@ -1,6 +1,7 @@
 """CPU time of the pages read most, in-process: what one request costs the server.
 
     python -m tests.bench.profile_pages [--threads 200] [--profile] [--profile-page NAME]
+    python -m tests.bench.profile_pages --compare 200,2000
 
 Builds (once, kept in instance/profile-<threads>/) one board of `--threads` threads of
 101 posts each, the issue's data shape, and prints JSON: for a signed-in member, the
@@ -8,7 +9,9 @@ board's coordinator and an anonymous reader with the page cache off, the median 
 time (`time.process_time`) of 200 requests to the first and a middle page of a thread,
 the board's first and last page, and home, in milliseconds. With `--profile`, the
 twenty costliest functions of one page (the member's thread page unless
-`--profile-page` names another, as `coordinator:board`) go to standard error.
+`--profile-page` names another, as `coordinator:board`) go to standard error. With
+`--compare`, each size in turn and how much each page's cost grew with the data (a
+page's cost should not: issue 16 allows 10% from 20,000 to 200,000 posts).
 """
 
 import argparse
@@ -33,6 +36,11 @@ AUTHORS = 60
 REQUESTS = 200
 WARM_UP = 20
 PASSWORD = "a long enough passphrase"
+READERS = {
+    "member": "person0@example.org",
+    "coordinator": "person1@example.org",
+    "anonymous_uncached": None,
+}
 # Changes when the data below changes, so that a kept data set is built again.
 GENERATOR = 1
 
@@ -148,7 +156,11 @@ def forum(threads: int) -> Flask:
     marker = instance / "built.json"
     schema = sorted(path.name for path in (ROOT / "migrations" / "versions").glob("*.py"))
     shape = {"threads": threads, "generator": GENERATOR, "schema": schema}
-    fresh = not marker.exists() or json.loads(marker.read_text()) != shape
+    kept = json.loads(marker.read_text()) if marker.exists() else {}
+    fresh = {key: kept.get(key) for key in ("threads", "generator")} != {
+        "threads": threads,
+        "generator": GENERATOR,
+    }
     if fresh:
         database.unlink(missing_ok=True)
     app = create_app(
@@ -161,7 +173,13 @@ def forum(threads: int) -> Flask:
     )
     if fresh:
         _build(app, threads)
-        marker.write_text(json.dumps(shape))
+    elif kept != shape:
+        # Only the schema moved on: migrate the kept data, as a live forum would be.
+        from flask_migrate import upgrade
+
+        with app.app_context():
+            upgrade()
+    marker.write_text(json.dumps(shape))
     return app
 
 
@@ -194,10 +212,8 @@ def pages(app: Flask, threads: int) -> dict[str, str]:
     }
 
 
-def cpu_ms(client: FlaskClient, path: str, requests: int = REQUESTS) -> float:
-    """The median CPU time of a request to this page, in milliseconds."""
-    for _ in range(WARM_UP):
-        assert client.get(path).status_code == 200, path
+def _times(client: FlaskClient, path: str, requests: int) -> list[float]:
+    """The CPU time of each of these requests to this page, in seconds."""
     times = []
     for _ in range(requests):
         started = time.process_time()
@@ -205,7 +221,13 @@ def cpu_ms(client: FlaskClient, path: str, requests: int = REQUESTS) -> float:
         response.get_data()
         times.append(time.process_time() - started)
         assert response.status_code == 200, path
-    return round(statistics.median(times) * 1000, 2)
+    return times
+
+
+def cpu_ms(client: FlaskClient, path: str, requests: int = REQUESTS) -> float:
+    """The median CPU time of a request to this page, in milliseconds."""
+    _times(client, path, WARM_UP)
+    return round(statistics.median(_times(client, path, requests)) * 1000, 2)
 
 
 def profile(client: FlaskClient, path: str, requests: int = REQUESTS) -> str:
@@ -223,26 +245,62 @@ def profile(client: FlaskClient, path: str, requests: int = REQUESTS) -> str:
     return out.getvalue()
 
 
+def compare(sizes: list[int], rounds: int = 10) -> dict:
+    """Each page at each size, and how much its cost grew from the first size to the
+    others, in per cent. The sizes' forums run side by side in this process and take
+    turns, a few requests at a time, so that a busy machine slows them alike."""
+    apps = {threads: forum(threads) for threads in sizes}
+    paths = {threads: pages(app, threads) for threads, app in apps.items()}
+    first, *others = sizes
+    report: dict = {
+        "posts": {str(threads): threads * POSTS_PER_THREAD for threads in sizes},
+        "cpu_ms": {},
+    }
+    for kind, email in READERS.items():
+        print(f"Measuring {kind} ...", file=sys.stderr)
+        clients = {}
+        for threads, app in apps.items():
+            app.config["PAGE_CACHE_SECONDS"] = 0 if email is None else 60
+            clients[threads] = _client(app, email)
+        costs: dict = {}
+        for name in paths[first]:
+            times: dict[int, list[float]] = {threads: [] for threads in sizes}
+            for threads in sizes:
+                _times(clients[threads], paths[threads][name], WARM_UP)
+            for _ in range(rounds):
+                for threads in sizes:
+                    path = paths[threads][name]
+                    times[threads] += _times(clients[threads], path, REQUESTS // rounds)
+            median = {threads: statistics.median(times[threads]) * 1000 for threads in sizes}
+            costs[name] = {str(threads): round(median[threads], 2) for threads in sizes}
+            for threads in others:
+                growth = 100 * (median[threads] / median[first] - 1)
+                costs[name][f"growth_{first}_{threads}_percent"] = round(growth, 1)
+        report["cpu_ms"][kind] = costs
+    report["paths"] = paths[sizes[-1]]
+    return report
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--threads", type=int, default=200)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--profile-page", default="member:thread")
+    parser.add_argument("--compare", help="sizes in threads, as 200,2000")
     arguments = parser.parse_args()
+    if arguments.compare:
+        sizes = [int(size) for size in arguments.compare.split(",")]
+        print(json.dumps(compare(sizes), indent=2))
+        return
     app = forum(arguments.threads)
     paths = pages(app, arguments.threads)
-    readers = {
-        "member": "person0@example.org",
-        "coordinator": "person1@example.org",
-        "anonymous_uncached": None,
-    }
     if arguments.profile:
         kind, _, name = arguments.profile_page.partition(":")
-        app.config["PAGE_CACHE_SECONDS"] = 0 if readers[kind] is None else 60
-        print(profile(_client(app, readers[kind]), paths[name]), file=sys.stderr)
+        app.config["PAGE_CACHE_SECONDS"] = 0 if READERS[kind] is None else 60
+        print(profile(_client(app, READERS[kind]), paths[name]), file=sys.stderr)
         return
     report: dict = {"threads": arguments.threads, "posts_per_thread": POSTS_PER_THREAD}
-    for kind, email in readers.items():
+    for kind, email in READERS.items():
         # Anonymous readers without the page cache: every page rendered, as for the
         # signed-in (whose pages are never kept).
         app.config["PAGE_CACHE_SECONDS"] = 0 if email is None else 60
