@@ -33,6 +33,7 @@ from forum.i18n import (
     when_formatter,
 )
 from forum.inbound.models import AUTHENTICATION_LABELS, OUTCOME_LABELS
+from forum.kept_parts import kept_part
 from forum.mail.models import OUTBOX_STATUS_LABELS
 from forum.markup import excerpt
 from forum.moderation.models import FLAG_OUTCOME_LABELS, FLAG_REASON_LABELS
@@ -95,6 +96,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["language_tag"] = language_tag
     app.jinja_env.filters["listing"] = listing
     app.jinja_env.globals["arrow"] = arrow
+    app.jinja_env.globals["kept_part"] = kept_part
     app.jinja_env.add_extension("jinja2.ext.do")
     install_fast_gettext(app)
     if app.testing:
