@@ -4,7 +4,17 @@ from collections.abc import Callable
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, g, redirect, render_template, request, url_for
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    g,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_babel import force_locale, get_locale
 from flask_login import AnonymousUserMixin, current_user
@@ -197,10 +207,14 @@ def safe_next_url(target: str | None, default: str) -> str:
 def url_maker(endpoint: str, key: str, *, external: bool = False) -> Callable[[int | str], str]:
     """A fast `url_for` for one endpoint with one varying part (an id or a slug), for pages
     that link every item of a long listing: one real url_for, then string joins."""
-    sentinel = 987654321
-    made = url_for(endpoint, _external=external, **{key: sentinel})
-    prefix, _, suffix = made.partition(str(sentinel))
-    return lambda value: f"{prefix}{value}{suffix}"
+    makers = current_app.extensions.setdefault("url_makers", {})
+    made = (endpoint, key, external, request.url_root if has_request_context() else None)
+    if made not in makers:
+        sentinel = 987654321
+        url = url_for(endpoint, _external=external, **{key: sentinel})
+        prefix, _, suffix = url.partition(str(sentinel))
+        makers[made] = lambda value: f"{prefix}{value}{suffix}"
+    return makers[made]
 
 
 def group_labels() -> dict[StakeholderGroup, str]:

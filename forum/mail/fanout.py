@@ -5,10 +5,17 @@ row and the outbox rows commit with it or not at all. A post is logged and copie
 the first time it becomes public: unhiding or restoring it sends nothing again.
 """
 
+from functools import cache
+
 from sqlalchemy import (
+    BindParameter,
     Boolean,
+    Insert,
     Integer,
+    Select,
     String,
+    bindparam,
+    cast,
     exists,
     func,
     insert,
@@ -21,6 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from forum import events
 from forum.accounts.models import User
+from forum.boards.models import ReadPolicy
 from forum.db import utcnow
 from forum.extensions import db
 from forum.mail.models import (
@@ -34,8 +42,8 @@ from forum.mail.models import (
     ThreadWatch,
     WatchMode,
 )
-from forum.permissions import listed_boards_of, thread_mail_recipients_clause
-from forum.posts.models import Post, Thread
+from forum.permissions import boards_mail_recipients_clause, consultation_boards
+from forum.posts.models import Post
 
 # Publishers hold this PostgreSQL advisory lock (shared) while they write to the
 # publication log; a digest run takes it alone for an instant to find the point below
@@ -64,21 +72,70 @@ def record_publication(post: Post) -> bool:
     return logged is not None
 
 
-def _recipients(post: Post, thread: Thread):
-    """(user id, reason) of everyone who gets this post by email, each once."""
+def queue_copies(post: Post) -> int:
+    """One outbox row per recipient, in one statement whatever their number (columns
+    left out, such as the payload, take their defaults)."""
+    boards = consultation_boards(post.thread)
+    statement = _copies_statement(tuple(board.read_policy for board in boards))
+    params = {
+        "post_id": post.id,
+        "thread_id": post.thread_id,
+        "author_id": post.author_id,
+        "moment": utcnow(),
+        **{f"board_{number}": board.id for number, board in enumerate(boards)},
+    }
+    return db.session.execute(statement, params).rowcount
+
+
+@cache
+def _copies_statement(read_policies: tuple[ReadPolicy, ...]) -> Insert:
+    """The INSERT … SELECT of a post's copies, for a thread on boards of these read
+    policies (its own first): built once for each, its values bound when it runs."""
+    boards = [bindparam(f"board_{number}", type_=Integer) for number in range(len(read_policies))]
+    moment = bindparam("moment", type_=OutboxMessage.created_at.type)
+    post_id = bindparam("post_id", type_=Integer)
+    recipients = _recipients(boards, read_policies, moment, post_id).subquery()
+    columns = {
+        "kind": literal(MailKind.POST.value, String),
+        "user_id": recipients.c.user_id,
+        "post_id": post_id,
+        "reason": recipients.c.reason,
+        "status": literal(OutboxStatus.QUEUED.value, String),
+        "attempts": literal(0, Integer),
+        "created_at": moment,
+        "next_attempt_at": moment,
+        "subject": literal("", String),
+        "last_error": literal("", String),
+    }
+    return insert(OutboxMessage.__table__).from_select(
+        list(columns), select(*columns.values()).select_from(recipients)
+    )
+
+
+def _recipients(
+    boards: list[BindParameter[int]],
+    read_policies: tuple[ReadPolicy, ...],
+    moment: BindParameter,
+    post_id: BindParameter[int],
+) -> Select:
+    """(user id, reason) of everyone who gets the post by email, each once."""
+    thread_id = bindparam("thread_id", type_=Integer)
+    author_id = bindparam("author_id", type_=Integer)
+    every_post = Subscription.mode == MailMode.EVERY_POST
     followers = select(
         Subscription.user_id.label("user_id"), literal("board", String).label("reason")
-    ).where(Subscription.board_id == thread.board_id, Subscription.mode == MailMode.EVERY_POST)
+    ).where(Subscription.board_id == boards[0], every_post)
     # A consultation's posts go to the followers of every board that lists it as well,
     # once each: "board" (its own board) sorts before "board:ID" (another that lists it).
     listed = [
-        select(Subscription.user_id, literal(f"board:{board_id}", String)).where(
-            Subscription.board_id == board_id, Subscription.mode == MailMode.EVERY_POST
-        )
-        for board_id in listed_boards_of(thread)[1:]
+        select(
+            Subscription.user_id,
+            literal("board:", String) + cast(board_id, String),
+        ).where(Subscription.board_id == board_id, every_post)
+        for board_id in boards[1:]
     ]
     watchers = select(ThreadWatch.user_id, literal("watch", String)).where(
-        ThreadWatch.thread_id == thread.id, ThreadWatch.mode == WatchMode.WATCH
+        ThreadWatch.thread_id == thread_id, ThreadWatch.mode == WatchMode.WATCH
     )
     candidates = union_all(followers, *listed, watchers).subquery()
     # "board" sorts before "watch": someone who both follows and watches counts as a follower.
@@ -89,10 +146,10 @@ def _recipients(post: Post, thread: Thread):
     )
     muted = exists().where(
         ThreadWatch.user_id == User.id,
-        ThreadWatch.thread_id == thread.id,
+        ThreadWatch.thread_id == thread_id,
         ThreadWatch.mode == WatchMode.MUTE,
     )
-    copied = exists().where(OutboxMessage.post_id == post.id, OutboxMessage.user_id == User.id)
+    copied = exists().where(OutboxMessage.post_id == post_id, OutboxMessage.user_id == User.id)
     wants_own = func.coalesce(MailSettings.own_posts, literal(False, Boolean))
     paused = func.coalesce(MailSettings.paused, literal(False, Boolean))
     return (
@@ -100,38 +157,14 @@ def _recipients(post: Post, thread: Thread):
         .join(User, User.id == chosen.c.user_id)
         .outerjoin(MailSettings, MailSettings.user_id == User.id)
         .where(
-            thread_mail_recipients_clause(thread, utcnow()),
+            boards_mail_recipients_clause(boards, read_policies, moment),
             paused.is_(False),
             MailSettings.bouncing_since.is_(None),
-            (User.id != post.author_id) | wants_own.is_(True),
+            (User.id != author_id) | wants_own.is_(True),
             ~muted,
             ~copied,
         )
     )
-
-
-def queue_copies(post: Post) -> int:
-    """One outbox row per recipient, in one statement whatever their number (columns
-    left out, such as the payload, take their defaults)."""
-    thread = post.thread
-    recipients = _recipients(post, thread).subquery()
-    now = utcnow()
-    columns = {
-        "kind": literal(MailKind.POST.value, String),
-        "user_id": recipients.c.user_id,
-        "post_id": literal(post.id, Integer),
-        "reason": recipients.c.reason,
-        "status": literal(OutboxStatus.QUEUED.value, String),
-        "attempts": literal(0, Integer),
-        "created_at": literal(now, OutboxMessage.created_at.type),
-        "next_attempt_at": literal(now, OutboxMessage.next_attempt_at.type),
-        "subject": literal("", String),
-        "last_error": literal("", String),
-    }
-    statement = insert(OutboxMessage).from_select(
-        list(columns), select(*columns.values()).select_from(recipients)
-    )
-    return db.session.execute(statement).rowcount
 
 
 def _on_published(post: Post, **_details: object) -> None:

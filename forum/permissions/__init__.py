@@ -21,6 +21,7 @@ from forum.permissions.clauses import (
 from forum.permissions.consultations import (
     accepted_listings,
     board_shown_to,
+    boards_mail_recipients_clause,
     can_ask_listing,
     can_decide_listing,
     can_moderate_consultation,
@@ -120,6 +121,7 @@ __all__ = [
     "account_of",
     "board_readers_clause",
     "board_shown_to",
+    "boards_mail_recipients_clause",
     "can",
     "can_administer",
     "can_answer_meeting",

@@ -23,6 +23,9 @@ from forum.permissions.rules import (
 )
 from forum.posts.models import Post, PostStatus, Thread
 
+# A board's id, or a bound parameter that stands for one (statements built once).
+BoardId = int | ColumnElement[int]
+
 
 def readable_boards_clause(user: Viewer, board: Any = Board) -> ColumnElement[bool]:
     """SQL condition on Board (or an alias of it) equivalent to `can_read_board` for this
@@ -131,18 +134,34 @@ def listed_threads_clause() -> ColumnElement[bool]:
 def board_readers_clause(board: Board) -> ColumnElement[bool]:
     """SQL condition on User equivalent to `can_read_board(user, board)` for accounts in
     good standing (callers add the suspension test with the moment it is made at)."""
-    if board.read_policy != ReadPolicy.MEMBERS:
+    return _board_readers(board.id, board.read_policy)
+
+
+def _board_readers(board_id: BoardId, read_policy: ReadPolicy) -> ColumnElement[bool]:
+    if read_policy != ReadPolicy.MEMBERS:
         return true()
     return User.is_admin | exists().where(
         BoardRole.user_id == User.id,
-        BoardRole.board_id == board.id,
+        BoardRole.board_id == board_id,
         BoardRole.role.in_(TEAM_ROLES),
     )
 
 
 def list_mail_recipients_clause(board: Board, moment: datetime) -> ColumnElement[bool]:
     """SQL condition on User equivalent to `can_receive_list_mail` at this moment."""
+    return mail_recipients_clause(board.id, board.read_policy, moment)
+
+
+def mail_recipients_clause(
+    board_id: BoardId, read_policy: ReadPolicy, moment: datetime | ColumnElement[datetime]
+) -> ColumnElement[bool]:
+    """`list_mail_recipients_clause` of a board given by its id and read policy, either
+    of which, and the moment, may be a bound parameter (for statements built once)."""
     in_good_standing = User.is_suspended.is_(False) | (
         User.suspended_until.is_not(None) & (User.suspended_until <= moment)
     )
-    return User.email_verified_at.is_not(None) & in_good_standing & board_readers_clause(board)
+    return (
+        User.email_verified_at.is_not(None)
+        & in_good_standing
+        & _board_readers(board_id, read_policy)
+    )

@@ -15,7 +15,7 @@ opened on and on every board whose coordinators accepted to list it (its boards)
   moderators. The summary: its moderators, once it has closed, and once.
 """
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import (
@@ -31,11 +31,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 
 from forum.accounts.models import User
-from forum.boards.models import Board
+from forum.boards.models import Board, ReadPolicy
 from forum.consultations.models import ConsultationListing, ListingState
 from forum.permissions.clauses import (
-    list_mail_recipients_clause,
+    BoardId,
     listed_threads_clause,
+    mail_recipients_clause,
     readable_boards_clause,
 )
 from forum.permissions.people import (
@@ -214,6 +215,22 @@ def accepted_listings(thread_ids: Collection[int]) -> Select[tuple[int, int]]:
 
 def thread_mail_recipients_clause(thread: Thread, moment: datetime) -> ColumnElement[bool]:
     """SQL condition on User equivalent to `can_receive_thread_mail` at this moment."""
+    boards = consultation_boards(thread)
+    return boards_mail_recipients_clause(
+        [board.id for board in boards], [board.read_policy for board in boards], moment
+    )
+
+
+def boards_mail_recipients_clause(
+    board_ids: Sequence[BoardId],
+    read_policies: Sequence[ReadPolicy],
+    moment: datetime | ColumnElement[datetime],
+) -> ColumnElement[bool]:
+    """`thread_mail_recipients_clause` of a thread on these boards (its own first), by
+    their ids and read policies; the ids and the moment may be bound parameters."""
     return or_(
-        *(list_mail_recipients_clause(board, moment) for board in consultation_boards(thread))
+        *(
+            mail_recipients_clause(board_id, policy, moment)
+            for board_id, policy in zip(board_ids, read_policies, strict=True)
+        )
     )

@@ -69,12 +69,12 @@ def pages_to_load(data: Path = WEB_DATA) -> dict[str, str]:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], threads: int = 1):
-    """This forum under gunicorn (2 workers, sync or with `threads` threads each) with
-    these settings; its port."""
+def gunicorn(env: dict[str, str], threads: int = 1, workers: int = 2):
+    """This forum under gunicorn (2 workers unless told, sync or with `threads` threads
+    each) with these settings; its port."""
     port = _free_port()
     server = subprocess.Popen(
-        [str(BIN / "gunicorn"), "--workers", "2", "--threads", str(threads),
+        [str(BIN / "gunicorn"), "--workers", str(workers), "--threads", str(threads),
          "--bind", f"127.0.0.1:{port}", *no_control_socket(), "wsgi:app"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip

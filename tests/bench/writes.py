@@ -26,6 +26,11 @@ POSTGRES_URL = os.environ.get(
 )
 WRITERS = 8
 SECONDS = float(os.environ.get("BENCH_WRITE_SECONDS", "15"))
+SERVERS = [  # label, workers, threads a worker
+    ("sync_workers", 2, 1),
+    ("workers_with_4_threads", 2, 4),
+    ("4_sync_workers", 4, 1),
+]
 
 
 def _log(message: str) -> None:
@@ -93,11 +98,12 @@ def _measure_copy(env: dict[str, str], board_code: str, engine: str) -> dict:
             db.engine.dispose()
     report = {"reply_through_the_form": one_by_one}
     names = [addresses[f"writer{n}"] for n in range(1, WRITERS + 1)]
-    # As the pages are served (2 sync workers), then as deploy/gunicorn.conf.py serves
-    # (threads, so that one waiting on the database's commit does not idle its process).
-    for label, server_threads in (("sync_workers", 1), ("workers_with_4_threads", 4)):
+    # As the pages are served (2 sync workers); with 4 threads a worker, as
+    # deploy/gunicorn.conf.py serves (so that one waiting on the database's commit does not
+    # idle its process); and with 4 sync workers, two a core, for the same reason.
+    for label, workers, server_threads in SERVERS:
         _log(f"replies on {engine}: {WRITERS} people at once for {SECONDS:.0f} s, {label}")
-        with gunicorn(env, threads=server_threads) as port:
+        with gunicorn(env, threads=server_threads, workers=workers) as port:
             at_once = writers.replies_per_second(port, names, threads, SECONDS)
         report[f"people_replying_at_once_{label}"] = at_once
     with environment(env):
