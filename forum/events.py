@@ -9,7 +9,8 @@ from blinker import Namespace
 
 _signals = Namespace()
 
-#: sender: the Post that became visible to readers (published at once, or approved).
+#: sender: the Post that became visible to readers (published at once, or approved);
+#: kwarg `new`, true when it was written in the same transaction.
 post_published = _signals.signal("post-published")
 #: sender: the Post that waits for a coordinator's approval.
 post_held = _signals.signal("post-held")

@@ -214,7 +214,7 @@ def test_publishing_and_editing_are_announced_once(app, make_user, make_thread):
 
     published, edited = [], []
     with (
-        events.post_published.connected_to(lambda post: published.append(post.id)),
+        events.post_published.connected_to(lambda post, new: published.append((post.id, new))),
         events.post_edited.connected_to(lambda post, revision: edited.append(post.id)),
     ):
         author = make_user()
@@ -223,5 +223,5 @@ def test_publishing_and_editing_are_announced_once(app, make_user, make_thread):
             posting.edit_post(thread.first_post, author, body="Changed")
             posting.edit_post(thread.first_post, author, body="Changed")
     assert len(published) == 2
-    assert published[0] == thread.first_post_id
+    assert published[0] == (thread.first_post_id, True), "written and published at once"
     assert edited == [thread.first_post_id], "an edit that changes nothing is not announced"

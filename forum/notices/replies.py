@@ -23,13 +23,13 @@ from forum.permissions import can_read_post
 from forum.posts.models import Post, PostStatus
 
 
-def tell_about(post: Post) -> None:
+def tell_about(post: Post, *, new: bool = False) -> None:
     """Notices of a public post for the person it answers and the people it mentions
-    who have not yet been told of it."""
+    who have not yet been told of it (nobody, for a post written in this transaction)."""
     if post.status != PostStatus.PUBLISHED:
         return
     thread = post.thread
-    told = set(db.session.scalars(select(Notice.user_id).where(Notice.post_id == post.id)))
+    told = set() if new else set(_told(post))
     wanted: dict[int, tuple[User, str]] = {}
     answered = post.reply_to
     if answered is not None:
@@ -48,8 +48,12 @@ def tell_about(post: Post) -> None:
         )
 
 
-def _on_published(post: Post, **_details: object) -> None:
-    tell_about(post)
+def _told(post: Post):
+    return db.session.scalars(select(Notice.user_id).where(Notice.post_id == post.id))
+
+
+def _on_published(post: Post, *, new: bool = False, **_details: object) -> None:
+    tell_about(post, new=new)
 
 
 events.post_published.connect(_on_published)

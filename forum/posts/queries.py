@@ -188,20 +188,25 @@ def post_with_thread(post_id: int) -> Post | None:
 
 def post_page(post: Post, viewer: Viewer, per_page: int) -> int:
     """The page of its thread on which this post stands for this viewer."""
-    before = (
-        db.session.scalar(
-            select(func.count())
-            .select_from(Post)
-            .where(
-                Post.thread_id == post.thread_id,
-                visible_posts_clause(viewer, moderation_board(viewer, post.thread)),
-                (Post.created_at < post.created_at)
-                | ((Post.created_at == post.created_at) & (Post.id < post.id)),
-            )
-        )
-        or 0
-    )
+    account = account_of(viewer)
+    params = {
+        "thread_id": post.thread_id,
+        "viewer_id": account.id if account is not None else 0,
+        "created_at": post.created_at,
+        "post_id": post.id,
+    }
+    query = _posts_before_query(visibility(viewer, moderation_board(viewer, post.thread)))
+    before = db.session.scalar(query, params) or 0  # after a flush: it may follow a change
     return before // per_page + 1
+
+
+@cache
+def _posts_before_query(kind: Visibility) -> Select[tuple[int]]:
+    """How many posts of a thread that a viewer of this kind sees come before a post."""
+    at = bindparam("created_at", type_=Post.created_at.type)
+    earlier = (Post.created_at < at) | ((Post.created_at == at) & (Post.id < bindparam("post_id")))
+    thread_id = bindparam("thread_id")
+    return visible_total_query(kind, bindparam("viewer_id"), thread_id).where(earlier)
 
 
 def recent_posts_by(user: User, *, viewer: Viewer, limit: int = 20) -> list[Post]:

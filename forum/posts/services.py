@@ -192,16 +192,17 @@ def _add_post(
         db.session.flush()
         events.post_held.send(post)
     else:
-        publish(post)
+        publish(post, new=True)
     # Whoever writes in a thread has read it up to there.
     mark_thread_read(author, thread, up_to=now)
     return post
 
 
-def publish(post: Post) -> None:
-    """Count a post that readers can now see, and announce it (search, mail)."""
+def publish(post: Post, *, new: bool = False) -> None:
+    """Count a post that readers can now see, and announce it (search, mail); `new`: it
+    was written in this transaction, so nothing was ever said of it."""
     count_published(post)
-    events.post_published.send(post)
+    events.post_published.send(post, new=new)
 
 
 def edit_post(
