@@ -1,6 +1,7 @@
 """Cross-cutting web concerns: error pages, security headers, template helpers."""
 
 from collections.abc import Callable
+from functools import cache
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
@@ -17,8 +18,10 @@ from flask import (
 )
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_babel import force_locale, get_locale
+from flask_babel import gettext as _
 from flask_login import AnonymousUserMixin, current_user
 from jinja2 import StrictUndefined
+from markupsafe import Markup, escape
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import Forbidden, HTTPException, SecurityError
 from werkzeug.routing import IntegerConverter, Map
@@ -40,6 +43,7 @@ from forum.i18n import (
     listing,
     machine_time,
     say_language,
+    translations,
     when_formatter,
 )
 from forum.inbound.models import AUTHENTICATION_LABELS, OUTCOME_LABELS
@@ -48,7 +52,7 @@ from forum.mail.models import OUTBOX_STATUS_LABELS
 from forum.markup import excerpt
 from forum.moderation.models import FLAG_OUTCOME_LABELS, FLAG_REASON_LABELS
 from forum.moderation.queries import waiting_count
-from forum.pagination import MAX_ID
+from forum.pagination import MAX_ID, Page
 from forum.posts.forms import formatting_examples
 from forum.posts.models import POST_STATUS_LABELS
 
@@ -107,6 +111,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["listing"] = listing
     app.jinja_env.globals["arrow"] = arrow
     app.jinja_env.globals["kept_part"] = kept_part
+    app.jinja_env.globals["pager"] = pager
     app.jinja_env.add_extension("jinja2.ext.do")
     install_fast_gettext(app)
     if app.testing:
@@ -243,6 +248,44 @@ _LABELS = SimpleNamespace(
 
 def _right_to_left() -> bool:
     return str(get_locale() or "en").split("_")[0] in RTL_LANGUAGES
+
+
+def pager(page: Page, endpoint: str, landmark: bool = True, **values: object) -> Markup:
+    """A listing's links to its previous and next pages, and where the reader is (nothing
+    for a single page); `landmark=False` for a page's second pager, as a page has one
+    "Pages" navigation landmark. Python rather than a macro: listings are pages read
+    most."""
+    if page.pages <= 1:
+        return Markup()
+    words = _pager_words(str(get_locale() or "en"))
+    parts = []
+    if page.has_previous:
+        before = url_for(endpoint, page=page.number - 1 if page.number > 2 else None, **values)
+        parts.append(f'<a rel="prev" href="{escape(before)}">{words["previous"]}</a>')
+    parts.append(f"<span>{words['where'] % {'n': page.number, 'total': page.pages}}</span>")
+    if page.has_next:
+        after = url_for(endpoint, page=page.number + 1, **values)
+        parts.append(f'<a rel="next" href="{escape(after)}">{words["next"]}</a>')
+    start, end = (f'<nav class="pager" aria-label="{words["pages"]}">', "</nav>")
+    if not landmark:
+        start, end = '<div class="pager">', "</div>"
+    return Markup("\n".join([start, *parts, end]))  # noqa: S704  (escaped values, our markup)
+
+
+@cache
+def _pager_words(locale: str) -> dict[str, str]:
+    """A pager's words in the page's language, escaped, with their arrows: made once for
+    each `locale` (the key of the cache)."""
+    back, forward = (
+        f'<span class="arrow" aria-hidden="true">{arrow(way)}</span>' for way in ("back", "forward")
+    )
+    return {
+        "previous": f"{back} {escape(_('Previous'))}",
+        "next": f"{escape(_('Next'))} {forward}",
+        "pages": str(escape(_("Pages"))),
+        # A translation is markup, as in templates; the numbers put in it are escaped.
+        "where": Markup(translations().ugettext("Page %(n)d of %(total)d")),  # noqa: S704
+    }
 
 
 def arrow(way: str = "forward") -> str:

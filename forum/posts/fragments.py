@@ -23,6 +23,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
+from functools import cache
 from typing import NamedTuple
 
 import redis
@@ -174,6 +175,19 @@ _ARTICLE = (
 )
 
 
+@cache
+def _labels(locale: str) -> tuple[str, ...]:
+    """The words around the posts of a thread page, in `locale` (the page's language),
+    escaped: translated once a process."""
+    reply, edit, flag = escape(_("Reply")), escape(_("Edit")), escape(_("Flag"))
+    moderate = escape(_("Moderate"))
+    new = f" <mark>{escape(_('New'))}</mark>"
+    summary = f' <span class="tag">{escape(_("Summary"))}</span>'
+    # A translation is markup, as in templates; only the values put in it are escaped.
+    answers = Markup(_("in reply to %(name)s #%(number)d"))  # noqa: S704
+    return reply, edit, flag, moderate, new, summary, answers
+
+
 def articles(
     posts: Sequence[Row],
     kept: dict[int, Fragment],
@@ -196,13 +210,8 @@ def articles(
     moderate_url = url_maker("moderation.post_tools", "post_id")
     reply_url = url_maker("posts.reply_to_post", "post_id")
     # Joined as text, not formatted as Markup (five times slower): the labels are
-    # escaped once here, addresses are made of ids, fragments are markup already.
-    reply, edit, flag = escape(_("Reply")), escape(_("Edit")), escape(_("Flag"))
-    moderate = escape(_("Moderate"))
-    new = f" <mark>{escape(_('New'))}</mark>"
-    summary = f' <span class="tag">{escape(_("Summary"))}</span>'
-    # A translation is markup, as in templates; only the values put in it are escaped.
-    answers = Markup(_("in reply to %(name)s #%(number)d"))  # noqa: S704
+    # escaped once, addresses are made of ids, fragments are markup already.
+    reply, edit, flag, moderate, new, summary, answers = _labels(str(get_locale() or "en"))
     on_page = {post.id for post in posts}
     moderator, me = rights.moderator, rights.participant_id
     parts = []
