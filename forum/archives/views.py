@@ -7,6 +7,7 @@ from flask_babel import format_date
 from flask_login import AnonymousUserMixin, current_user
 
 from forum.archives import formats, queries
+from forum.boards.access import board_or_404
 from forum.boards.models import Board
 from forum.boards.queries import board_by_slug
 from forum.db import utcnow
@@ -19,12 +20,6 @@ bp = Blueprint("archives", __name__)
 
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
 MBOX_TYPE = "application/mbox"
-
-
-def _readable_board(slug: str) -> Board:
-    board = board_by_slug(slug) or abort(404)
-    require(current_user, Action.READ_BOARD, board)
-    return board
 
 
 def _public_board(slug: str) -> Board:
@@ -42,7 +37,7 @@ def _valid_month(year: int, month: int) -> None:
 
 @bp.get("/b/<slug>/archive")
 def board_archive(slug: str) -> str:
-    board = _readable_board(slug)
+    board = board_or_404(slug)
     by_year: dict[int, list[queries.Month]] = {}
     for month in queries.months(board):
         by_year.setdefault(month.year, []).append(month)
@@ -54,7 +49,7 @@ def board_archive(slug: str) -> str:
 
 @bp.get("/b/<slug>/archive/<int:year>/<int:month>")
 def month_archive(slug: str, year: int, month: int) -> str:
-    board = _readable_board(slug)
+    board = board_or_404(slug)
     _valid_month(year, month)
     threads = queries.threads_in_month(board, year, month)
     meetings = meetings_in_month(board, *queries.month_bounds(year, month))
@@ -74,7 +69,7 @@ def _download(data: bytes, name: str) -> Response:
 
 @bp.get("/b/<slug>/archive/<int:year>/<int:month>.mbox")
 def month_mbox(slug: str, year: int, month: int) -> Response:
-    board = _readable_board(slug)
+    board = board_or_404(slug)
     _valid_month(year, month)
     posts = queries.posts_in_month(board, year, month)
     if not posts:

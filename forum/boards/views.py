@@ -1,17 +1,17 @@
 """The home page and board pages."""
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request
 from flask_login import current_user
 
 from forum.accounts.forms import ActionForm
 from forum.boards import queries
+from forum.boards.access import board_or_404
 from forum.boards.models import Board, BoardKind, Role
 from forum.mail.forms import board_mail_form
 from forum.mail.subscriptions import board_mode
 from forum.meetings.queries import board_upcoming as board_meetings
 from forum.pagecache import cached
 from forum.pagination import Page, page_of
-from forum.permissions import Action, require
 from forum.reads import queries as reads
 
 bp = Blueprint("boards", __name__)
@@ -65,8 +65,7 @@ def _render_latest(newest: bool, page: Page) -> str:
 
 @bp.get("/b/<slug>")
 def board(slug: str) -> Response:
-    board = queries.board_by_slug(slug) or abort(404)
-    require(current_user, Action.READ_BOARD, board)
+    board = board_or_404(slug)
     total = board.thread_count + (board.listed_elsewhere or 0)
     page = page_of(total, current_app.config["THREADS_PER_PAGE"])
     return cached(board.changed_at, lambda: _render_board(board, page))

@@ -7,8 +7,8 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from forum.boards.access import board_or_404
 from forum.boards.models import Board
-from forum.boards.queries import board_by_slug
 from forum.consultations import queries, services
 from forum.consultations.forms import ConsultationForm, DecisionForm, SummaryForm
 from forum.consultations.models import Consultation
@@ -50,15 +50,9 @@ def index() -> str:
     )
 
 
-def _board_or_404(slug: str) -> Board:
-    board = board_by_slug(slug) or abort(404)
-    require(current_user, Action.READ_BOARD, board)
-    return board
-
-
 @bp.get("/b/<slug>/consultations")
 def board_consultations(slug: str) -> str:
-    board = _board_or_404(slug)
+    board = board_or_404(slug)
     total = queries.consultation_total(current_user, board)
     page = page_of(total, current_app.config["THREADS_PER_PAGE"])
     moderator = can(current_user, Action.MODERATE_BOARD, board)
@@ -83,7 +77,7 @@ def _closing_moment(form: ConsultationForm) -> datetime:
 @bp.route("/b/<slug>/consultations/new", methods=["GET", "POST"])
 @login_required
 def new(slug: str) -> object:
-    board = _board_or_404(slug)
+    board = board_or_404(slug)
     require(current_user, Action.OPEN_CONSULTATION, board)
     form = ConsultationForm()
     choices = queries.listable_boards(current_user, board)

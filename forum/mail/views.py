@@ -5,8 +5,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from forum.boards.access import board_or_404
 from forum.boards.models import Board
-from forum.boards.queries import board_by_slug
 from forum.extensions import db
 from forum.inbound import bounces
 from forum.mail import queries, subscriptions
@@ -76,8 +76,7 @@ def save_preferences() -> object:
 @bp.post("/b/<slug>/mail")
 @login_required
 def board_mail(slug: str) -> object:
-    board = board_by_slug(slug) or abort(404)
-    require(current_user, Action.READ_BOARD, board)
+    board = board_or_404(slug)
     form = BoardMailForm(prefix="mail")
     if not form.validate_on_submit():
         flash(_("Choose how to follow this board, then save."), "error")
@@ -114,9 +113,7 @@ def thread_mail(thread_id: int) -> object:
 @login_required
 def subscribers(slug: str) -> str:
     """The board's roster, for its coordinators: names and how they follow, no addresses."""
-    board = board_by_slug(slug) or abort(404)
-    require(current_user, Action.READ_BOARD, board)
-    require(current_user, Action.VIEW_SUBSCRIBERS, board)
+    board = board_or_404(slug, Action.VIEW_SUBSCRIBERS)
     page = page_of(queries.follower_total(board), current_app.config["THREADS_PER_PAGE"])
     rows = queries.followers(board, page=page.number, per_page=page.per_page)
     return render_template("mail_settings/subscribers.html", board=board, rows=rows, page=page)

@@ -17,6 +17,7 @@ from flask_login import current_user, login_required
 
 from forum.accounts.forms import ActionForm
 from forum.boards import queries as boards
+from forum.boards.access import board_or_404
 from forum.boards.models import Board
 from forum.db import utcnow
 from forum.extensions import db
@@ -37,13 +38,6 @@ def _meeting_or_404(meeting_id: int, action: Action = Action.READ_MEETING) -> Me
     if action != Action.READ_MEETING:
         require(current_user, action, meeting)
     return meeting
-
-
-def _board_or_404(slug: str, action: Action = Action.READ_BOARD) -> Board:
-    board = boards.board_by_slug(slug) or abort(404)
-    require(current_user, Action.READ_BOARD, board)
-    require(current_user, action, board)
-    return board
 
 
 @bp.get("/meetings")
@@ -161,7 +155,7 @@ def _render_form(form: MeetingForm, board: Board, meeting: Meeting | None, statu
 @bp.route("/b/<slug>/meetings/new", methods=["GET", "POST"])
 @login_required
 def new_meeting(slug: str) -> object:
-    board = _board_or_404(slug, Action.SCHEDULE_MEETING)
+    board = board_or_404(slug, Action.SCHEDULE_MEETING)
     form = MeetingForm()
     if form.validate_on_submit():
         try:

@@ -8,6 +8,7 @@ from werkzeug import Response
 from forum.accounts.forms import ActionForm
 from forum.accounts.models import StakeholderGroup, User
 from forum.accounts.services import find_user_by_email
+from forum.boards.access import board_or_404
 from forum.boards.models import Board, ModerationMode, OutsideMail, Role
 from forum.boards.queries import team as board_team
 from forum.extensions import db
@@ -17,7 +18,7 @@ from forum.moderation.forms import (
     BoardSettingsForm,
     MemberForm,
 )
-from forum.moderation.views import board_or_404, bp, expired, perform_act
+from forum.moderation.views import bp, expired, perform_act
 from forum.permissions import Action
 
 

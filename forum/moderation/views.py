@@ -11,8 +11,8 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 from werkzeug import Response
 
+from forum.boards.access import board_or_404
 from forum.boards.models import Board
-from forum.boards.queries import board_by_slug
 from forum.extensions import db
 from forum.inbound.queries import email_of, held_without_account
 from forum.moderation import queries, services
@@ -54,13 +54,6 @@ def _back(default: str) -> Response:
 
 def expired() -> None:
     flash(_("The page had expired. Please try again."), "error")
-
-
-def board_or_404(slug: str, action: Action = Action.READ_BOARD) -> Board:
-    board = board_by_slug(slug) or abort(404)
-    require(current_user, Action.READ_BOARD, board)
-    require(current_user, action, board)
-    return board
 
 
 def _post_or_404(post_id: int) -> Post:

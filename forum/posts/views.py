@@ -20,8 +20,8 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
+from forum.boards.access import board_or_404
 from forum.boards.models import Board
-from forum.boards.queries import board_by_slug
 from forum.extensions import db
 from forum.mail.forms import thread_mail_form
 from forum.mail.language import language_of_text
@@ -188,8 +188,7 @@ def _submit(
 @bp.route("/b/<slug>/new", methods=["GET", "POST"])
 @login_required
 def new_thread(slug: str) -> object:
-    board = board_by_slug(slug) or abort(404)
-    require(current_user, Action.READ_BOARD, board)
+    board = board_or_404(slug)
     form = ThreadForm()
 
     def write(origin: Origin) -> Post:

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from werkzeug import Response
 
 from forum.accounts.forms import ActionForm
-from forum.boards.queries import board_by_slug
+from forum.boards.access import board_or_404
 from forum.db import utcnow
 from forum.extensions import db
 from forum.permissions import Action, can, require
@@ -54,8 +54,7 @@ def mark_thread(thread_id: int) -> Response:
 @bp.post("/b/<slug>/read")
 @login_required
 def mark_board(slug: str) -> Response:
-    board = board_by_slug(slug) or abort(404)
-    require(current_user, Action.READ_BOARD, board)
+    board = board_or_404(slug)
     if ActionForm(prefix="read").validate_on_submit():
         services.mark_board_read(current_user, board, up_to=utcnow())
         db.session.commit()

@@ -8,8 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from forum.accounts.forms import ActionForm
-from forum.boards import queries as boards
-from forum.boards.models import Board
+from forum.boards.access import board_or_404
 from forum.extensions import db
 from forum.pagination import page_of
 from forum.permissions import Action, can, require
@@ -36,15 +35,9 @@ def index() -> str:
     return render_template("reports/index.html", reports=reports, page=page, board=None)
 
 
-def _board(slug: str) -> Board:
-    board = boards.board_by_slug(slug) or abort(404)
-    require(current_user, Action.READ_BOARD, board)
-    return board
-
-
 @bp.get("/b/<slug>/reports")
 def board_reports(slug: str) -> str:
-    board = _board(slug)
+    board = board_or_404(slug)
     total = queries.report_total(current_user, board)
     page = page_of(total, current_app.config["THREADS_PER_PAGE"])
     reports = queries.listed_reports(
@@ -56,7 +49,7 @@ def board_reports(slug: str) -> str:
 @bp.route("/b/<slug>/reports/new", methods=["GET", "POST"])
 @login_required
 def new_report(slug: str) -> Response | str:
-    board = _board(slug)
+    board = board_or_404(slug)
     require(current_user, Action.DRAFT_REPORT, board)
     form = PeriodForm()
     if form.validate_on_submit():

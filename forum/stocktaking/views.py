@@ -17,6 +17,7 @@ from flask_login import current_user, login_required
 
 from forum.accounts.forms import ActionForm
 from forum.accounts.models import STAKEHOLDER_GROUP_LABELS
+from forum.boards.access import board_or_404
 from forum.boards.models import Board
 from forum.boards.queries import board_by_slug
 from forum.db import utcnow
@@ -34,12 +35,6 @@ from forum.stocktaking.models import REVIEW_STATE_LABELS, SCOPE_LABELS, STATUS_L
 bp = Blueprint("stocktaking", __name__)
 
 PER_PAGE = 30
-
-
-def _readable_board(slug: str) -> Board:
-    board = board_by_slug(slug) or abort(404)
-    require(current_user, Action.READ_BOARD, board)
-    return board
 
 
 def _entry_or_404(entry_id: int) -> Entry:
@@ -72,7 +67,7 @@ def index() -> str:
 
 @bp.get("/b/<slug>/stocktaking")
 def board_index(slug: str) -> str:
-    return _listing(_readable_board(slug))
+    return _listing(board_or_404(slug))
 
 
 @bp.get("/stocktaking.csv")
@@ -87,13 +82,13 @@ def json_export() -> Response:
 
 @bp.get("/b/<slug>/stocktaking.csv")
 def board_csv_export(slug: str) -> Response:
-    filters = queries.read_filters(request.args.to_dict(), _readable_board(slug))
+    filters = queries.read_filters(request.args.to_dict(), board_or_404(slug))
     return export.csv_response(current_user, filters)
 
 
 @bp.get("/b/<slug>/stocktaking.json")
 def board_json_export(slug: str) -> Response:
-    filters = queries.read_filters(request.args.to_dict(), _readable_board(slug))
+    filters = queries.read_filters(request.args.to_dict(), board_or_404(slug))
     return export.json_response(current_user, filters)
 
 

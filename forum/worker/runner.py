@@ -173,44 +173,21 @@ class Worker:
 
     def _reminders(self) -> int:
         """Reminders of tomorrow's meetings, to those who said they attend."""
-        with exclusive("meeting reminders") as ours, writing():
-            if not ours:
-                return 0
-            queued = meetings.queue_reminders()
-            db.session.commit()
-        if queued:
-            click.echo(f"meetings: {queued} reminders queued", err=True)
-        return queued
+        return _alone(
+            "meeting reminders", meetings.queue_reminders, "meetings: {} reminders queued"
+        )
 
     def _housekeeping(self) -> int:
         """Rows that outlived their use: ended sign-in sessions."""
-        with exclusive("housekeeping") as ours, writing():
-            if not ours:
-                return 0
-            swept = sessions.sweep_expired()
-            db.session.commit()
-        return swept
+        return _alone("housekeeping", sessions.sweep_expired)
 
     def _stocktaking_reminders(self) -> int:
         """Ask the submitters of entries not updated for a year to confirm or update them."""
-        with exclusive("stocktaking reminders") as ours, writing():
-            if not ours:
-                return 0
-            with mail_context(self.app):
-                asked = stocktaking.remind_stale()
-                db.session.commit()
-        return asked
+        return _alone("stocktaking reminders", stocktaking.remind_stale)
 
     def _close_consultations(self) -> int:
         """Consultations whose closing date has come: locked, and the logs say so."""
-        with exclusive("consultations") as ours, writing():
-            if not ours:
-                return 0
-            closed = consultations.close_due()
-            db.session.commit()
-        if closed:
-            click.echo(f"consultations: {closed} closed", err=True)
-        return closed
+        return _alone("consultations", consultations.close_due, "consultations: {} closed")
 
     def run(self, *, once: bool = False) -> None:
         while not self.stopping:
@@ -266,3 +243,16 @@ def worker_command(once: bool) -> None:
         f"Worker stopped: {worker.totals['sent']} sent, {worker.totals['indexed']} indexed.",
         err=True,
     )
+
+
+def _alone(name: str, work: Callable[[], int], said: str = "") -> int:
+    """`work` and its commit, by one worker at a time (the others skip it this round);
+    `said`, with how much was done, on standard error when something was."""
+    with exclusive(name) as ours, writing():
+        if not ours:
+            return 0
+        done = work()
+        db.session.commit()
+    if done and said:
+        click.echo(said.format(done), err=True)
+    return done
